@@ -1,1 +1,32 @@
-//! placeholder
+//! A Node-free client for Ory Kratos's one-time-code ("code") login and registration.
+//!
+//! Kratos answers HTTP 400 when a code *was sent*, and has answered 200 for some failures, so
+//! this client classifies every answer by the flow's `state` and message ids into outcome
+//! values ([`SendCode`], [`VerifyCode`], [`Whoami`], [`Logout`]). Only a call that could not be
+//! carried out is an [`Error`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ory_otc_core::Error> {
+//! use ory_otc_core::{Client, Config, SendCode};
+//! let client = Client::new(Config::builder().base_url("http://127.0.0.1:4433").build()?)?;
+//! match client.send_login_code("ada@example.com").await? {
+//!     SendCode::CodeSent { flow_id, .. } => println!("code sent, flow {flow_id}"),
+//!     other => println!("not sent: {other:?}"),
+//! }
+//! # Ok(()) }
+//! ```
+
+mod classify;
+mod client;
+pub mod config;
+mod error;
+mod flow;
+mod http;
+pub mod outcome;
+
+pub use client::{Client, VerifyRequest, MAX_EMAIL_LEN, MAX_TOKEN_LEN};
+pub use config::{Config, ConfigBuilder};
+pub use error::{ArgumentProblem, Error};
+pub use http::MAX_BODY_BYTES;
+pub use ory_otc_protocol::Secret;
+pub use outcome::{FlowKind, Logout, Message, Rejection, SendCode, VerifyCode, Whoami};

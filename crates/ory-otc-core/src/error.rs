@@ -1,0 +1,289 @@
+//! The one error type of the core: everything that is not an outcome Kratos expects.
+//!
+//! Kratos's refusals (wrong code, unknown account, expired flow, 429, …) are values, see
+//! [`crate::outcome`]. An [`Error`] means the call could not be carried out: a bad argument,
+//! a bad configuration, the network, a timeout, an abort, a 5xx, or a response this client
+//! cannot read. Messages name the origin and path of the request, never a query string, a
+//! code, a session token or an API key.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+/// Whether a bad argument has the wrong type or a wrong value (Node's `ERR_INVALID_ARG_TYPE`
+/// and `ERR_INVALID_ARG_VALUE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgumentProblem {
+    Type,
+    Value,
+}
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument was rejected before any request. Becomes a JS `TypeError` with code
+    /// `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE`.
+    #[error("the \"{name}\" argument {reason}")]
+    InvalidArgument {
+        name: String,
+        reason: String,
+        problem: ArgumentProblem,
+    },
+    /// The client cannot be built from its options and environment. `ERR_ORY_CONFIG`.
+    #[error("invalid ory-otc configuration: {0}")]
+    Config(String),
+    /// The connection could not be made or broke. `ERR_ORY_NETWORK`.
+    #[error("could not reach Ory at {target}: {detail}")]
+    Network {
+        target: String,
+        detail: &'static str,
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// The call took longer than its timeout. `ERR_ORY_TIMEOUT`.
+    #[error("the call to Ory at {target} timed out after {} ms", .after.as_millis())]
+    Timeout { target: String, after: Duration },
+    /// The caller's AbortSignal fired. `ERR_ORY_ABORTED`.
+    #[error("the call was aborted")]
+    Aborted,
+    /// Ory answered 5xx. `ERR_ORY_SERVER`.
+    #[error("Ory answered {status} on {target}{}", error_id_suffix(.error_id))]
+    Server {
+        status: u16,
+        error_id: Option<String>,
+        target: String,
+    },
+    /// Ory's answer could not be read or was not one Kratos gives (a redirect, a foreign
+    /// `ui.action`, a body over 1 MiB, JSON of the wrong shape). `ERR_ORY_PROTOCOL`.
+    #[error("unexpected response from Ory on {target}: {detail}")]
+    Protocol {
+        status: Option<u16>,
+        target: String,
+        detail: String,
+    },
+    /// A bug in ory-otc (a panic was caught). `ERR_ORY_INTERNAL`.
+    #[error("internal error in ory-otc: {0}")]
+    Internal(String),
+}
+
+fn error_id_suffix(id: &Option<String>) -> String {
+    id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default()
+}
+
+impl Error {
+    /// The stable code of this error: `ERR_ORY_*`, or Node's `ERR_INVALID_ARG_*`. The only
+    /// place codes are assigned.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidArgument { problem: ArgumentProblem::Type, .. } => "ERR_INVALID_ARG_TYPE",
+            Error::InvalidArgument { problem: ArgumentProblem::Value, .. } => "ERR_INVALID_ARG_VALUE",
+            Error::Config(_) => "ERR_ORY_CONFIG",
+            Error::Network { .. } => "ERR_ORY_NETWORK",
+            Error::Timeout { .. } => "ERR_ORY_TIMEOUT",
+            Error::Aborted => "ERR_ORY_ABORTED",
+            Error::Server { .. } => "ERR_ORY_SERVER",
+            Error::Protocol { .. } => "ERR_ORY_PROTOCOL",
+            Error::Internal(_) => "ERR_ORY_INTERNAL",
+        }
+    }
+
+    /// The HTTP status Ory answered with, when there was an answer.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Server { status, .. } => Some(*status),
+            Error::Protocol { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Kratos's `error.id`, when the answer carried one.
+    pub fn error_id(&self) -> Option<&str> {
+        match self {
+            Error::Server { error_id, .. } => error_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if made again later: network failures, timeouts and
+    /// 502/503/504. A retried send mails another code, so this is advice to the caller.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Network { .. } | Error::Timeout { .. } => true,
+            Error::Server { status, .. } => matches!(status, 502..=504),
+            _ => false,
+        }
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+
+    pub fn is_argument(&self) -> bool {
+        matches!(self, Error::InvalidArgument { .. })
+    }
+
+    pub(crate) fn invalid_value(name: &str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name: name.to_owned(),
+            reason: reason.into(),
+            problem: ArgumentProblem::Value,
+        }
+    }
+
+    pub(crate) fn protocol(status: Option<u16>, target: &Target, detail: impl Into<String>) -> Self {
+        Error::Protocol {
+            status,
+            target: target.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// Maps a transport error. A timeout is recognised anywhere in the source chain (hyper and
+    /// io wrap it), as reqwest's own `is_timeout` does.
+    pub(crate) fn from_transport(err: reqwest::Error, target: &Target, timeout: Duration) -> Self {
+        if err.is_timeout() || chain_has_timeout(&err) {
+            return Error::Timeout {
+                target: target.to_string(),
+                after: timeout,
+            };
+        }
+        let detail = if err.is_connect() {
+            "connection failed"
+        } else if err.is_body() || err.is_decode() {
+            "the connection broke while reading the response"
+        } else if err.is_request() {
+            "the request could not be sent"
+        } else {
+            "transport error"
+        };
+        Error::Network {
+            target: target.to_string(),
+            detail,
+            // without_url: the URL carries the flow id query; messages name origin and path only.
+            source: Some(Box::new(err.without_url())),
+        }
+    }
+}
+
+fn chain_has_timeout(err: &(dyn StdError + 'static)) -> bool {
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        source = e.source();
+    }
+    false
+}
+
+/// What a request was aimed at, for messages: method, origin and path, never the query.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub method: &'static str,
+    pub origin: String,
+    pub path: String,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}{}", self.method, self.origin, self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target {
+            method: "POST",
+            origin: "https://x.projects.oryapis.com".into(),
+            path: "/self-service/login".into(),
+        }
+    }
+
+    #[test]
+    fn every_variant_has_its_code() {
+        let t = target();
+        let cases = [
+            (Error::invalid_value("email", "must not be empty"), "ERR_INVALID_ARG_VALUE"),
+            (
+                Error::InvalidArgument {
+                    name: "email".into(),
+                    reason: "must be a string".into(),
+                    problem: ArgumentProblem::Type,
+                },
+                "ERR_INVALID_ARG_TYPE",
+            ),
+            (Error::Config("x".into()), "ERR_ORY_CONFIG"),
+            (Error::Aborted, "ERR_ORY_ABORTED"),
+            (Error::Timeout { target: t.to_string(), after: Duration::from_millis(5) }, "ERR_ORY_TIMEOUT"),
+            (Error::Server { status: 502, error_id: None, target: t.to_string() }, "ERR_ORY_SERVER"),
+            (Error::protocol(Some(200), &t, "not JSON"), "ERR_ORY_PROTOCOL"),
+            (Error::Internal("panic".into()), "ERR_ORY_INTERNAL"),
+        ];
+        for (err, code) in cases {
+            assert_eq!(err.code(), code, "{err}");
+        }
+    }
+
+    #[test]
+    fn only_transient_failures_are_retryable() {
+        let t = target().to_string();
+        assert!(Error::Server { status: 503, error_id: None, target: t.clone() }.is_retryable());
+        assert!(!Error::Server { status: 500, error_id: None, target: t.clone() }.is_retryable());
+        assert!(Error::Timeout { target: t, after: Duration::from_secs(1) }.is_retryable());
+        assert!(!Error::Aborted.is_retryable());
+        assert!(!Error::Config("x".into()).is_retryable());
+    }
+
+    #[test]
+    fn messages_name_method_origin_and_path() {
+        let err = Error::Server { status: 502, error_id: Some("x_y".into()), target: target().to_string() };
+        assert_eq!(
+            err.to_string(),
+            "Ory answered 502 on POST https://x.projects.oryapis.com/self-service/login (x_y)"
+        );
+        let err = Error::Timeout { target: target().to_string(), after: Duration::from_millis(1500) };
+        assert_eq!(
+            err.to_string(),
+            "the call to Ory at POST https://x.projects.oryapis.com/self-service/login timed out after 1500 ms"
+        );
+    }
+
+    #[test]
+    fn a_timeout_nested_in_io_is_found() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("outer")
+            }
+        }
+        impl StdError for Outer {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        #[derive(Debug)]
+        struct Top(Outer);
+        impl fmt::Display for Top {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("top")
+            }
+        }
+        impl StdError for Top {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Top(Outer(std::io::Error::from(std::io::ErrorKind::TimedOut)));
+        assert!(chain_has_timeout(&err));
+        let err = Top(Outer(std::io::Error::from(std::io::ErrorKind::ConnectionReset)));
+        assert!(!chain_has_timeout(&err));
+    }
+}
