@@ -33,7 +33,10 @@ pub(crate) enum Decoded<T> {
 }
 
 /// Decodes a reply, turning what is never an outcome into an [`Error`].
-pub(crate) fn decode<T: DeserializeOwned>(reply: &Reply, kind: FlowKind) -> Result<Decoded<T>, Error> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    reply: &Reply,
+    kind: FlowKind,
+) -> Result<Decoded<T>, Error> {
     let status = reply.status;
     if (500..=599).contains(&status) {
         // A proxy's HTML 502 has no envelope; Kratos's own 500 does.
@@ -58,7 +61,11 @@ pub(crate) fn decode<T: DeserializeOwned>(reply: &Reply, kind: FlowKind) -> Resu
         return Ok(Decoded::NoContent);
     }
     if !reply.json {
-        return Err(Error::protocol(Some(status), &reply.target, "the response is not JSON"));
+        return Err(Error::protocol(
+            Some(status),
+            &reply.target,
+            "the response is not JSON",
+        ));
     }
     #[derive(Deserialize)]
     struct Peek {
@@ -102,7 +109,10 @@ fn rejection(flow_id: Option<&str>, kind: FlowKind, status: u16, body: Rejected<
         Rejected::Flow(flow) => (None, None, flow.messages()),
         Rejected::Envelope(env) => (
             env.error.id.clone(),
-            env.error.reason.clone().or_else(|| Some(env.error.message.clone())),
+            env.error
+                .reason
+                .clone()
+                .or_else(|| Some(env.error.message.clone())),
             Vec::new(),
         ),
         Rejected::Nothing => (None, None, Vec::new()),
@@ -124,6 +134,7 @@ enum Rejected<'a> {
 }
 
 /// The answer to creating a flow (`GET /self-service/<kind>/api`): the flow, or why not.
+#[derive(Debug)]
 pub(crate) enum Created {
     Flow(AnyFlow),
     Refused(SendCode),
@@ -136,7 +147,9 @@ pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Err
             retry_after_seconds: secs,
         })),
         // Reference §6: creating a flow with a session answers 400 session_already_available.
-        Decoded::Envelope(env) if env.error.id.as_deref() == Some(error_id::SESSION_ALREADY_AVAILABLE) => {
+        Decoded::Envelope(env)
+            if env.error.id.as_deref() == Some(error_id::SESSION_ALREADY_AVAILABLE) =>
+        {
             Ok(Created::Refused(SendCode::SessionAlreadyAvailable {
                 flow_id: None,
                 flow_kind: kind,
@@ -164,6 +177,7 @@ pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Err
 }
 
 /// The answer to fetching a flow (`GET /self-service/<kind>/flows?id=`).
+#[derive(Debug)]
 pub(crate) enum Fetched {
     Flow(AnyFlow),
     NotFound,
@@ -205,7 +219,12 @@ fn is_expired(env: &ErrorResponse) -> bool {
 }
 
 /// The answer to a send or resend (reference §6, login rows 2–4 and registration rows 2–4).
-pub(crate) fn code_sent(kind: FlowKind, flow_id: &str, submitted: &str, reply: &Reply) -> Result<SendCode, Error> {
+pub(crate) fn code_sent(
+    kind: FlowKind,
+    flow_id: &str,
+    submitted: &str,
+    reply: &Reply,
+) -> Result<SendCode, Error> {
     match decode::<IgnoredAny>(reply, kind)? {
         Decoded::Flow(flow) => Ok(send_outcome(flow, submitted, reply.status)),
         Decoded::RateLimited(secs) => Ok(SendCode::RateLimited {
@@ -228,7 +247,10 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
     };
     let flow_id = flow.id().to_owned();
     if flow.state() == State::SentEmail && flow.has_message(sent_ids) {
-        let identifier = flow.address().map(str::to_owned).unwrap_or_else(|| normalize(submitted));
+        let identifier = flow
+            .address()
+            .map(str::to_owned)
+            .unwrap_or_else(|| normalize(submitted));
         return SendCode::CodeSent {
             flow_id,
             flow_kind: kind,
@@ -239,16 +261,38 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
     }
     let messages = flow.messages();
     if flow.has_message(&[msg::ACCOUNT_NOT_FOUND_OR_NO_CODE]) {
-        return SendCode::AccountNotFound { flow_id, flow_kind: kind, messages };
+        return SendCode::AccountNotFound {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
-    if flow.has_message(&[msg::INVALID_EMAIL, msg::INVALID_PHONE, msg::REQUIRED_PROPERTY]) {
-        return SendCode::InvalidIdentifier { flow_id, flow_kind: kind, messages };
+    if flow.has_message(&[
+        msg::INVALID_EMAIL,
+        msg::INVALID_PHONE,
+        msg::REQUIRED_PROPERTY,
+    ]) || flow.address_has_error()
+    {
+        return SendCode::InvalidIdentifier {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
     // Reference §6, login "Session already available: submit": a 400 flow with 4000001.
     if flow.has_generic_reason("valid session was detected") {
-        return SendCode::SessionAlreadyAvailable { flow_id: Some(flow_id), flow_kind: kind, messages };
+        return SendCode::SessionAlreadyAvailable {
+            flow_id: Some(flow_id),
+            flow_kind: kind,
+            messages,
+        };
     }
-    SendCode::Rejected(rejection(Some(&flow_id), kind, status, Rejected::Flow(&flow)))
+    SendCode::Rejected(rejection(
+        Some(&flow_id),
+        kind,
+        status,
+        Rejected::Flow(&flow),
+    ))
 }
 
 fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse) -> SendCode {
@@ -268,20 +312,30 @@ fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse)
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
         },
-        _ => SendCode::Rejected(rejection(Some(flow_id), kind, status, Rejected::Envelope(env))),
+        _ => SendCode::Rejected(rejection(
+            Some(flow_id),
+            kind,
+            status,
+            Rejected::Envelope(env),
+        )),
     }
 }
 
 /// What a 410 on a code submit means. Kratos v26.2.0 and earlier answer an expired *code* with
 /// the same 410 `self_service_flow_expired` as an expired *flow*; only a look at the old flow
 /// tells them apart, which the client does when it sees [`Verified::Expired410`].
+#[derive(Debug)]
 pub(crate) enum Verified {
     Outcome(VerifyCode),
     Expired410 { new_flow_id: Option<String> },
 }
 
 /// The answer to a code submit (reference §6, login rows 5–14, registration rows 5–15).
-pub(crate) fn code_verified(kind: FlowKind, flow_id: &str, reply: &Reply) -> Result<Verified, Error> {
+pub(crate) fn code_verified(
+    kind: FlowKind,
+    flow_id: &str,
+    reply: &Reply,
+) -> Result<Verified, Error> {
     let outcome = match kind {
         FlowKind::Login => match decode::<LoginSuccess>(reply, kind)? {
             Decoded::Success(ok) => login_success(ok, reply),
@@ -296,7 +350,11 @@ pub(crate) fn code_verified(kind: FlowKind, flow_id: &str, reply: &Reply) -> Res
 }
 
 fn login_success(ok: LoginSuccess, reply: &Reply) -> VerifyCode {
-    let LoginSuccess { session_token, mut session, .. } = ok;
+    let LoginSuccess {
+        session_token,
+        mut session,
+        ..
+    } = ok;
     match session.identity.take() {
         Some(identity) => VerifyCode::SignedIn {
             flow_kind: FlowKind::Login,
@@ -319,7 +377,12 @@ fn login_success(ok: LoginSuccess, reply: &Reply) -> VerifyCode {
 }
 
 fn registration_success(ok: RegistrationSuccess) -> VerifyCode {
-    let RegistrationSuccess { session_token, session, identity, .. } = ok;
+    let RegistrationSuccess {
+        session_token,
+        session,
+        identity,
+        ..
+    } = ok;
     match session {
         Some(session) => VerifyCode::SignedIn {
             flow_kind: FlowKind::Registration,
@@ -327,24 +390,42 @@ fn registration_success(ok: RegistrationSuccess) -> VerifyCode {
             session: Box::new(session),
             identity: Box::new(identity),
         },
-        None => VerifyCode::Registered { identity: Box::new(identity) },
+        None => VerifyCode::Registered {
+            identity: Box::new(identity),
+        },
     }
 }
 
-fn verify_refusal<T>(kind: FlowKind, flow_id: &str, reply: &Reply, decoded: Decoded<T>) -> Result<Verified, Error> {
+fn verify_refusal<T>(
+    kind: FlowKind,
+    flow_id: &str,
+    reply: &Reply,
+    decoded: Decoded<T>,
+) -> Result<Verified, Error> {
     let status = reply.status;
     let outcome = match decoded {
         Decoded::Flow(flow) => verify_flow_refusal(flow_id, flow, status),
-        Decoded::RateLimited(secs) => VerifyCode::RateLimited { retry_after_seconds: secs },
+        Decoded::RateLimited(secs) => VerifyCode::RateLimited {
+            retry_after_seconds: secs,
+        },
         Decoded::Envelope(env) if is_expired(&env) => {
-            return Ok(Verified::Expired410 { new_flow_id: env.use_flow_id.clone() });
+            return Ok(Verified::Expired410 {
+                new_flow_id: env.use_flow_id.clone(),
+            });
         }
         Decoded::Envelope(_) if status == 404 => VerifyCode::FlowNotFound {
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
         },
-        Decoded::Envelope(env) => VerifyCode::Rejected(rejection(Some(flow_id), kind, status, Rejected::Envelope(&env))),
-        Decoded::Success(_) | Decoded::NoContent => VerifyCode::Rejected(rejection(Some(flow_id), kind, status, Rejected::Nothing)),
+        Decoded::Envelope(env) => VerifyCode::Rejected(rejection(
+            Some(flow_id),
+            kind,
+            status,
+            Rejected::Envelope(&env),
+        )),
+        Decoded::Success(_) | Decoded::NoContent => {
+            VerifyCode::Rejected(rejection(Some(flow_id), kind, status, Rejected::Nothing))
+        }
     };
     Ok(Verified::Outcome(outcome))
 }
@@ -354,33 +435,69 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
     let flow_id = submitted_id.to_owned();
     let messages = flow.messages();
     if flow.has_message(&[msg::LOGIN_CODE_INVALID, msg::REGISTRATION_CODE_INVALID]) {
-        return VerifyCode::InvalidCode { flow_id, flow_kind: kind, messages };
+        return VerifyCode::InvalidCode {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
     // 4000001 carries several refusals; its reason tells them apart (reference §6, §8).
     if flow.has_generic_reason("submitted too often") {
-        return VerifyCode::TooManyAttempts { flow_id, flow_kind: kind, messages };
+        return VerifyCode::TooManyAttempts {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
     if flow.has_generic_reason("already used") {
-        return VerifyCode::InvalidCode { flow_id, flow_kind: kind, messages };
+        return VerifyCode::InvalidCode {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
     if flow.has_message(&[msg::DUPLICATE_CREDENTIALS, msg::DUPLICATE_CREDENTIALS_HINT]) {
-        return VerifyCode::AccountExists { flow_id, flow_kind: kind, messages };
+        return VerifyCode::AccountExists {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
     }
     // A replacement flow that says the old one expired (what a browser is redirected to).
     if flow.has_message(&[msg::LOGIN_FLOW_EXPIRED, msg::REGISTRATION_FLOW_EXPIRED]) {
         let new_flow_id = (flow.id() != flow_id).then(|| flow.id().to_owned());
-        return VerifyCode::FlowExpired { flow_id, flow_kind: kind, new_flow_id, messages };
+        return VerifyCode::FlowExpired {
+            flow_id,
+            flow_kind: kind,
+            new_flow_id,
+            messages,
+        };
     }
-    VerifyCode::Rejected(rejection(Some(&flow_id), kind, status, Rejected::Flow(&flow)))
+    VerifyCode::Rejected(rejection(
+        Some(&flow_id),
+        kind,
+        status,
+        Rejected::Flow(&flow),
+    ))
 }
 
 /// The answer to `GET /sessions/whoami` (reference §10).
 pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
     match decode::<Session>(reply, FlowKind::Login)? {
-        Decoded::Success(session) => Ok(Whoami::Active { session: Box::new(session) }),
-        Decoded::RateLimited(secs) => Ok(Whoami::RateLimited { retry_after_seconds: secs }),
-        Decoded::Envelope(env) if matches!(reply.status, 401 | 403) => Ok(Whoami::Unauthorized { error_id: env.error.id }),
-        _ => Err(Error::protocol(Some(reply.status), &reply.target, "whoami returned neither a session nor 401")),
+        Decoded::Success(session) => Ok(Whoami::Active {
+            session: Box::new(session),
+        }),
+        Decoded::RateLimited(secs) => Ok(Whoami::RateLimited {
+            retry_after_seconds: secs,
+        }),
+        Decoded::Envelope(env) if matches!(reply.status, 401 | 403) => Ok(Whoami::Unauthorized {
+            error_id: env.error.id,
+        }),
+        _ => Err(Error::protocol(
+            Some(reply.status),
+            &reply.target,
+            "whoami returned neither a session nor 401",
+        )),
     }
 }
 
@@ -388,9 +505,15 @@ pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
 pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     match decode::<IgnoredAny>(reply, FlowKind::Login)? {
         Decoded::NoContent => Ok(Logout::LoggedOut),
-        Decoded::RateLimited(secs) => Ok(Logout::RateLimited { retry_after_seconds: secs }),
+        Decoded::RateLimited(secs) => Ok(Logout::RateLimited {
+            retry_after_seconds: secs,
+        }),
         Decoded::Envelope(_) if matches!(reply.status, 401 | 403) => Ok(Logout::UnknownSession),
-        _ => Err(Error::protocol(Some(reply.status), &reply.target, "logout returned neither 204 nor 403")),
+        _ => Err(Error::protocol(
+            Some(reply.status),
+            &reply.target,
+            "logout returned neither 204 nor 403",
+        )),
     }
 }
 
@@ -401,5 +524,559 @@ pub(crate) fn normalize(identifier: &str) -> String {
         trimmed.to_lowercase()
     } else {
         trimmed.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every login and registration row of reference §6, from recorded flow JSON in
+    //! `tests/fixtures/`, for Kratos HEAD, v26.2.0 and (where the wire differs) v1.3.1.
+    use super::*;
+    use crate::error::Target;
+    use bytes::Bytes;
+
+    const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
+    const NEW_FLOW_ID: &str = "0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d";
+
+    macro_rules! fixture {
+        ($name:literal) => {
+            include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/",
+                $name
+            ))
+        };
+    }
+
+    fn reply(status: u16, body: &'static [u8]) -> Reply {
+        Reply {
+            status,
+            body: Bytes::from_static(body),
+            json: !body.starts_with(b"<"),
+            retry_after_seconds: None,
+            target: Target {
+                method: "POST",
+                origin: "http://127.0.0.1:4433".into(),
+                path: "/self-service/login".into(),
+            },
+        }
+    }
+
+    fn send(kind: FlowKind, status: u16, body: &'static [u8]) -> SendCode {
+        code_sent(kind, FLOW_ID, "Ada@Example.com", &reply(status, body)).unwrap()
+    }
+
+    fn verify(kind: FlowKind, status: u16, body: &'static [u8]) -> VerifyCode {
+        match code_verified(kind, FLOW_ID, &reply(status, body)).unwrap() {
+            Verified::Outcome(o) => o,
+            Verified::Expired410 { .. } => panic!("unexpected 410"),
+        }
+    }
+
+    fn ids(messages: &[crate::Message]) -> Vec<u32> {
+        messages.iter().map(|m| m.id).collect()
+    }
+
+    // §6 login row 2: code sent is a 400 with state sent_email and 1010014.
+    #[test]
+    fn a_400_sent_email_flow_is_code_sent() {
+        for body in [
+            &fixture!("login_code_sent.json")[..],
+            &fixture!("login_code_sent_v1.3.1.json")[..],
+            &fixture!("login_code_sent_mfa.json")[..],
+        ] {
+            match send(FlowKind::Login, 400, body) {
+                SendCode::CodeSent {
+                    flow_id,
+                    flow_kind,
+                    identifier,
+                    expires_at,
+                    messages,
+                } => {
+                    assert_eq!(flow_id, FLOW_ID);
+                    assert_eq!(flow_kind, FlowKind::Login);
+                    assert_eq!(identifier, "ada@example.com");
+                    assert_eq!(expires_at, "2026-01-01T13:00:00.123456Z");
+                    assert!(ids(&messages) == [1010014] || ids(&messages) == [1010025]);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    // §12: HEAD's aal2 fast path answers the same flow with 200; the status does not matter.
+    #[test]
+    fn a_200_sent_email_flow_is_code_sent_too() {
+        assert!(matches!(
+            send(FlowKind::Login, 200, fixture!("login_code_sent.json")),
+            SendCode::CodeSent { .. }
+        ));
+    }
+
+    // §6 login row 3.
+    #[test]
+    fn message_4000035_is_account_not_found() {
+        match send(
+            FlowKind::Login,
+            400,
+            fixture!("login_account_not_found.json"),
+        ) {
+            SendCode::AccountNotFound {
+                flow_id, messages, ..
+            } => {
+                assert_eq!(flow_id, FLOW_ID);
+                assert_eq!(ids(&messages), [4000035]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // §6 login row 4, registration rows 3-4, and v1.3.1's 4000001 on traits.email (§12).
+    #[test]
+    fn bad_or_missing_addresses_are_invalid_identifier() {
+        let cases: [(FlowKind, &[u8], u32); 4] = [
+            (
+                FlowKind::Login,
+                fixture!("login_identifier_missing.json"),
+                4000002,
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_invalid_email.json"),
+                4000040,
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_invalid_email_v1.3.1.json"),
+                4000001,
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_email_missing.json"),
+                4000002,
+            ),
+        ];
+        for (kind, body, id) in cases {
+            match send(kind, 400, body) {
+                SendCode::InvalidIdentifier {
+                    flow_kind,
+                    messages,
+                    ..
+                } => {
+                    assert_eq!(flow_kind, kind);
+                    assert_eq!(ids(&messages), [id]);
+                }
+                other => panic!("{id}: {other:?}"),
+            }
+        }
+    }
+
+    // §6 login "Session already available: submit" and "create".
+    #[test]
+    fn a_valid_session_is_session_already_available() {
+        assert!(matches!(
+            send(
+                FlowKind::Login,
+                400,
+                fixture!("login_session_available_on_submit.json")
+            ),
+            SendCode::SessionAlreadyAvailable {
+                flow_id: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            send(
+                FlowKind::Login,
+                400,
+                fixture!("session_already_available_400.json")
+            ),
+            SendCode::SessionAlreadyAvailable { .. }
+        ));
+    }
+
+    // §2 API-flow guard: an unknown refusal keeps its messages.
+    #[test]
+    fn the_cookie_guard_is_rejected_with_its_message() {
+        match send(FlowKind::Login, 400, fixture!("login_cookie_guard.json")) {
+            SendCode::Rejected(r) => {
+                assert_eq!(r.http_status, 400);
+                assert_eq!(ids(&r.messages), [4000001]);
+                assert!(r.messages[0].text.contains("\"Cookie\" key"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // §6 registration row 2.
+    #[test]
+    fn a_registration_code_sent_is_code_sent() {
+        match send(
+            FlowKind::Registration,
+            400,
+            fixture!("registration_code_sent.json"),
+        ) {
+            SendCode::CodeSent {
+                flow_kind,
+                identifier,
+                messages,
+                ..
+            } => {
+                assert_eq!(flow_kind, FlowKind::Registration);
+                assert_eq!(identifier, "ada@example.com");
+                assert_eq!(ids(&messages), [1040005]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // A resend on an old flow: 410 with use_flow_id, 404.
+    #[test]
+    fn a_resend_on_a_dead_flow_says_so() {
+        match send(FlowKind::Login, 410, fixture!("flow_expired_410.json")) {
+            SendCode::FlowExpired { new_flow_id, .. } => {
+                assert_eq!(new_flow_id.as_deref(), Some(NEW_FLOW_ID))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            send(FlowKind::Login, 404, fixture!("flow_not_found_404.json")),
+            SendCode::FlowNotFound { .. }
+        ));
+    }
+
+    // §6 login row "Success (API)".
+    #[test]
+    fn a_200_with_a_session_is_signed_in() {
+        match verify(FlowKind::Login, 200, fixture!("login_success.json")) {
+            VerifyCode::SignedIn {
+                flow_kind,
+                session_token,
+                session,
+                identity,
+            } => {
+                assert_eq!(flow_kind, FlowKind::Login);
+                assert_eq!(
+                    session_token.unwrap().expose(),
+                    "ory_st_0123456789abcdefghijABCDEFGHIJ01"
+                );
+                assert_eq!(session.id, "3f4a5b6c-7d8e-4f90-a1b2-c3d4e5f6a7b8");
+                assert!(
+                    session.identity.is_none(),
+                    "the identity moves out of the session"
+                );
+                assert_eq!(identity.traits["email"], "ada@example.com");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_withheld_identity_is_not_signed_in() {
+        match verify(
+            FlowKind::Login,
+            200,
+            fixture!("login_success_identity_withheld.json"),
+        ) {
+            VerifyCode::Rejected(r) => {
+                assert_eq!(r.error_id.as_deref(), Some("session_aal2_required"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // §6 login rows 5-8 and registration rows 6-8.
+    #[test]
+    fn refusals_of_a_code_are_told_apart_by_message_id() {
+        let cases: [(FlowKind, &[u8], &str); 9] = [
+            (
+                FlowKind::Login,
+                fixture!("login_wrong_code.json"),
+                "invalid_code",
+            ),
+            (
+                FlowKind::Login,
+                fixture!("login_code_already_used.json"),
+                "invalid_code",
+            ),
+            (
+                FlowKind::Login,
+                fixture!("login_too_many_attempts.json"),
+                "too_many_attempts",
+            ),
+            (
+                FlowKind::Login,
+                fixture!("login_account_disabled.json"),
+                "rejected",
+            ),
+            (
+                FlowKind::Login,
+                fixture!("login_passed_challenge_reuse.json"),
+                "rejected",
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_wrong_code.json"),
+                "invalid_code",
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_too_many_attempts.json"),
+                "too_many_attempts",
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_account_exists.json"),
+                "account_exists",
+            ),
+            (
+                FlowKind::Registration,
+                fixture!("registration_traits_mismatch.json"),
+                "rejected",
+            ),
+        ];
+        for (kind, body, want) in cases {
+            let got = verify(kind, 400, body);
+            assert_eq!(verify_name(&got), want, "{got:?}");
+        }
+    }
+
+    // §6 registration rows "Success, API, with/without the session hook".
+    #[test]
+    fn registration_success_with_and_without_a_session() {
+        match verify(
+            FlowKind::Registration,
+            200,
+            fixture!("registration_success_session.json"),
+        ) {
+            VerifyCode::SignedIn {
+                flow_kind,
+                session_token,
+                identity,
+                ..
+            } => {
+                assert_eq!(flow_kind, FlowKind::Registration);
+                assert!(session_token.is_some());
+                assert_eq!(identity.id, "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            verify(
+                FlowKind::Registration,
+                200,
+                fixture!("registration_success_no_session.json")
+            ),
+            VerifyCode::Registered { .. }
+        ));
+    }
+
+    // §6 "Flow expired" (and §12: v26.2.0's expired code) is a 410 the client looks into.
+    #[test]
+    fn a_410_on_submit_asks_for_a_closer_look() {
+        match code_verified(
+            FlowKind::Login,
+            FLOW_ID,
+            &reply(410, fixture!("flow_expired_410.json")),
+        )
+        .unwrap()
+        {
+            Verified::Expired410 { new_flow_id } => {
+                assert_eq!(new_flow_id.as_deref(), Some(NEW_FLOW_ID))
+            }
+            Verified::Outcome(o) => panic!("{o:?}"),
+        }
+    }
+
+    // §6 unknown and malformed flow ids, CSRF, v1.3.1 disabled identity.
+    #[test]
+    fn envelopes_on_submit() {
+        assert_eq!(
+            verify_name(&verify(
+                FlowKind::Login,
+                404,
+                fixture!("flow_not_found_404.json")
+            )),
+            "flow_not_found"
+        );
+        for (status, body) in [
+            (400, &fixture!("flow_malformed_400.json")[..]),
+            (403, &fixture!("csrf_violation_403.json")[..]),
+            (401, &fixture!("identity_disabled_v1.3.1_401.json")[..]),
+        ] {
+            match verify(FlowKind::Login, status, body) {
+                VerifyCode::Rejected(r) => {
+                    assert_eq!(r.http_status, status);
+                    assert!(r.reason.is_some());
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match verify(FlowKind::Login, 403, fixture!("csrf_violation_403.json")) {
+            VerifyCode::Rejected(r) => {
+                assert_eq!(r.error_id.as_deref(), Some("security_csrf_violation"))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn server_errors_redirects_and_non_json_are_errors() {
+        let err = code_sent(
+            FlowKind::Login,
+            FLOW_ID,
+            "a@b.c",
+            &reply(502, fixture!("proxy_502.html")),
+        )
+        .unwrap_err();
+        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+        let err = code_sent(
+            FlowKind::Login,
+            FLOW_ID,
+            "a@b.c",
+            &reply(500, fixture!("server_error_500.json")),
+        )
+        .unwrap_err();
+        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(500)));
+        let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(303, b"")).unwrap_err();
+        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        let err = code_sent(
+            FlowKind::Login,
+            FLOW_ID,
+            "a@b.c",
+            &reply(200, fixture!("proxy_502.html")),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    }
+
+    #[test]
+    fn truncated_json_names_where_it_broke() {
+        let body = fixture!("login_code_sent.json");
+        let cut: &'static [u8] = &body[..body.len() / 2];
+        let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(400, cut)).unwrap_err();
+        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert!(err.to_string().contains("invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn a_429_is_rate_limited_with_its_delay() {
+        let mut r = reply(429, b"");
+        r.retry_after_seconds = Some(30);
+        assert_eq!(
+            code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &r).unwrap(),
+            SendCode::RateLimited {
+                retry_after_seconds: Some(30)
+            }
+        );
+    }
+
+    // §1 GET of a flow: 200, 404 (unknown or malformed), 410.
+    #[test]
+    fn fetching_a_flow() {
+        assert!(matches!(
+            flow_fetched(
+                FlowKind::Login,
+                FLOW_ID,
+                &reply(200, fixture!("login_code_sent.json"))
+            )
+            .unwrap(),
+            Fetched::Flow(_)
+        ));
+        assert!(matches!(
+            flow_fetched(
+                FlowKind::Login,
+                FLOW_ID,
+                &reply(404, fixture!("flow_not_found_404.json"))
+            )
+            .unwrap(),
+            Fetched::NotFound
+        ));
+        assert!(matches!(
+            flow_fetched(
+                FlowKind::Login,
+                FLOW_ID,
+                &reply(410, fixture!("login_flow_get_expired_410.json"))
+            )
+            .unwrap(),
+            Fetched::Expired
+        ));
+    }
+
+    #[test]
+    fn creating_a_flow() {
+        assert!(matches!(
+            flow_created(FlowKind::Login, &reply(200, fixture!("login_created.json"))).unwrap(),
+            Created::Flow(_)
+        ));
+        assert!(matches!(
+            flow_created(
+                FlowKind::Registration,
+                &reply(200, fixture!("registration_created.json"))
+            )
+            .unwrap(),
+            Created::Flow(_)
+        ));
+        assert!(matches!(
+            flow_created(
+                FlowKind::Login,
+                &reply(400, fixture!("session_already_available_400.json"))
+            )
+            .unwrap(),
+            Created::Refused(SendCode::SessionAlreadyAvailable { .. })
+        ));
+        let err = flow_created(FlowKind::Login, &reply(200, b"{\"hello\":1}")).unwrap_err();
+        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    }
+
+    // §10 whoami and logout.
+    #[test]
+    fn whoami_and_logout() {
+        assert!(matches!(
+            whoami(&reply(200, fixture!("whoami_active.json"))).unwrap(),
+            Whoami::Active { .. }
+        ));
+        assert_eq!(
+            whoami(&reply(401, fixture!("whoami_401.json"))).unwrap(),
+            Whoami::Unauthorized { error_id: None }
+        );
+        assert_eq!(
+            whoami(&reply(403, fixture!("whoami_aal2_403.json"))).unwrap(),
+            Whoami::Unauthorized {
+                error_id: Some("session_aal2_required".into())
+            }
+        );
+        assert_eq!(logout(&reply(204, b"")).unwrap(), Logout::LoggedOut);
+        assert_eq!(
+            logout(&reply(403, fixture!("logout_unknown_403.json"))).unwrap(),
+            Logout::UnknownSession
+        );
+        assert_eq!(
+            logout(&reply(400, fixture!("flow_malformed_400.json")))
+                .unwrap_err()
+                .code(),
+            "ERR_ORY_PROTOCOL"
+        );
+    }
+
+    #[test]
+    fn identifiers_with_an_at_sign_are_lowercased() {
+        assert_eq!(normalize(" Ada@Example.COM "), "ada@example.com");
+        assert_eq!(normalize("+49ABC"), "+49ABC");
+    }
+
+    fn verify_name(o: &VerifyCode) -> &'static str {
+        match o {
+            VerifyCode::SignedIn { .. } => "signed_in",
+            VerifyCode::Registered { .. } => "registered",
+            VerifyCode::InvalidCode { .. } => "invalid_code",
+            VerifyCode::CodeExpired { .. } => "code_expired",
+            VerifyCode::TooManyAttempts { .. } => "too_many_attempts",
+            VerifyCode::AccountExists { .. } => "account_exists",
+            VerifyCode::FlowExpired { .. } => "flow_expired",
+            VerifyCode::FlowNotFound { .. } => "flow_not_found",
+            VerifyCode::RateLimited { .. } => "rate_limited",
+            VerifyCode::Rejected(_) => "rejected",
+        }
     }
 }

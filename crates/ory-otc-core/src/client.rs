@@ -3,7 +3,9 @@
 
 use std::future::Future;
 
-use ory_otc_protocol::body::{PerformNativeLogout, UpdateLoginFlowWithCode, UpdateRegistrationFlowWithCode};
+use ory_otc_protocol::body::{
+    PerformNativeLogout, UpdateLoginFlowWithCode, UpdateRegistrationFlowWithCode,
+};
 use ory_otc_protocol::Secret;
 use serde_json::{Map, Value};
 use url::Url;
@@ -46,7 +48,9 @@ impl Client {
     /// # Errors
     /// [`Error::Config`] when the HTTP client cannot be built (TLS set-up).
     pub fn new(config: Config) -> Result<Self, Error> {
-        Ok(Self { http: Http::new(config)? })
+        Ok(Self {
+            http: Http::new(config)?,
+        })
     }
 
     pub fn config(&self) -> &Config {
@@ -61,18 +65,29 @@ impl Client {
 
     /// Creates a registration flow and asks Kratos to mail a code to `email`. `traits` are
     /// merged with `{ email }`; the `email` argument wins.
-    pub async fn send_registration_code(&self, email: &str, traits: Option<Map<String, Value>>) -> Result<SendCode, Error> {
+    pub async fn send_registration_code(
+        &self,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<SendCode, Error> {
         let email = check_email(email)?;
-        self.bounded(self.send(FlowKind::Registration, &email, traits)).await
+        self.bounded(self.send(FlowKind::Registration, &email, traits))
+            .await
     }
 
     /// Login-or-register ("subscribe"): a login code when the account exists, else, when
     /// Kratos says it does not (4000035), a registration code.
-    pub async fn send_code(&self, email: &str, traits: Option<Map<String, Value>>) -> Result<SendCode, Error> {
+    pub async fn send_code(
+        &self,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<SendCode, Error> {
         let email = check_email(email)?;
         self.bounded(async {
             match self.send(FlowKind::Login, &email, None).await? {
-                SendCode::AccountNotFound { .. } => self.send(FlowKind::Registration, &email, traits).await,
+                SendCode::AccountNotFound { .. } => {
+                    self.send(FlowKind::Registration, &email, traits).await
+                }
                 other => Ok(other),
             }
         })
@@ -90,7 +105,12 @@ impl Client {
 
     /// Mails a new code on an existing flow. Earlier codes of the flow stop working; the
     /// flow's attempt counter is not reset (reference §8).
-    pub async fn resend_code(&self, kind: FlowKind, flow_id: &str, identifier: Option<&str>) -> Result<SendCode, Error> {
+    pub async fn resend_code(
+        &self,
+        kind: FlowKind,
+        flow_id: &str,
+        identifier: Option<&str>,
+    ) -> Result<SendCode, Error> {
         let flow_id = check_flow_id(flow_id)?;
         let identifier = identifier.map(check_email).transpose()?;
         self.bounded(self.resend(kind, &flow_id, identifier)).await
@@ -113,7 +133,9 @@ impl Client {
     pub async fn logout(&self, session_token: &Secret) -> Result<Logout, Error> {
         check_token(session_token)?;
         self.bounded(async {
-            let body = PerformNativeLogout { session_token: session_token.clone() };
+            let body = PerformNativeLogout {
+                session_token: session_token.clone(),
+            };
             let reply = self
                 .http
                 .delete(self.http.url("/self-service/logout/api"), &body)
@@ -134,7 +156,12 @@ impl Client {
         })
     }
 
-    async fn send(&self, kind: FlowKind, email: &str, traits: Option<Map<String, Value>>) -> Result<SendCode, Error> {
+    async fn send(
+        &self,
+        kind: FlowKind,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<SendCode, Error> {
         let flow = match self.create(kind).await? {
             Created::Flow(flow) => flow,
             Created::Refused(outcome) => return Ok(outcome),
@@ -151,7 +178,12 @@ impl Client {
         classify::code_sent(kind, flow.id(), email, &reply)
     }
 
-    async fn resend(&self, kind: FlowKind, flow_id: &str, identifier: Option<String>) -> Result<SendCode, Error> {
+    async fn resend(
+        &self,
+        kind: FlowKind,
+        flow_id: &str,
+        identifier: Option<String>,
+    ) -> Result<SendCode, Error> {
         let (action, flow) = match (kind, identifier) {
             (FlowKind::Login, Some(id)) => (self.submit_url(kind, flow_id), Err(id)),
             _ => match self.fetch(kind, flow_id).await? {
@@ -178,7 +210,11 @@ impl Client {
         classify::code_sent(kind, flow_id, &address, &reply)
     }
 
-    async fn post_resend_login(&self, action: Url, identifier: &str) -> Result<crate::http::Reply, Error> {
+    async fn post_resend_login(
+        &self,
+        action: Url,
+        identifier: &str,
+    ) -> Result<crate::http::Reply, Error> {
         let body = UpdateLoginFlowWithCode {
             resend: Some("code".into()),
             ..login_body(identifier)
@@ -229,13 +265,20 @@ impl Client {
         };
         match classify::code_verified(kind, flow_id, &reply)? {
             Verified::Outcome(outcome) => Ok(outcome),
-            Verified::Expired410 { new_flow_id } => Ok(self.expired(kind, flow_id, new_flow_id).await),
+            Verified::Expired410 { new_flow_id } => {
+                Ok(self.expired(kind, flow_id, new_flow_id).await)
+            }
         }
     }
 
     /// After a 410 on a code submit: a flow that still loads means only the code expired
     /// (Kratos v26.2.0 and earlier, reference §12); otherwise the flow itself expired.
-    async fn expired(&self, kind: FlowKind, flow_id: &str, new_flow_id: Option<String>) -> VerifyCode {
+    async fn expired(
+        &self,
+        kind: FlowKind,
+        flow_id: &str,
+        new_flow_id: Option<String>,
+    ) -> VerifyCode {
         match self.fetch(kind, flow_id).await {
             Ok(Fetched::Flow(_)) => VerifyCode::CodeExpired {
                 flow_id: flow_id.to_owned(),
@@ -254,13 +297,17 @@ impl Client {
     }
 
     async fn create(&self, kind: FlowKind) -> Result<Created, Error> {
-        let url = self.http.url(&format!("/self-service/{}/api", kind.as_str()));
+        let url = self
+            .http
+            .url(&format!("/self-service/{}/api", kind.as_str()));
         let reply = self.http.get(url, None).await?;
         classify::flow_created(kind, &reply)
     }
 
     async fn fetch(&self, kind: FlowKind, flow_id: &str) -> Result<Fetched, Error> {
-        let mut url = self.http.url(&format!("/self-service/{}/flows", kind.as_str()));
+        let mut url = self
+            .http
+            .url(&format!("/self-service/{}/flows", kind.as_str()));
         // Reference §1: the GET takes `id`, the submit takes `flow`.
         url.query_pairs_mut().append_pair("id", flow_id);
         let reply = self.http.get(url, None).await?;
@@ -317,9 +364,19 @@ fn registration_body(traits: Map<String, Value>) -> UpdateRegistrationFlowWithCo
 fn fetch_refusal_for_send(kind: FlowKind, flow_id: &str, fetched: Fetched) -> SendCode {
     let flow_id = flow_id.to_owned();
     match fetched {
-        Fetched::NotFound => SendCode::FlowNotFound { flow_id, flow_kind: kind },
-        Fetched::Expired => SendCode::FlowExpired { flow_id, flow_kind: kind, new_flow_id: None, messages: Vec::new() },
-        Fetched::RateLimited(secs) => SendCode::RateLimited { retry_after_seconds: secs },
+        Fetched::NotFound => SendCode::FlowNotFound {
+            flow_id,
+            flow_kind: kind,
+        },
+        Fetched::Expired => SendCode::FlowExpired {
+            flow_id,
+            flow_kind: kind,
+            new_flow_id: None,
+            messages: Vec::new(),
+        },
+        Fetched::RateLimited(secs) => SendCode::RateLimited {
+            retry_after_seconds: secs,
+        },
         Fetched::Refused(r) => SendCode::Rejected(r),
         Fetched::Flow(_) => unreachable!("a fetched flow is not a refusal"),
     }
@@ -328,9 +385,19 @@ fn fetch_refusal_for_send(kind: FlowKind, flow_id: &str, fetched: Fetched) -> Se
 fn fetch_refusal_for_verify(kind: FlowKind, flow_id: &str, fetched: Fetched) -> VerifyCode {
     let flow_id = flow_id.to_owned();
     match fetched {
-        Fetched::NotFound => VerifyCode::FlowNotFound { flow_id, flow_kind: kind },
-        Fetched::Expired => VerifyCode::FlowExpired { flow_id, flow_kind: kind, new_flow_id: None, messages: Vec::new() },
-        Fetched::RateLimited(secs) => VerifyCode::RateLimited { retry_after_seconds: secs },
+        Fetched::NotFound => VerifyCode::FlowNotFound {
+            flow_id,
+            flow_kind: kind,
+        },
+        Fetched::Expired => VerifyCode::FlowExpired {
+            flow_id,
+            flow_kind: kind,
+            new_flow_id: None,
+            messages: Vec::new(),
+        },
+        Fetched::RateLimited(secs) => VerifyCode::RateLimited {
+            retry_after_seconds: secs,
+        },
         Fetched::Refused(r) => VerifyCode::Rejected(r),
         Fetched::Flow(_) => unreachable!("a fetched flow is not a refusal"),
     }
@@ -344,10 +411,16 @@ fn check_email(email: &str) -> Result<String, Error> {
         return Err(Error::invalid_value("email", "must not be empty"));
     }
     if email.len() > MAX_EMAIL_LEN {
-        return Err(Error::invalid_value("email", format!("must be at most {MAX_EMAIL_LEN} bytes")));
+        return Err(Error::invalid_value(
+            "email",
+            format!("must be at most {MAX_EMAIL_LEN} bytes"),
+        ));
     }
     if email.chars().any(char::is_control) {
-        return Err(Error::invalid_value("email", "must not contain control characters"));
+        return Err(Error::invalid_value(
+            "email",
+            "must not contain control characters",
+        ));
     }
     Ok(email.to_owned())
 }
@@ -356,7 +429,10 @@ fn check_email(email: &str) -> Result<String, Error> {
 fn check_flow_id(flow_id: &str) -> Result<String, Error> {
     let ok = flow_id.len() == 36 && uuid::Uuid::try_parse(flow_id).is_ok();
     if !ok {
-        return Err(Error::invalid_value("flowId", "must be a UUID such as 0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d"));
+        return Err(Error::invalid_value(
+            "flowId",
+            "must be a UUID such as 0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d",
+        ));
     }
     Ok(flow_id.to_ascii_lowercase())
 }
@@ -390,10 +466,17 @@ mod tests {
     fn emails_are_trimmed_and_bounded() {
         assert_eq!(check_email("  a@b.c ").unwrap(), "a@b.c");
         for bad in ["", "   ", "a\u{0}@b.c", "a\n@b.c"] {
-            assert_eq!(check_email(bad).unwrap_err().code(), "ERR_INVALID_ARG_VALUE", "{bad:?}");
+            assert_eq!(
+                check_email(bad).unwrap_err().code(),
+                "ERR_INVALID_ARG_VALUE",
+                "{bad:?}"
+            );
         }
         let long = format!("{}@example.com", "a".repeat(320));
-        assert_eq!(check_email(&long).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(
+            check_email(&long).unwrap_err().code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
         // Shape is Kratos's call.
         assert!(check_email("not-an-email").is_ok());
         assert!(check_email("jürgen@exämple.de").is_ok());

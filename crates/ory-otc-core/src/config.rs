@@ -220,12 +220,10 @@ fn check_base(url: &Url, allow_http: bool) -> Result<(), Error> {
     match url.scheme() {
         "https" => {}
         "http" if allow_http || is_loopback(url) => {}
-        "http" => {
-            return Err(Error::Config(format!(
-                "plain http is accepted for loopback hosts only, not {}; use https or set allowHttp",
-                url.origin().ascii_serialization()
-            )))
-        }
+        "http" => return Err(Error::Config(format!(
+            "plain http is accepted for loopback hosts only, not {}; use https or set allowHttp",
+            url.origin().ascii_serialization()
+        ))),
         other => {
             return Err(Error::Config(format!(
                 "the base URL must use https (or http on loopback), not {other}:"
@@ -237,10 +235,14 @@ fn check_base(url: &Url, allow_http: bool) -> Result<(), Error> {
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Credentials in a URL end up in logs; Ory does not use them anyway.
-        return Err(Error::Config("the base URL must not contain credentials".into()));
+        return Err(Error::Config(
+            "the base URL must not contain credentials".into(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config("the base URL must not have a query or fragment".into()));
+        return Err(Error::Config(
+            "the base URL must not have a query or fragment".into(),
+        ));
     }
     Ok(())
 }
@@ -273,7 +275,12 @@ mod tests {
     use super::*;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
@@ -285,13 +292,22 @@ mod tests {
         assert_eq!(c.origin(), "https://a.projects.oryapis.com");
         assert_eq!(c.timeout(), DEFAULT_TIMEOUT);
         assert_eq!(c.connect_timeout(), DEFAULT_CONNECT_TIMEOUT);
-        assert_eq!(c.url("/self-service/login/api").as_str(), "https://a.projects.oryapis.com/self-service/login/api");
+        assert_eq!(
+            c.url("/self-service/login/api").as_str(),
+            "https://a.projects.oryapis.com/self-service/login/api"
+        );
     }
 
     #[test]
     fn a_project_slug_becomes_an_ory_network_url() {
-        let c = Config::builder().with_env(env(&[("ORY_PROJECT_SLUG", "eager-bell-123")])).build().unwrap();
-        assert_eq!(c.base_url().as_str(), "https://eager-bell-123.projects.oryapis.com/");
+        let c = Config::builder()
+            .with_env(env(&[("ORY_PROJECT_SLUG", "eager-bell-123")]))
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.base_url().as_str(),
+            "https://eager-bell-123.projects.oryapis.com/"
+        );
     }
 
     #[test]
@@ -306,7 +322,10 @@ mod tests {
 
     #[test]
     fn a_path_prefix_is_kept() {
-        let c = Config::builder().base_url("https://example.com/.ory/kratos/").build().unwrap();
+        let c = Config::builder()
+            .base_url("https://example.com/.ory/kratos/")
+            .build()
+            .unwrap();
         assert_eq!(
             c.url("/sessions/whoami").as_str(),
             "https://example.com/.ory/kratos/sessions/whoami"
@@ -322,19 +341,35 @@ mod tests {
 
     #[test]
     fn plain_http_is_for_loopback_unless_allowed() {
-        for ok in ["http://localhost:4433", "http://127.0.0.2:1", "http://[::1]:4433"] {
+        for ok in [
+            "http://localhost:4433",
+            "http://127.0.0.2:1",
+            "http://[::1]:4433",
+        ] {
             Config::builder().base_url(ok).build().unwrap();
         }
-        let err = Config::builder().base_url("http://kratos.internal").build().unwrap_err();
+        let err = Config::builder()
+            .base_url("http://kratos.internal")
+            .build()
+            .unwrap_err();
         assert_eq!(err.code(), "ERR_ORY_CONFIG");
-        Config::builder().base_url("http://kratos.internal").allow_http(true).build().unwrap();
+        Config::builder()
+            .base_url("http://kratos.internal")
+            .allow_http(true)
+            .build()
+            .unwrap();
     }
 
     #[test]
     fn malformed_and_unsafe_urls_are_refused() {
         let err = Config::builder().base_url("not a url").build().unwrap_err();
         assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
-        for bad in ["ftp://x.example", "https://user:pw@x.example", "https://x.example/?a=1", "https://x.example/#f"] {
+        for bad in [
+            "ftp://x.example",
+            "https://user:pw@x.example",
+            "https://x.example/?a=1",
+            "https://x.example/#f",
+        ] {
             let err = Config::builder().base_url(bad).build().unwrap_err();
             assert_eq!(err.code(), "ERR_ORY_CONFIG", "{bad}");
             assert!(!err.to_string().contains("pw@"), "{err}");
@@ -344,24 +379,45 @@ mod tests {
     #[test]
     fn timeouts_must_be_in_range_and_connect_is_capped() {
         let b = || Config::builder().base_url("https://x.example");
-        assert_eq!(b().timeout(Duration::ZERO).build().unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
-        assert_eq!(b().timeout(Duration::from_secs(601)).build().unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(
+            b().timeout(Duration::ZERO).build().unwrap_err().code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
+        assert_eq!(
+            b().timeout(Duration::from_secs(601))
+                .build()
+                .unwrap_err()
+                .code(),
+            "ERR_INVALID_ARG_VALUE"
+        );
         let c = b().timeout(Duration::from_millis(500)).build().unwrap();
         assert_eq!(c.connect_timeout(), Duration::from_millis(500));
     }
 
     #[test]
     fn the_api_key_never_shows_in_debug() {
-        let c = Config::builder().base_url("https://x.example").api_key("ory_pat_secret123").build().unwrap();
+        let c = Config::builder()
+            .base_url("https://x.example")
+            .api_key("ory_pat_secret123")
+            .build()
+            .unwrap();
         assert!(!format!("{c:?}").contains("ory_pat_secret123"));
         assert_eq!(c.api_key().unwrap().expose(), "ory_pat_secret123");
     }
 
     #[test]
     fn header_values_are_checked() {
-        let err = Config::builder().base_url("https://x.example").user_agent("a\r\nb").build().unwrap_err();
+        let err = Config::builder()
+            .base_url("https://x.example")
+            .user_agent("a\r\nb")
+            .build()
+            .unwrap_err();
         assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
-        let err = Config::builder().base_url("https://x.example").api_key("").build().unwrap_err();
+        let err = Config::builder()
+            .base_url("https://x.example")
+            .api_key("")
+            .build()
+            .unwrap_err();
         assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
     }
 }

@@ -69,7 +69,9 @@ pub enum Error {
 }
 
 fn error_id_suffix(id: &Option<String>) -> String {
-    id.as_deref().map(|id| format!(" ({id})")).unwrap_or_default()
+    id.as_deref()
+        .map(|id| format!(" ({id})"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -77,8 +79,14 @@ impl Error {
     /// place codes are assigned.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::InvalidArgument { problem: ArgumentProblem::Type, .. } => "ERR_INVALID_ARG_TYPE",
-            Error::InvalidArgument { problem: ArgumentProblem::Value, .. } => "ERR_INVALID_ARG_VALUE",
+            Error::InvalidArgument {
+                problem: ArgumentProblem::Type,
+                ..
+            } => "ERR_INVALID_ARG_TYPE",
+            Error::InvalidArgument {
+                problem: ArgumentProblem::Value,
+                ..
+            } => "ERR_INVALID_ARG_VALUE",
             Error::Config(_) => "ERR_ORY_CONFIG",
             Error::Network { .. } => "ERR_ORY_NETWORK",
             Error::Timeout { .. } => "ERR_ORY_TIMEOUT",
@@ -132,7 +140,11 @@ impl Error {
         }
     }
 
-    pub(crate) fn protocol(status: Option<u16>, target: &Target, detail: impl Into<String>) -> Self {
+    pub(crate) fn protocol(
+        status: Option<u16>,
+        target: &Target,
+        detail: impl Into<String>,
+    ) -> Self {
         Error::Protocol {
             status,
             target: target.to_string(),
@@ -210,7 +222,10 @@ mod tests {
     fn every_variant_has_its_code() {
         let t = target();
         let cases = [
-            (Error::invalid_value("email", "must not be empty"), "ERR_INVALID_ARG_VALUE"),
+            (
+                Error::invalid_value("email", "must not be empty"),
+                "ERR_INVALID_ARG_VALUE",
+            ),
             (
                 Error::InvalidArgument {
                     name: "email".into(),
@@ -221,9 +236,25 @@ mod tests {
             ),
             (Error::Config("x".into()), "ERR_ORY_CONFIG"),
             (Error::Aborted, "ERR_ORY_ABORTED"),
-            (Error::Timeout { target: t.to_string(), after: Duration::from_millis(5) }, "ERR_ORY_TIMEOUT"),
-            (Error::Server { status: 502, error_id: None, target: t.to_string() }, "ERR_ORY_SERVER"),
-            (Error::protocol(Some(200), &t, "not JSON"), "ERR_ORY_PROTOCOL"),
+            (
+                Error::Timeout {
+                    target: t.to_string(),
+                    after: Duration::from_millis(5),
+                },
+                "ERR_ORY_TIMEOUT",
+            ),
+            (
+                Error::Server {
+                    status: 502,
+                    error_id: None,
+                    target: t.to_string(),
+                },
+                "ERR_ORY_SERVER",
+            ),
+            (
+                Error::protocol(Some(200), &t, "not JSON"),
+                "ERR_ORY_PROTOCOL",
+            ),
             (Error::Internal("panic".into()), "ERR_ORY_INTERNAL"),
         ];
         for (err, code) in cases {
@@ -234,21 +265,42 @@ mod tests {
     #[test]
     fn only_transient_failures_are_retryable() {
         let t = target().to_string();
-        assert!(Error::Server { status: 503, error_id: None, target: t.clone() }.is_retryable());
-        assert!(!Error::Server { status: 500, error_id: None, target: t.clone() }.is_retryable());
-        assert!(Error::Timeout { target: t, after: Duration::from_secs(1) }.is_retryable());
+        assert!(Error::Server {
+            status: 503,
+            error_id: None,
+            target: t.clone()
+        }
+        .is_retryable());
+        assert!(!Error::Server {
+            status: 500,
+            error_id: None,
+            target: t.clone()
+        }
+        .is_retryable());
+        assert!(Error::Timeout {
+            target: t,
+            after: Duration::from_secs(1)
+        }
+        .is_retryable());
         assert!(!Error::Aborted.is_retryable());
         assert!(!Error::Config("x".into()).is_retryable());
     }
 
     #[test]
     fn messages_name_method_origin_and_path() {
-        let err = Error::Server { status: 502, error_id: Some("x_y".into()), target: target().to_string() };
+        let err = Error::Server {
+            status: 502,
+            error_id: Some("x_y".into()),
+            target: target().to_string(),
+        };
         assert_eq!(
             err.to_string(),
             "Ory answered 502 on POST https://x.projects.oryapis.com/self-service/login (x_y)"
         );
-        let err = Error::Timeout { target: target().to_string(), after: Duration::from_millis(1500) };
+        let err = Error::Timeout {
+            target: target().to_string(),
+            after: Duration::from_millis(1500),
+        };
         assert_eq!(
             err.to_string(),
             "the call to Ory at POST https://x.projects.oryapis.com/self-service/login timed out after 1500 ms"
@@ -283,7 +335,9 @@ mod tests {
         }
         let err = Top(Outer(std::io::Error::from(std::io::ErrorKind::TimedOut)));
         assert!(chain_has_timeout(&err));
-        let err = Top(Outer(std::io::Error::from(std::io::ErrorKind::ConnectionReset)));
+        let err = Top(Outer(std::io::Error::from(
+            std::io::ErrorKind::ConnectionReset,
+        )));
         assert!(!chain_has_timeout(&err));
     }
 }

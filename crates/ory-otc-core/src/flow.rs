@@ -91,6 +91,20 @@ impl AnyFlow {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether Kratos attached an error to the address node (`identifier` or `traits.email`).
+    /// Kratos v1.3.1 reports an invalid e-mail as a generic 4000001 there.
+    pub fn address_has_error(&self) -> bool {
+        let name = match self {
+            AnyFlow::Login(_) => "identifier",
+            AnyFlow::Registration(_) => "traits.email",
+        };
+        self.ui().node(name).is_some_and(|n| {
+            n.messages
+                .iter()
+                .any(|m| m.kind == ory_otc_protocol::ui::TextKind::Error)
+        })
+    }
+
     /// The traits a registration flow holds in its `traits.*` nodes, nested as Kratos expects
     /// them back (`traits.name.first` becomes `{"name":{"first":…}}`). Kratos compares them
     /// with what the code was sent for (4000036 on a difference), so they are resubmitted as is.

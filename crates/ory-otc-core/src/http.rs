@@ -86,7 +86,9 @@ impl Http {
     pub async fn get(&self, url: Url, session_token: Option<&Secret>) -> Result<Reply, Error> {
         let mut attempt = 0;
         loop {
-            let result = self.send(Method::GET, url.clone(), None, session_token).await;
+            let result = self
+                .send(Method::GET, url.clone(), None, session_token)
+                .await;
             let retry = match &result {
                 Ok(reply) => matches!(reply.status, 502..=504),
                 Err(Error::Network { detail, .. }) => *detail == "connection failed",
@@ -122,7 +124,11 @@ impl Http {
         let target = self.target(&method, &url);
         if !self.is_same_origin(&url) {
             // Checked here too, so no caller can forget it.
-            return Err(Error::protocol(None, &target, "refusing to send a request to another origin"));
+            return Err(Error::protocol(
+                None,
+                &target,
+                "refusing to send a request to another origin",
+            ));
         }
         let admin = url.path().starts_with(&format!(
             "{}/admin/",
@@ -137,10 +143,16 @@ impl Http {
             req = req.header(CONTENT_TYPE, JSON).body(body);
         }
         if let Some(token) = session_token {
-            req = req.header(SESSION_TOKEN_HEADER, sensitive("sessionToken", token.expose())?);
+            req = req.header(
+                SESSION_TOKEN_HEADER,
+                sensitive("sessionToken", token.expose())?,
+            );
         }
         if let (true, Some(key)) = (admin, self.config.api_key()) {
-            req = req.header(AUTHORIZATION, sensitive("apiKey", &format!("Bearer {}", key.expose()))?);
+            req = req.header(
+                AUTHORIZATION,
+                sensitive("apiKey", &format!("Bearer {}", key.expose()))?,
+            );
         }
         let timeout = self.config.timeout();
         let resp = req
@@ -159,7 +171,11 @@ impl Http {
     }
 }
 
-async fn read(mut resp: reqwest::Response, target: Target, timeout: Duration) -> Result<Reply, Error> {
+async fn read(
+    mut resp: reqwest::Response,
+    target: Target,
+    timeout: Duration,
+) -> Result<Reply, Error> {
     let status = resp.status().as_u16();
     let headers = resp.headers();
     let json = headers
@@ -167,7 +183,10 @@ async fn read(mut resp: reqwest::Response, target: Target, timeout: Duration) ->
         .and_then(|v| v.to_str().ok())
         .is_some_and(is_json_content_type);
     let retry_after_seconds = retry_after(headers);
-    if resp.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
         return Err(too_large(status, &target));
     }
     let mut body = BytesMut::new();
@@ -191,7 +210,11 @@ async fn read(mut resp: reqwest::Response, target: Target, timeout: Duration) ->
 }
 
 fn too_large(status: u16, target: &Target) -> Error {
-    Error::protocol(Some(status), target, "the response body is larger than 1 MiB")
+    Error::protocol(
+        Some(status),
+        target,
+        "the response body is larger than 1 MiB",
+    )
 }
 
 fn is_json_content_type(value: &str) -> bool {
@@ -202,7 +225,12 @@ fn is_json_content_type(value: &str) -> bool {
 /// `Retry-After` as seconds (a delay or an HTTP date), else `x-ratelimit-reset`, which Ory
 /// Network sends as seconds until the window resets.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u32> {
-    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::trim);
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+            .map(str::trim)
+    };
     if let Some(v) = text(RETRY_AFTER.as_str()) {
         if let Ok(secs) = v.parse::<u32>() {
             return Some(secs);
@@ -219,14 +247,14 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u32> {
 }
 
 fn encode<B: Serialize>(body: &B) -> Result<Vec<u8>, Error> {
-    serde_json::to_vec(body).map_err(|e| Error::Internal(format!("cannot encode a request body: {e}")))
+    serde_json::to_vec(body)
+        .map_err(|e| Error::Internal(format!("cannot encode a request body: {e}")))
 }
 
 /// A header value marked sensitive, so hyper never prints it.
 fn sensitive(name: &str, value: &str) -> Result<HeaderValue, Error> {
-    let mut v = HeaderValue::from_str(value).map_err(|_| {
-        Error::invalid_value(name, "must contain visible ASCII characters only")
-    })?;
+    let mut v = HeaderValue::from_str(value)
+        .map_err(|_| Error::invalid_value(name, "must contain visible ASCII characters only"))?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -286,7 +314,10 @@ mod tests {
 
         let mut h = HeaderMap::new();
         let future = std::time::SystemTime::now() + Duration::from_secs(120);
-        h.insert(RETRY_AFTER, HeaderValue::from_str(&httpdate::fmt_http_date(future)).unwrap());
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_str(&httpdate::fmt_http_date(future)).unwrap(),
+        );
         let secs = retry_after(&h).unwrap();
         assert!((118..=120).contains(&secs), "{secs}");
 

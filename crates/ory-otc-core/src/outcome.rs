@@ -80,9 +80,14 @@ pub enum SendCode {
         messages: Vec<Message>,
     },
     /// 404: Kratos does not know this flow (a resend).
-    FlowNotFound { flow_id: String, flow_kind: FlowKind },
+    FlowNotFound {
+        flow_id: String,
+        flow_kind: FlowKind,
+    },
     /// 429 from Ory Network's rate limiter.
-    RateLimited { retry_after_seconds: Option<u32> },
+    RateLimited {
+        retry_after_seconds: Option<u32>,
+    },
     Rejected(Rejection),
 }
 
@@ -97,7 +102,9 @@ pub enum VerifyCode {
         identity: Box<Identity>,
     },
     /// The registration succeeded on a project that issues no session after registration.
-    Registered { identity: Box<Identity> },
+    Registered {
+        identity: Box<Identity>,
+    },
     /// 4010008 / 4040003 (wrong, used, or, after v26.2.0, expired code) or "already used".
     InvalidCode {
         flow_id: String,
@@ -132,18 +139,29 @@ pub enum VerifyCode {
         messages: Vec<Message>,
     },
     /// 404: Kratos does not know this flow.
-    FlowNotFound { flow_id: String, flow_kind: FlowKind },
-    RateLimited { retry_after_seconds: Option<u32> },
+    FlowNotFound {
+        flow_id: String,
+        flow_kind: FlowKind,
+    },
+    RateLimited {
+        retry_after_seconds: Option<u32>,
+    },
     Rejected(Rejection),
 }
 
 /// The outcome of `whoami`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Whoami {
-    Active { session: Box<Session> },
+    Active {
+        session: Box<Session>,
+    },
     /// 401 (no valid session) or 403 (`session_aal2_required`).
-    Unauthorized { error_id: Option<String> },
-    RateLimited { retry_after_seconds: Option<u32> },
+    Unauthorized {
+        error_id: Option<String>,
+    },
+    RateLimited {
+        retry_after_seconds: Option<u32>,
+    },
 }
 
 /// The outcome of a native logout.
@@ -153,5 +171,7 @@ pub enum Logout {
     LoggedOut,
     /// 403/401: Kratos does not know this token.
     UnknownSession,
-    RateLimited { retry_after_seconds: Option<u32> },
+    RateLimited {
+        retry_after_seconds: Option<u32>,
+    },
 }
