@@ -352,10 +352,11 @@ pub(crate) fn code_verified(
 fn login_success(ok: LoginSuccess, reply: &Reply) -> VerifyCode {
     let LoginSuccess {
         session_token,
-        mut session,
+        session,
         ..
     } = ok;
-    match session.identity.take() {
+    // The identity stays in the session too, so this session reads like whoami's.
+    match session.identity.clone() {
         Some(identity) => VerifyCode::SignedIn {
             flow_kind: FlowKind::Login,
             session_token,
@@ -761,10 +762,7 @@ mod tests {
                     "ory_st_0123456789abcdefghijABCDEFGHIJ01"
                 );
                 assert_eq!(session.id, "3f4a5b6c-7d8e-4f90-a1b2-c3d4e5f6a7b8");
-                assert!(
-                    session.identity.is_none(),
-                    "the identity moves out of the session"
-                );
+                assert_eq!(session.identity.as_ref(), Some(&*identity));
                 assert_eq!(identity.traits["email"], "ada@example.com");
             }
             other => panic!("{other:?}"),

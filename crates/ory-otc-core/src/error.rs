@@ -25,7 +25,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 pub enum Error {
     /// An argument was rejected before any request. Becomes a JS `TypeError` with code
     /// `ERR_INVALID_ARG_TYPE` or `ERR_INVALID_ARG_VALUE`.
-    #[error("the \"{name}\" argument {reason}")]
+    #[error("The \"{name}\" argument {reason}")]
     InvalidArgument {
         name: String,
         reason: String,

@@ -104,6 +104,9 @@ mod tests {
     #[test]
     fn create_identity_refuses_unknown_keys() {
         let err = serde_json::from_str::<CreateIdentityBody>(r#"{"traits":{},"nope":1}"#);
-        assert!(err.unwrap_err().to_string().contains("unknown field `nope`"));
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `nope`"));
     }
 }

@@ -68,7 +68,10 @@ mod tests {
         let e: ErrorResponse = serde_json::from_str(json).unwrap();
         assert_eq!(e.error.id.as_deref(), Some(id::SELF_SERVICE_FLOW_EXPIRED));
         assert_eq!(e.error.code, 410);
-        assert_eq!(e.use_flow_id.as_deref(), Some("0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d"));
+        assert_eq!(
+            e.use_flow_id.as_deref(),
+            Some("0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d")
+        );
         assert_eq!(serde_json::to_string(&e).unwrap(), json);
     }
 

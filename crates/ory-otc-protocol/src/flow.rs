@@ -132,7 +132,12 @@ mod tests {
             request_url: "r".into(),
             return_to: None,
             active: None,
-            ui: Ui { action: "a".into(), method: "POST".into(), nodes: vec![], messages: vec![] },
+            ui: Ui {
+                action: "a".into(),
+                method: "POST".into(),
+                nodes: vec![],
+                messages: vec![],
+            },
             organization_id: None,
             transient_payload: None,
             session_token_exchange_code: None,

@@ -18,7 +18,9 @@ pub struct Ui {
 impl Ui {
     /// The first node with this `name` attribute.
     pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.attributes.name.as_deref() == Some(name))
+        self.nodes
+            .iter()
+            .find(|n| n.attributes.name.as_deref() == Some(name))
     }
 
     /// Messages of the form first, then those attached to each node, in node order.
