@@ -380,7 +380,7 @@ describe('refusals and failures mapped to HTTP', () => {
       const saved = process.env.ORY_SDK_URL
       delete process.env.ORY_SDK_URL
       try {
-        const res = await callSubscribe(() => new OryOtc())
+        const res = await callSubscribe(() => new OryOtc({}))
         expect(res.status).toBe(503)
         expect(res.body.error).toBe('service_unavailable')
       } finally {

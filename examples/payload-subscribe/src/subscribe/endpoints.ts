@@ -98,7 +98,9 @@ async function confirmed(
   flowId: string,
   result: Extract<VerifyCodeResult, { ok: true }>,
 ): Promise<Response> {
-  const traitEmail = result.identity.traits?.email
+  // Traits follow the project's identity schema; this example's schema has `email`.
+  const traits = result.identity.traits as unknown as Record<string, unknown> | undefined
+  const traitEmail = traits?.email
   const subscription = await confirmSubscription(req, {
     flowId,
     identityId: result.identity.id,
@@ -109,7 +111,8 @@ async function confirmed(
   const token = result.status === 'signed_in' ? result.sessionToken : undefined
   const headers = new Headers()
   if (token) {
-    const session = result.status === 'signed_in' ? (result.session as Record<string, unknown>) : {}
+    // The addon's Session type names it `expiresAt`; `expires_at` is Kratos's own spelling.
+    const session = (result.status === 'signed_in' ? result.session : {}) as unknown as Record<string, unknown>
     headers.append(
       'Set-Cookie',
       sessionCookie(token, {

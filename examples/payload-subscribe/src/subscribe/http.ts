@@ -79,9 +79,12 @@ function fail(status: number, body: ErrorBody): { ok: false; response: Response 
   return { ok: false, response: errorResponse(status, body) }
 }
 
-/** True when the client reached us over https, directly or through a proxy that says so. */
+/**
+ * True when the client reached us over https, directly or through a proxy that says so in
+ * `X-Forwarded-Proto`. Either is enough: a wrong `Secure` only costs the cookie, a missing one
+ * would send the token in clear.
+ */
 export function isHttps(req: PayloadRequest): boolean {
   const forwarded = req.headers.get('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase()
-  if (forwarded) return forwarded === 'https'
-  return new URL(req.url ?? 'http://localhost').protocol === 'https:'
+  return forwarded === 'https' || new URL(req.url ?? 'http://localhost').protocol === 'https:'
 }
