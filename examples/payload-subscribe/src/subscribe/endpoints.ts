@@ -108,20 +108,13 @@ async function confirmed(
   })
   // A registration without the `session` after-hook ends with no session: the subscriber is
   // confirmed but not signed in, and there is no cookie to set.
-  const token = result.status === 'signed_in' ? result.sessionToken : undefined
   const headers = new Headers()
-  if (token) {
-    // The addon's Session type names it `expiresAt`; `expires_at` is Kratos's own spelling.
-    const session = (result.status === 'signed_in' ? result.session : {}) as unknown as Record<string, unknown>
-    headers.append(
-      'Set-Cookie',
-      sessionCookie(token, {
-        secure: isHttps(req),
-        maxAgeSeconds: secondsUntil(session.expiresAt ?? session.expires_at),
-      }),
-    )
+  const signedIn = result.status === 'signed_in' && Boolean(result.sessionToken)
+  if (result.status === 'signed_in' && result.sessionToken) {
+    const maxAgeSeconds = secondsUntil(result.session.expiresAt)
+    headers.append('Set-Cookie', sessionCookie(result.sessionToken, { secure: isHttps(req), maxAgeSeconds }))
   }
-  return json({ email: subscription.email, status: subscription.status, signedIn: Boolean(token) }, 200, headers)
+  return json({ email: subscription.email, status: subscription.status, signedIn }, 200, headers)
 }
 
 export const subscriptionEndpoints: Endpoint[] = [
