@@ -1,3 +1,15 @@
 //! The Node.js bindings of ory-otc. This crate only converts between JS values and the core
-//! client (`ory-otc-core`) and the emulator (`ory-otc-emulator`); no HTTP, no JSON parsing, no
-//! classification lives here.
+//! client (`ory-otc-core`) and the emulator (`ory-otc-emulator`): no HTTP, no JSON parsing and
+//! no classification live here.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod call;
+mod client;
+mod error;
+mod options;
+mod results;
+
+pub use client::{complete_otc_login, initiate_otc_login, OryOtc};
+pub use options::{OryOtcOptions, ResendCodeParams, VerifyCodeParams, VerifyLoginCodeParams, VerifyRegistrationCodeParams};
+pub use results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult};

@@ -1,0 +1,51 @@
+'use strict'
+// The package's entry point: the generated native binding (native.js, written by `napi build`)
+// plus the one thing the generator cannot express, an OryOtcError class that `instanceof`
+// recognises. Native code builds its errors as plain `Error`s named 'OryOtcError' with a
+// `code`; the class below recognises them by those fields, which also works when two copies
+// of this package are loaded.
+//
+// Every export is listed by name so that `import { OryOtc } from 'ory-otc'` works from ESM.
+
+const native = require('./native.js')
+
+const CODES = new Set([
+  'ERR_ORY_NETWORK',
+  'ERR_ORY_TIMEOUT',
+  'ERR_ORY_ABORTED',
+  'ERR_ORY_SERVER',
+  'ERR_ORY_PROTOCOL',
+  'ERR_ORY_CONFIG',
+  'ERR_ORY_INTERNAL',
+])
+
+function isOryOtcError(value) {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    value.name === 'OryOtcError' &&
+    CODES.has(value.code) &&
+    typeof value.retryable === 'boolean'
+  )
+}
+
+class OryOtcError extends Error {
+  constructor(message, { code, status, errorId, retryable = false } = {}) {
+    super(message)
+    this.name = 'OryOtcError'
+    this.code = code
+    if (status !== undefined) this.status = status
+    if (errorId !== undefined) this.errorId = errorId
+    this.retryable = retryable
+  }
+
+  static [Symbol.hasInstance](value) {
+    return isOryOtcError(value)
+  }
+}
+
+module.exports.OryOtc = native.OryOtc
+module.exports.initiateOtcLogin = native.initiateOtcLogin
+module.exports.completeOtcLogin = native.completeOtcLogin
+module.exports.OryOtcError = OryOtcError
+module.exports.isOryOtcError = isOryOtcError
