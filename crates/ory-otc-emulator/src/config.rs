@@ -1,0 +1,262 @@
+//! What an emulator instance looks like: address, lifespans, limits, identity schema, version.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+/// Which Kratos release the emulator behaves like, for the differences of reference §12 that
+/// change outcomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KratosVersion {
+    /// Kratos HEAD (`b86338da`, after v26.2.0): an expired code is an inline 4010008/4040003,
+    /// the code input has `autocomplete: one-time-code`, a disabled identity gets 4010011.
+    #[default]
+    Latest,
+    /// Kratos v26.2.0: an expired code is a 410 "flow expired" with a replacement flow, the
+    /// code input has no `autocomplete`, a disabled identity gets a 401 envelope.
+    V26_2_0,
+}
+
+impl KratosVersion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KratosVersion::Latest => "latest",
+            KratosVersion::V26_2_0 => "v26.2.0",
+        }
+    }
+}
+
+impl fmt::Display for KratosVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KratosVersion {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "latest" | "head" => Ok(KratosVersion::Latest),
+            "v26.2.0" | "26.2.0" => Ok(KratosVersion::V26_2_0),
+            other => Err(format!("unknown Kratos version {other:?}, expected latest or v26.2.0")),
+        }
+    }
+}
+
+/// `selfservice.flows.registration.style` (reference §4, registration `choose_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RegistrationStyle {
+    /// The first screen asks for the traits (`method=profile`); Kratos's default.
+    #[default]
+    ProfileFirst,
+    /// One screen: traits plus the "Send sign up code" button.
+    Unified,
+}
+
+impl FromStr for RegistrationStyle {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "profile_first" => Ok(RegistrationStyle::ProfileFirst),
+            "unified" => Ok(RegistrationStyle::Unified),
+            other => Err(format!("unknown registration style {other:?}, expected profile_first or unified")),
+        }
+    }
+}
+
+/// The JSON-schema `format` of a string trait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraitFormat {
+    /// `format: email`: rendered as `type=email`, `autocomplete=email`, validated as an address.
+    Email,
+    /// A plain string.
+    Text,
+}
+
+/// One string property under `traits` in the identity schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TraitSchema {
+    /// The property name, e.g. `email`; the UI node is `traits.<name>`.
+    pub name: String,
+    /// The schema `title`; it becomes the node label 1070002 when set.
+    pub title: Option<String>,
+    pub format: TraitFormat,
+    /// Listed in the schema's `required`.
+    pub required: bool,
+    /// `ory.sh/kratos.credentials.code.identifier` with `via: email` (and verification via
+    /// email): the address codes are sent to. Only `Email` traits can be code identifiers.
+    pub code_identifier: bool,
+}
+
+impl TraitSchema {
+    /// The default trait: `email`, titled "E-Mail", required, the code identifier.
+    pub fn email() -> Self {
+        TraitSchema {
+            name: "email".into(),
+            title: Some("E-Mail".into()),
+            format: TraitFormat::Email,
+            required: true,
+            code_identifier: true,
+        }
+    }
+}
+
+/// An account that exists when the emulator starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedIdentity {
+    pub email: String,
+    /// Extra traits besides `email`; keys must be declared in [`Config::traits`] unless
+    /// [`Config::allow_additional_traits`] is on.
+    pub traits: Option<Map<String, Value>>,
+}
+
+impl SeedIdentity {
+    pub fn new(email: impl Into<String>) -> Self {
+        SeedIdentity { email: email.into(), traits: None }
+    }
+}
+
+/// Everything an emulator instance is started with. Build one with `Config::default()` and
+/// change the fields you need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on. Default `127.0.0.1` (loopback only).
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one. Default 0.
+    pub port: u16,
+    /// The advertised origin (Kratos's `serve.public.base_url`), used in `ui.action`, redirects
+    /// and the CSRF cookie name. Default `http://<host>:<port>/`.
+    pub public_url: Option<String>,
+    /// When set, every `/admin/*` route requires `Authorization: Bearer <key>`. Default none.
+    pub api_key: Option<String>,
+    /// `selfservice.methods.code.config.lifespan`. Default 1 h.
+    pub code_lifespan: Duration,
+    /// `selfservice.flows.{login,registration}.lifespan`. Default 1 h.
+    pub flow_lifespan: Duration,
+    /// `session.lifespan`. Default 24 h.
+    pub session_lifespan: Duration,
+    /// `selfservice.methods.code.config.max_submissions`. Default 5.
+    pub max_submissions: u32,
+    /// Run the `session` hook after registration (a session token or cookie on success).
+    /// Default on.
+    pub session_after_registration: bool,
+    /// Kratos's `--dev`: courier subjects and bodies are readable from the admin API.
+    /// Default on.
+    pub dev_mode: bool,
+    /// Which Kratos release to behave like. Default latest.
+    pub version: KratosVersion,
+    /// Accounts created at start.
+    pub identities: Vec<SeedIdentity>,
+    /// Registration screen style. Default `profile_first`.
+    pub registration_style: RegistrationStyle,
+    /// The identity schema's traits, in schema order. Default: one `email` trait.
+    pub traits: Vec<TraitSchema>,
+    /// Accept traits not declared in [`Config::traits`] when identities are created through the
+    /// admin API or the Rust API. Self-service bodies drop undeclared keys either way. Default on.
+    pub allow_additional_traits: bool,
+    /// Where browser flows are sent: `<ui_url>/login`, `/registration`, `/error`. Default
+    /// `<public url>/ui`, as on Ory Network.
+    pub ui_url: Option<String>,
+    /// `selfservice.default_browser_return_url`. Default `<public url>/ui/welcome`.
+    pub default_return_url: Option<String>,
+    /// `selfservice.allowed_return_urls`; the public URL is always allowed. Default empty.
+    pub allowed_return_urls: Vec<String>,
+    /// Requests taking longer than this get a 408 (deliberate hang faults excepted). Default 30 s.
+    pub request_timeout: Duration,
+    /// Flows kept in memory before the oldest are dropped. Default 200 000.
+    pub max_flows: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            public_url: None,
+            api_key: None,
+            code_lifespan: Duration::from_secs(3600),
+            flow_lifespan: Duration::from_secs(3600),
+            session_lifespan: Duration::from_secs(24 * 3600),
+            max_submissions: 5,
+            session_after_registration: true,
+            dev_mode: true,
+            version: KratosVersion::Latest,
+            identities: Vec::new(),
+            registration_style: RegistrationStyle::ProfileFirst,
+            traits: vec![TraitSchema::email()],
+            allow_additional_traits: true,
+            ui_url: None,
+            default_return_url: None,
+            allowed_return_urls: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+            max_flows: 200_000,
+        }
+    }
+}
+
+impl Config {
+    /// Checks what Kratos's config schema would refuse.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if !(1..=255).contains(&self.max_submissions) {
+            return Err(format!("max_submissions must be within 1..=255, got {}", self.max_submissions));
+        }
+        if !self.traits.iter().any(|t| t.code_identifier && t.format == TraitFormat::Email) {
+            return Err("the identity schema needs an email trait that is a code identifier".into());
+        }
+        if self.traits.iter().any(|t| t.code_identifier && t.format != TraitFormat::Email) {
+            return Err("only email traits can be code identifiers".into());
+        }
+        for t in &self.traits {
+            if t.name.is_empty() || t.name.contains('.') {
+                return Err(format!("invalid trait name {:?}", t.name));
+            }
+        }
+        if self.code_lifespan.is_zero() || self.flow_lifespan.is_zero() || self.session_lifespan.is_zero() {
+            return Err("lifespans must be positive".into());
+        }
+        Ok(())
+    }
+
+    /// The trait that seeded identities and `create_identity` put the e-mail address in.
+    pub(crate) fn email_trait(&self) -> &TraitSchema {
+        self.traits
+            .iter()
+            .find(|t| t.code_identifier && t.format == TraitFormat::Email)
+            .expect("validated: an email code identifier exists")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_kratos_defaults() {
+        let c = Config::default();
+        assert_eq!(c.code_lifespan, Duration::from_secs(3600));
+        assert_eq!(c.flow_lifespan, Duration::from_secs(3600));
+        assert_eq!(c.session_lifespan, Duration::from_secs(86400));
+        assert_eq!(c.max_submissions, 5);
+        assert!(c.session_after_registration && c.dev_mode);
+        assert_eq!(c.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn versions_parse_from_their_cli_names() {
+        assert_eq!("latest".parse::<KratosVersion>(), Ok(KratosVersion::Latest));
+        assert_eq!("v26.2.0".parse::<KratosVersion>(), Ok(KratosVersion::V26_2_0));
+        assert!("v1.3.1".parse::<KratosVersion>().is_err());
+    }
+
+    #[test]
+    fn max_submissions_outside_kratos_range_is_refused() {
+        let c = Config { max_submissions: 0, ..Config::default() };
+        assert!(c.validate().unwrap_err().contains("max_submissions"));
+    }
+}

@@ -1,0 +1,53 @@
+//! `GET /self-service/errors?id=`, where browsers land after a forwarded error, and the identity
+//! schema at `/schemas/{id}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::clock::rfc3339;
+use crate::error::ApiError;
+use crate::http::{self, Req};
+use crate::schema;
+use crate::state::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/self-service/errors", get(get_error))
+        .route("/schemas/{id}", get(get_schema))
+}
+
+/// `errorx.ErrorContainer`.
+#[derive(Serialize)]
+struct ErrorContainer {
+    id: String,
+    error: Value,
+    created_at: String,
+    updated_at: String,
+}
+
+async fn get_error(State(state): State<AppState>, req: Req) -> Response {
+    let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
+    let found = state.0.store.lock().errors.get(&id).cloned();
+    match found {
+        Some((error, at)) => http::json(
+            StatusCode::OK,
+            &ErrorContainer { id: id.to_string(), error, created_at: rfc3339(at), updated_at: rfc3339(at) },
+        ),
+        None => state.envelope(&req, ApiError::not_found_resource()),
+    }
+}
+
+async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
+    use base64::Engine as _;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id.as_bytes()).ok();
+    if decoded.as_deref() != Some(schema::SCHEMA_ID.as_bytes()) && id != schema::SCHEMA_ID {
+        return state.envelope(&req, ApiError::not_found_resource());
+    }
+    http::json(StatusCode::OK, &schema::document(&state.0.config))
+}
