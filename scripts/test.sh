@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: the README's test command (`npm test`) and CI's (.ci/run) both end here.
+#   1. the release napi build, and a check that it left the committed native.js/native.d.ts as they were
+#   2. cargo test for the Rust crates (protocol, core, emulator)
+#   3. Jest over the real addon and the emulator, in __test__/
+#   4. tsc on a typed usage file that switches over every result status
+# Set SKIP_BUILD=1 to reuse an existing build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s\n' "$*"; }
+
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  step "napi build (release)"
+  npm run --silent build
+fi
+step "generated bindings are committed as built"
+if ! git diff --exit-code -- native.js native.d.ts; then
+  echo "native.js/native.d.ts changed when built: run 'npm run build' and commit them." >&2
+  exit 1
+fi
+
+step "cargo test"
+cargo test --workspace --quiet
+
+step "jest"
+npx jest --ci
+
+step "tsc (types)"
+npx tsc -p __test__/types/tsconfig.json
+
+echo
+echo "all tests passed"
