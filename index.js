@@ -44,8 +44,12 @@ class OryOtcError extends Error {
   }
 }
 
+// Errors are built with this realm's classes (see src/error.rs).
+native.__registerErrorClasses(TypeError, OryOtcError)
+
 module.exports.OryOtc = native.OryOtc
 module.exports.initiateOtcLogin = native.initiateOtcLogin
 module.exports.completeOtcLogin = native.completeOtcLogin
+module.exports.startEmulator = native.startEmulator
 module.exports.OryOtcError = OryOtcError
 module.exports.isOryOtcError = isOryOtcError

@@ -30,9 +30,9 @@ impl Linked {
         let _ = (|| -> Result<()> {
             let signal = self.signal.get_value(env)?;
             let listener = self.listener.borrow_back(env)?;
-            let remove: Function<(String, Function<(String,), ()>), ()> =
+            let remove: Function<FnArgs<(String, Function<(String,), ()>)>, ()> =
                 signal.get_named_property("removeEventListener")?;
-            remove.apply(signal, ("abort".to_owned(), listener))?;
+            remove.apply(signal, FnArgs::from(("abort".to_owned(), listener)))?;
             Ok(())
         })();
         let _ = self.signal.unref(env);
@@ -54,11 +54,14 @@ pub(crate) fn link(env: &Env, signal: Object) -> std::result::Result<Signal, Cor
         reason: "must be an instance of AbortSignal".into(),
         problem: ory_otc_core::ArgumentProblem::Type,
     };
-    let aborted: bool = signal.get_named_property::<Unknown>("aborted").and_then(bool::from_unknown).map_err(|_| bad())?;
+    let aborted: bool = signal
+        .get_named_property::<Unknown>("aborted")
+        .and_then(bool::from_unknown)
+        .map_err(|_| bad())?;
     if aborted {
         return Ok(Signal::Aborted);
     }
-    let add: Function<(String, Function<(String,), ()>), ()> = signal
+    let add: Function<FnArgs<(String, Function<(String,), ()>)>, ()> = signal
         .get_named_property::<Unknown>("addEventListener")
         .and_then(Function::from_unknown)
         .map_err(|_| bad())?;
@@ -75,7 +78,8 @@ pub(crate) fn link(env: &Env, signal: Object) -> std::result::Result<Signal, Cor
         signal: signal.create_ref().map_err(|_| bad())?,
         listener: listener.create_ref().map_err(|_| bad())?,
     };
-    add.apply(signal, ("abort".to_owned(), listener)).map_err(|_| bad())?;
+    add.apply(signal, FnArgs::from(("abort".to_owned(), listener)))
+        .map_err(|_| bad())?;
     Ok(Signal::Linked(linked))
 }
 
@@ -105,7 +109,9 @@ where
         };
         // A panic's payload is not shown: it could hold anything.
         Ok::<_, napi::Error>(outcome.unwrap_or_else(|_| {
-            Err(CoreError::Internal("a panic was caught; please report this bug".into()))
+            Err(CoreError::Internal(
+                "a panic was caught; please report this bug".into(),
+            ))
         }))
     };
     env.spawn_future_with_callback(guarded, move |env, outcome| {

@@ -14,8 +14,8 @@ use ory_otc_core::{Client, Config, Error as CoreError, FlowKind, Secret, VerifyR
 use crate::call::{self, Signal};
 use crate::error;
 use crate::options::{
-    flow_kind, signal_arg, string_arg, traits_arg, OryOtcOptions, ResendCodeParams, VerifyCodeParams,
-    VerifyLoginCodeParams, VerifyRegistrationCodeParams,
+    flow_kind, signal_arg, string_arg, traits_arg, OryOtcOptions, ResendCodeParams,
+    VerifyCodeParams, VerifyLoginCodeParams, VerifyRegistrationCodeParams,
 };
 use crate::results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult};
 
@@ -30,7 +30,10 @@ impl OryOtc {
     /// Creates a client. Throws `OryOtcError` `ERR_ORY_CONFIG` when no URL is configured
     /// (neither `baseUrl`, `ORY_SDK_URL` nor `ORY_PROJECT_SLUG`), and a `TypeError` for a bad option.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: &Env, #[napi(ts_arg_type = "OryOtcOptions")] options: Option<Unknown>) -> Result<Self> {
+    pub fn new(
+        env: &Env,
+        #[napi(ts_arg_type = "OryOtcOptions")] options: Option<Unknown>,
+    ) -> Result<Self> {
         let client = OryOtcOptions::from_js(options)
             .and_then(Config::try_from)
             .and_then(Client::new)
@@ -177,7 +180,11 @@ impl OryOtc {
         run(env, options, || {
             let p = ResendCodeParams::from_js(params)?;
             let kind = flow_kind("params.flowType", &p.flow_type)?;
-            Ok(async move { client.resend_code(kind, &p.flow_id, p.identifier.as_deref()).await })
+            Ok(async move {
+                client
+                    .resend_code(kind, &p.flow_id, p.identifier.as_deref())
+                    .await
+            })
         })
     }
 
@@ -221,7 +228,7 @@ pub fn initiate_otc_login<'env>(
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, SendCodeResult>> {
     run(env, options, || {
-        let email = string_arg(email, "email")?;
+        let email = ory_otc_core::check::email(&string_arg(email, "email")?)?;
         let client = default_client()?;
         Ok(async move { client.send_login_code(&email).await })
     })
@@ -237,10 +244,14 @@ pub fn complete_otc_login<'env>(
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
     run(env, options, || {
+        // Arguments are checked before the environment, so a bad argument is reported as such.
+        let flow_id = ory_otc_core::check::flow_id(&string_arg(flow_id, "flowId")?)?;
+        let code = Secret::new(string_arg(code, "code")?);
+        ory_otc_core::check::code(code.expose())?;
         let req = VerifyRequest {
             flow_kind: FlowKind::Login,
-            flow_id: string_arg(flow_id, "flowId")?,
-            code: Secret::new(string_arg(code, "code")?),
+            flow_id,
+            code,
             identifier: None,
             traits: None,
         };
@@ -260,7 +271,9 @@ fn default_client() -> std::result::Result<Client, CoreError> {
         .build()
         // A bad value here came from the environment, not from an argument.
         .map_err(|e| match e {
-            CoreError::InvalidArgument { name, reason, .. } => CoreError::Config(format!("{name} from the environment {reason}")),
+            CoreError::InvalidArgument { name, reason, .. } => {
+                CoreError::Config(format!("{name} from the environment {reason}"))
+            }
             other => other,
         })?;
     let client = Client::new(config)?;

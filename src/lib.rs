@@ -6,10 +6,15 @@
 
 mod call;
 mod client;
+mod emulator;
 mod error;
 mod options;
 mod results;
 
 pub use client::{complete_otc_login, initiate_otc_login, OryOtc};
-pub use options::{OryOtcOptions, ResendCodeParams, VerifyCodeParams, VerifyLoginCodeParams, VerifyRegistrationCodeParams};
+pub use emulator::{start_emulator, CourierMessage, Emulator, EmulatorOptions, FaultOptions};
+pub use options::{
+    OryOtcOptions, ResendCodeParams, VerifyCodeParams, VerifyLoginCodeParams,
+    VerifyRegistrationCodeParams,
+};
 pub use results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult};

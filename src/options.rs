@@ -126,7 +126,10 @@ impl TryFrom<OryOtcOptions> for Config {
 /// A whole, finite number of milliseconds (the core checks the range).
 fn millis(name: &str, ms: f64) -> std::result::Result<Duration, CoreError> {
     if !ms.is_finite() || ms.fract() != 0.0 || ms < 1.0 || ms > 600_000.0 {
-        return Err(value_error(name, "must be a whole number of milliseconds from 1 to 600000"));
+        return Err(value_error(
+            name,
+            "must be a whole number of milliseconds from 1 to 600000",
+        ));
     }
     Ok(Duration::from_millis(ms as u64))
 }
@@ -177,7 +180,10 @@ impl ResendCodeParams {
 }
 
 /// `'login'` or `'registration'`.
-pub(crate) fn flow_kind(name: &str, value: &str) -> std::result::Result<ory_otc_core::FlowKind, CoreError> {
+pub(crate) fn flow_kind(
+    name: &str,
+    value: &str,
+) -> std::result::Result<ory_otc_core::FlowKind, CoreError> {
     match value {
         "login" => Ok(ory_otc_core::FlowKind::Login),
         "registration" => Ok(ory_otc_core::FlowKind::Registration),
@@ -188,16 +194,24 @@ pub(crate) fn flow_kind(name: &str, value: &str) -> std::result::Result<ory_otc_
 /// A required string argument.
 pub(crate) fn string_arg(value: Unknown, name: &str) -> std::result::Result<String, CoreError> {
     match value.get_type() {
-        Ok(ValueType::String) => String::from_unknown(value).map_err(|_| type_error(name, "string", ValueType::String)),
+        Ok(ValueType::String) => {
+            String::from_unknown(value).map_err(|_| type_error(name, "string", ValueType::String))
+        }
         Ok(t) => Err(type_error(name, "string", t)),
         Err(_) => Err(type_error(name, "string", ValueType::Unknown)),
     }
 }
 
 /// An optional traits object (`undefined`/`null` mean none).
-pub(crate) fn traits_arg(value: Option<Unknown>, name: &str) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
-    let Some(obj) = object_or_absent(value, name)? else { return Ok(None) };
-    let traits: Value = Value::from_unknown(obj.to_unknown()).map_err(|_| value_error(name, "must be a plain JSON object"))?;
+pub(crate) fn traits_arg(
+    value: Option<Unknown>,
+    name: &str,
+) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
+    let Some(obj) = object_or_absent(value, name)? else {
+        return Ok(None);
+    };
+    let traits: Value = Value::from_unknown(obj.to_unknown())
+        .map_err(|_| value_error(name, "must be a plain JSON object"))?;
     match traits {
         Value::Object(map) => Ok(Some(map)),
         _ => Err(type_error(name, "object", ValueType::Object)),
@@ -205,28 +219,46 @@ pub(crate) fn traits_arg(value: Option<Unknown>, name: &str) -> std::result::Res
 }
 
 /// The `signal` of a call's options.
-pub(crate) fn signal_arg<'env>(value: Option<Unknown<'env>>) -> std::result::Result<Option<Object<'env>>, CoreError> {
-    let Some(obj) = object_or_absent(value, "options")? else { return Ok(None) };
-    let signal: Unknown = obj.get_named_property("signal").map_err(|_| type_error("options.signal", "AbortSignal", ValueType::Unknown))?;
+pub(crate) fn signal_arg<'env>(
+    value: Option<Unknown<'env>>,
+) -> std::result::Result<Option<Object<'env>>, CoreError> {
+    let Some(obj) = object_or_absent(value, "options")? else {
+        return Ok(None);
+    };
+    let signal: Unknown = obj
+        .get_named_property("signal")
+        .map_err(|_| type_error("options.signal", "AbortSignal", ValueType::Unknown))?;
     match signal.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Object) => Ok(Some(Object::from_unknown(signal).map_err(|_| type_error("options.signal", "AbortSignal", ValueType::Object))?)),
+        Ok(ValueType::Object) => {
+            Ok(Some(Object::from_unknown(signal).map_err(|_| {
+                type_error("options.signal", "AbortSignal", ValueType::Object)
+            })?))
+        }
         Ok(t) => Err(type_error("options.signal", "AbortSignal", t)),
-        Err(_) => Err(type_error("options.signal", "AbortSignal", ValueType::Unknown)),
+        Err(_) => Err(type_error(
+            "options.signal",
+            "AbortSignal",
+            ValueType::Unknown,
+        )),
     }
 }
 
 fn object<'env>(value: Unknown<'env>, name: &str) -> std::result::Result<Object<'env>, CoreError> {
-    object_or_absent(Some(value), name)?.ok_or_else(|| type_error(name, "object", ValueType::Undefined))
+    object_or_absent(Some(value), name)?
+        .ok_or_else(|| type_error(name, "object", ValueType::Undefined))
 }
 
-fn object_or_absent<'env>(value: Option<Unknown<'env>>, name: &str) -> std::result::Result<Option<Object<'env>>, CoreError> {
+pub(crate) fn object_or_absent<'env>(
+    value: Option<Unknown<'env>>,
+    name: &str,
+) -> std::result::Result<Option<Object<'env>>, CoreError> {
     let Some(value) = value else { return Ok(None) };
     match value.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => {
-            Object::from_unknown(value).map(Some).map_err(|_| type_error(name, "object", ValueType::Object))
-        }
+        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => Object::from_unknown(value)
+            .map(Some)
+            .map_err(|_| type_error(name, "object", ValueType::Object)),
         Ok(ValueType::Object) => Err(CoreError::InvalidArgument {
             name: name.into(),
             reason: "must be of type object. Received an array".into(),
@@ -237,20 +269,30 @@ fn object_or_absent<'env>(value: Option<Unknown<'env>>, name: &str) -> std::resu
     }
 }
 
-fn field<'env>(obj: &Object<'env>, name: &str) -> std::result::Result<Unknown<'env>, CoreError> {
+pub(crate) fn field<'env>(
+    obj: &Object<'env>,
+    name: &str,
+) -> std::result::Result<Unknown<'env>, CoreError> {
     let key = name.rsplit('.').next().unwrap_or(name);
-    obj.get_named_property::<Unknown>(key).map_err(|_| type_error(name, "readable property", ValueType::Unknown))
+    obj.get_named_property::<Unknown>(key)
+        .map_err(|_| type_error(name, "readable property", ValueType::Unknown))
 }
 
-fn is_absent(value: &Unknown) -> bool {
-    matches!(value.get_type(), Ok(ValueType::Undefined) | Ok(ValueType::Null))
+pub(crate) fn is_absent(value: &Unknown) -> bool {
+    matches!(
+        value.get_type(),
+        Ok(ValueType::Undefined) | Ok(ValueType::Null)
+    )
 }
 
-fn string(obj: &Object, name: &str) -> std::result::Result<String, CoreError> {
+pub(crate) fn string(obj: &Object, name: &str) -> std::result::Result<String, CoreError> {
     string_arg(field(obj, name)?, name)
 }
 
-fn opt_string(obj: &Object, name: &str) -> std::result::Result<Option<String>, CoreError> {
+pub(crate) fn opt_string(
+    obj: &Object,
+    name: &str,
+) -> std::result::Result<Option<String>, CoreError> {
     let v = field(obj, name)?;
     if is_absent(&v) {
         return Ok(None);
@@ -258,27 +300,34 @@ fn opt_string(obj: &Object, name: &str) -> std::result::Result<Option<String>, C
     string_arg(v, name).map(Some)
 }
 
-fn opt_number(obj: &Object, name: &str) -> std::result::Result<Option<f64>, CoreError> {
+pub(crate) fn opt_number(obj: &Object, name: &str) -> std::result::Result<Option<f64>, CoreError> {
     let v = field(obj, name)?;
     match v.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Number) => f64::from_unknown(v).map(Some).map_err(|_| type_error(name, "number", ValueType::Number)),
+        Ok(ValueType::Number) => f64::from_unknown(v)
+            .map(Some)
+            .map_err(|_| type_error(name, "number", ValueType::Number)),
         Ok(t) => Err(type_error(name, "number", t)),
         Err(_) => Err(type_error(name, "number", ValueType::Unknown)),
     }
 }
 
-fn opt_bool(obj: &Object, name: &str) -> std::result::Result<Option<bool>, CoreError> {
+pub(crate) fn opt_bool(obj: &Object, name: &str) -> std::result::Result<Option<bool>, CoreError> {
     let v = field(obj, name)?;
     match v.get_type() {
         Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Boolean) => bool::from_unknown(v).map(Some).map_err(|_| type_error(name, "boolean", ValueType::Boolean)),
+        Ok(ValueType::Boolean) => bool::from_unknown(v)
+            .map(Some)
+            .map_err(|_| type_error(name, "boolean", ValueType::Boolean)),
         Ok(t) => Err(type_error(name, "boolean", t)),
         Err(_) => Err(type_error(name, "boolean", ValueType::Unknown)),
     }
 }
 
-fn opt_traits(obj: &Object, name: &str) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
+fn opt_traits(
+    obj: &Object,
+    name: &str,
+) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
     traits_arg(Some(field(obj, name)?), name)
 }
 

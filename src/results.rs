@@ -21,7 +21,11 @@ pub struct UiMessage {
 }
 
 /// Sent a code: `status` says what happened. `ok` is true only for `code_sent`.
-#[napi(discriminant = "status", discriminant_case = "snake_case", object_from_js = false)]
+#[napi(
+    discriminant = "status",
+    discriminant_case = "snake_case",
+    object_from_js = false
+)]
 pub enum SendCodeResult {
     /// Kratos mailed a code (Kratos answered this with HTTP 400 and state `sent_email`).
     CodeSent {
@@ -108,7 +112,11 @@ pub enum SendCodeResult {
 }
 
 /// Submitted a code: `status` says what happened. `ok` is true for `signed_in` and `registered`.
-#[napi(discriminant = "status", discriminant_case = "snake_case", object_from_js = false)]
+#[napi(
+    discriminant = "status",
+    discriminant_case = "snake_case",
+    object_from_js = false
+)]
 pub enum VerifyCodeResult {
     /// The code was right and a session exists.
     SignedIn {
@@ -206,7 +214,11 @@ pub enum VerifyCodeResult {
     },
 }
 
-#[napi(discriminant = "status", discriminant_case = "snake_case", object_from_js = false)]
+#[napi(
+    discriminant = "status",
+    discriminant_case = "snake_case",
+    object_from_js = false
+)]
 pub enum WhoamiResult {
     Active {
         #[napi(ts_type = "true")]
@@ -226,7 +238,11 @@ pub enum WhoamiResult {
     },
 }
 
-#[napi(discriminant = "status", discriminant_case = "snake_case", object_from_js = false)]
+#[napi(
+    discriminant = "status",
+    discriminant_case = "snake_case",
+    object_from_js = false
+)]
 pub enum LogoutResult {
     /// The session is revoked (also when it already was).
     LoggedOut {
@@ -324,7 +340,13 @@ impl From<core::SendCode> for SendCodeResult {
     fn from(o: core::SendCode) -> Self {
         use core::SendCode as S;
         match o {
-            S::CodeSent { flow_id, flow_kind, identifier, expires_at, messages: m } => SendCodeResult::CodeSent {
+            S::CodeSent {
+                flow_id,
+                flow_kind,
+                identifier,
+                expires_at,
+                messages: m,
+            } => SendCodeResult::CodeSent {
                 ok: true,
                 flow_id,
                 flow_type: flow_type(flow_kind),
@@ -332,25 +354,42 @@ impl From<core::SendCode> for SendCodeResult {
                 expires_at,
                 messages: messages(m),
             },
-            S::AccountNotFound { flow_id, flow_kind, messages: m } => SendCodeResult::AccountNotFound {
+            S::AccountNotFound {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => SendCodeResult::AccountNotFound {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            S::InvalidIdentifier { flow_id, flow_kind, messages: m } => SendCodeResult::InvalidIdentifier {
+            S::InvalidIdentifier {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => SendCodeResult::InvalidIdentifier {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            S::SessionAlreadyAvailable { flow_id, flow_kind, messages: m } => SendCodeResult::SessionAlreadyAvailable {
+            S::SessionAlreadyAvailable {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => SendCodeResult::SessionAlreadyAvailable {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            S::FlowExpired { flow_id, flow_kind, new_flow_id, messages: m } => SendCodeResult::FlowExpired {
+            S::FlowExpired {
+                flow_id,
+                flow_kind,
+                new_flow_id,
+                messages: m,
+            } => SendCodeResult::FlowExpired {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
@@ -363,7 +402,9 @@ impl From<core::SendCode> for SendCodeResult {
                 flow_type: flow_type(flow_kind),
                 messages: Vec::new(),
             },
-            S::RateLimited { retry_after_seconds } => SendCodeResult::RateLimited {
+            S::RateLimited {
+                retry_after_seconds,
+            } => SendCodeResult::RateLimited {
                 ok: false,
                 retry_after_seconds,
                 messages: Vec::new(),
@@ -386,7 +427,12 @@ impl From<core::VerifyCode> for VerifyCodeResult {
     fn from(o: core::VerifyCode) -> Self {
         use core::VerifyCode as V;
         match o {
-            V::SignedIn { flow_kind, session_token, session, identity } => VerifyCodeResult::SignedIn {
+            V::SignedIn {
+                flow_kind,
+                session_token,
+                session,
+                identity,
+            } => VerifyCodeResult::SignedIn {
                 ok: true,
                 flow_type: flow_type(flow_kind),
                 session_token: session_token.map(ory_otc_core::Secret::into_exposed),
@@ -398,32 +444,54 @@ impl From<core::VerifyCode> for VerifyCodeResult {
                 flow_type: "registration".into(),
                 identity: Identity::from(*identity),
             },
-            V::InvalidCode { flow_id, flow_kind, messages: m } => VerifyCodeResult::InvalidCode {
+            V::InvalidCode {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => VerifyCodeResult::InvalidCode {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            V::CodeExpired { flow_id, flow_kind, new_flow_id, messages: m } => VerifyCodeResult::CodeExpired {
+            V::CodeExpired {
+                flow_id,
+                flow_kind,
+                new_flow_id,
+                messages: m,
+            } => VerifyCodeResult::CodeExpired {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 new_flow_id,
                 messages: messages(m),
             },
-            V::TooManyAttempts { flow_id, flow_kind, messages: m } => VerifyCodeResult::TooManyAttempts {
+            V::TooManyAttempts {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => VerifyCodeResult::TooManyAttempts {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            V::AccountExists { flow_id, flow_kind, messages: m } => VerifyCodeResult::AccountExists {
+            V::AccountExists {
+                flow_id,
+                flow_kind,
+                messages: m,
+            } => VerifyCodeResult::AccountExists {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
                 messages: messages(m),
             },
-            V::FlowExpired { flow_id, flow_kind, new_flow_id, messages: m } => VerifyCodeResult::FlowExpired {
+            V::FlowExpired {
+                flow_id,
+                flow_kind,
+                new_flow_id,
+                messages: m,
+            } => VerifyCodeResult::FlowExpired {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
@@ -436,7 +504,9 @@ impl From<core::VerifyCode> for VerifyCodeResult {
                 flow_type: flow_type(flow_kind),
                 messages: Vec::new(),
             },
-            V::RateLimited { retry_after_seconds } => VerifyCodeResult::RateLimited {
+            V::RateLimited {
+                retry_after_seconds,
+            } => VerifyCodeResult::RateLimited {
                 ok: false,
                 retry_after_seconds,
                 messages: Vec::new(),
@@ -457,9 +527,20 @@ impl From<core::VerifyCode> for VerifyCodeResult {
 impl From<core::Whoami> for WhoamiResult {
     fn from(o: core::Whoami) -> Self {
         match o {
-            core::Whoami::Active { session } => WhoamiResult::Active { ok: true, session: Session::from(*session) },
-            core::Whoami::Unauthorized { error_id } => WhoamiResult::Unauthorized { ok: false, error_id },
-            core::Whoami::RateLimited { retry_after_seconds } => WhoamiResult::RateLimited { ok: false, retry_after_seconds },
+            core::Whoami::Active { session } => WhoamiResult::Active {
+                ok: true,
+                session: Session::from(*session),
+            },
+            core::Whoami::Unauthorized { error_id } => WhoamiResult::Unauthorized {
+                ok: false,
+                error_id,
+            },
+            core::Whoami::RateLimited {
+                retry_after_seconds,
+            } => WhoamiResult::RateLimited {
+                ok: false,
+                retry_after_seconds,
+            },
         }
     }
 }
@@ -469,7 +550,12 @@ impl From<core::Logout> for LogoutResult {
         match o {
             core::Logout::LoggedOut => LogoutResult::LoggedOut { ok: true },
             core::Logout::UnknownSession => LogoutResult::UnknownSession { ok: false },
-            core::Logout::RateLimited { retry_after_seconds } => LogoutResult::RateLimited { ok: false, retry_after_seconds },
+            core::Logout::RateLimited {
+                retry_after_seconds,
+            } => LogoutResult::RateLimited {
+                ok: false,
+                retry_after_seconds,
+            },
         }
     }
 }
@@ -485,7 +571,11 @@ impl From<wire::Session> for Session {
             authentication_methods: s
                 .authentication_methods
                 .into_iter()
-                .map(|m| AuthenticationMethod { method: m.method, aal: m.aal, completed_at: m.completed_at })
+                .map(|m| AuthenticationMethod {
+                    method: m.method,
+                    aal: m.aal,
+                    completed_at: m.completed_at,
+                })
                 .collect(),
             issued_at: s.issued_at,
             identity: s.identity.map(Identity::from),

@@ -10,17 +10,13 @@ use ory_otc_protocol::Secret;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::check;
 use crate::classify::{self, Created, Fetched, Verified};
 use crate::config::Config;
 use crate::error::Error;
 use crate::flow::AnyFlow;
 use crate::http::Http;
 use crate::outcome::{FlowKind, Logout, SendCode, VerifyCode, Whoami};
-
-/// The longest e-mail address accepted (RFC 3696 errata: 64 + 1 + 255).
-pub const MAX_EMAIL_LEN: usize = 320;
-/// The longest session token accepted.
-pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// An Ory Kratos one-time-code client. Cheap to clone; clones share one connection pool.
 ///
@@ -59,7 +55,7 @@ impl Client {
 
     /// Creates a login flow and asks Kratos to mail a code to `email`.
     pub async fn send_login_code(&self, email: &str) -> Result<SendCode, Error> {
-        let email = check_email(email)?;
+        let email = check::email(email)?;
         self.bounded(self.send(FlowKind::Login, &email, None)).await
     }
 
@@ -70,7 +66,7 @@ impl Client {
         email: &str,
         traits: Option<Map<String, Value>>,
     ) -> Result<SendCode, Error> {
-        let email = check_email(email)?;
+        let email = check::email(email)?;
         self.bounded(self.send(FlowKind::Registration, &email, traits))
             .await
     }
@@ -82,7 +78,7 @@ impl Client {
         email: &str,
         traits: Option<Map<String, Value>>,
     ) -> Result<SendCode, Error> {
-        let email = check_email(email)?;
+        let email = check::email(email)?;
         self.bounded(async {
             match self.send(FlowKind::Login, &email, None).await? {
                 SendCode::AccountNotFound { .. } => {
@@ -96,9 +92,9 @@ impl Client {
 
     /// Submits a code to a login or registration flow.
     pub async fn verify_code(&self, req: VerifyRequest) -> Result<VerifyCode, Error> {
-        let flow_id = check_flow_id(&req.flow_id)?;
-        check_code(req.code.expose())?;
-        let identifier = req.identifier.as_deref().map(check_email).transpose()?;
+        let flow_id = check::flow_id(&req.flow_id)?;
+        check::code(req.code.expose())?;
+        let identifier = req.identifier.as_deref().map(check::email).transpose()?;
         self.bounded(self.verify(req.flow_kind, &flow_id, &req.code, identifier, req.traits))
             .await
     }
@@ -111,14 +107,14 @@ impl Client {
         flow_id: &str,
         identifier: Option<&str>,
     ) -> Result<SendCode, Error> {
-        let flow_id = check_flow_id(flow_id)?;
-        let identifier = identifier.map(check_email).transpose()?;
+        let flow_id = check::flow_id(flow_id)?;
+        let identifier = identifier.map(check::email).transpose()?;
         self.bounded(self.resend(kind, &flow_id, identifier)).await
     }
 
     /// The session behind a session token.
     pub async fn whoami(&self, session_token: &Secret) -> Result<Whoami, Error> {
-        check_token(session_token)?;
+        check::session_token(session_token)?;
         self.bounded(async {
             let reply = self
                 .http
@@ -131,7 +127,7 @@ impl Client {
 
     /// Revokes a session token.
     pub async fn logout(&self, session_token: &Secret) -> Result<Logout, Error> {
-        check_token(session_token)?;
+        check::session_token(session_token)?;
         self.bounded(async {
             let body = PerformNativeLogout {
                 session_token: session_token.clone(),
@@ -403,125 +399,9 @@ fn fetch_refusal_for_verify(kind: FlowKind, flow_id: &str, fetched: Fetched) -> 
     }
 }
 
-/// An e-mail address (or other identifier): trimmed, 1 to 320 characters, no control
-/// characters. Its shape is Kratos's to judge (4000040), so a typo is an outcome, not an error.
-fn check_email(email: &str) -> Result<String, Error> {
-    let email = email.trim();
-    if email.is_empty() {
-        return Err(Error::invalid_value("email", "must not be empty"));
-    }
-    if email.len() > MAX_EMAIL_LEN {
-        return Err(Error::invalid_value(
-            "email",
-            format!("must be at most {MAX_EMAIL_LEN} bytes"),
-        ));
-    }
-    if email.chars().any(char::is_control) {
-        return Err(Error::invalid_value(
-            "email",
-            "must not contain control characters",
-        ));
-    }
-    Ok(email.to_owned())
-}
-
-/// A flow id: a UUID in its hyphenated form, returned lowercased as Kratos writes it.
-fn check_flow_id(flow_id: &str) -> Result<String, Error> {
-    let ok = flow_id.len() == 36 && uuid::Uuid::try_parse(flow_id).is_ok();
-    if !ok {
-        return Err(Error::invalid_value(
-            "flowId",
-            "must be a UUID such as 0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d",
-        ));
-    }
-    Ok(flow_id.to_ascii_lowercase())
-}
-
-/// A one-time code: 4 to 16 ASCII digits (Kratos mails 6).
-fn check_code(code: &str) -> Result<(), Error> {
-    let ok = (4..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit());
-    if !ok {
-        // The code itself is never echoed.
-        return Err(Error::invalid_value("code", "must be 4 to 16 digits"));
-    }
-    Ok(())
-}
-
-fn check_token(token: &Secret) -> Result<(), Error> {
-    let t = token.expose();
-    if t.is_empty() || t.len() > MAX_TOKEN_LEN || !t.bytes().all(|b| (0x21..0x7f).contains(&b)) {
-        return Err(Error::invalid_value(
-            "sessionToken",
-            format!("must be 1 to {MAX_TOKEN_LEN} visible ASCII characters"),
-        ));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn emails_are_trimmed_and_bounded() {
-        assert_eq!(check_email("  a@b.c ").unwrap(), "a@b.c");
-        for bad in ["", "   ", "a\u{0}@b.c", "a\n@b.c"] {
-            assert_eq!(
-                check_email(bad).unwrap_err().code(),
-                "ERR_INVALID_ARG_VALUE",
-                "{bad:?}"
-            );
-        }
-        let long = format!("{}@example.com", "a".repeat(320));
-        assert_eq!(
-            check_email(&long).unwrap_err().code(),
-            "ERR_INVALID_ARG_VALUE"
-        );
-        // Shape is Kratos's call.
-        assert!(check_email("not-an-email").is_ok());
-        assert!(check_email("jürgen@exämple.de").is_ok());
-    }
-
-    #[test]
-    fn flow_ids_must_be_hyphenated_uuids() {
-        assert_eq!(
-            check_flow_id("0B1C2D3E-4F50-4A1B-8C2D-3E4F5A6B7C8D").unwrap(),
-            "0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d"
-        );
-        for bad in [
-            "",
-            "abc",
-            "0b1c2d3e4f504a1b8c2d3e4f5a6b7c8d",
-            "{0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d}",
-            "0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d&x=1",
-            "../../../../etc/passwd/aaaaaaaaaaaaaa",
-            "0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c%2",
-        ] {
-            assert!(check_flow_id(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn codes_are_digits_and_never_echoed() {
-        assert!(check_code("123456").is_ok());
-        for bad in ["", "12a456", "123", "1".repeat(100).as_str(), "12345６"] {
-            let err = check_code(bad).unwrap_err();
-            assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
-            if !bad.is_empty() {
-                assert!(!err.to_string().contains(bad), "{err}");
-            }
-        }
-    }
-
-    #[test]
-    fn tokens_are_visible_ascii() {
-        assert!(check_token(&Secret::new("ory_st_abc")).is_ok());
-        for bad in ["", "ory st", "ory_st_\n", &"x".repeat(5000)] {
-            let err = check_token(&Secret::new(bad)).unwrap_err();
-            assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
-            assert!(bad.is_empty() || !err.to_string().contains(bad));
-        }
-    }
 
     #[test]
     fn the_client_is_send_and_sync() {

@@ -220,10 +220,12 @@ fn check_base(url: &Url, allow_http: bool) -> Result<(), Error> {
     match url.scheme() {
         "https" => {}
         "http" if allow_http || is_loopback(url) => {}
-        "http" => return Err(Error::Config(format!(
+        "http" => {
+            return Err(Error::Config(format!(
             "plain http is accepted for loopback hosts only, not {}; use https or set allowHttp",
             url.origin().ascii_serialization()
-        ))),
+        )))
+        }
         other => {
             return Err(Error::Config(format!(
                 "the base URL must use https (or http on loopback), not {other}:"

@@ -16,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod check;
 mod classify;
 mod client;
 pub mod config;
@@ -24,9 +25,10 @@ mod flow;
 mod http;
 pub mod outcome;
 
-pub use client::{Client, VerifyRequest, MAX_EMAIL_LEN, MAX_TOKEN_LEN};
+pub use check::{MAX_EMAIL_LEN, MAX_TOKEN_LEN};
+pub use client::{Client, VerifyRequest};
 pub use config::{Config, ConfigBuilder};
 pub use error::{ArgumentProblem, Error};
 pub use http::MAX_BODY_BYTES;
-pub use ory_otc_protocol::Secret;
+pub use ory_otc_protocol::{self as protocol, Secret};
 pub use outcome::{FlowKind, Logout, Message, Rejection, SendCode, VerifyCode, Whoami};

@@ -1,0 +1,447 @@
+//! `startEmulator()`: the Kratos emulator (`ory-otc-emulator`) in-process, for users' tests,
+//! the demo and this package's own tests. It runs on the addon's tokio runtime, so it keeps no
+//! event-loop handle: a forgotten `close()` never keeps a process or a Jest run alive.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi::bindgen_prelude::*;
+use napi::ValueType;
+use napi_derive::napi;
+use ory_otc_core::Error as CoreError;
+use ory_otc_emulator as emu;
+use serde_json::Value;
+
+use crate::error;
+use crate::options::{
+    object_or_absent, opt_bool, opt_number, opt_string, string_arg, traits_arg, type_error,
+    value_error,
+};
+use crate::results::Identity;
+
+/// Options of `startEmulator(options)`. Every lifespan is in milliseconds.
+#[napi(object, object_to_js = false)]
+#[derive(Default)]
+pub struct EmulatorOptions {
+    /// Port to listen on; 0 picks a free one. @default 0
+    pub port: Option<u32>,
+    /// Address to listen on. @default '127.0.0.1'
+    pub host: Option<String>,
+    /// When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none
+    pub api_key: Option<String>,
+    /// Which Kratos to behave like (reference §12). @default 'latest'
+    #[napi(ts_type = "'latest' | 'v26.2.0'")]
+    pub kratos_version: Option<String>,
+    /// @default 3600000 (1 h)
+    pub code_lifespan_ms: Option<f64>,
+    /// @default 3600000 (1 h)
+    pub flow_lifespan_ms: Option<f64>,
+    /// @default 86400000 (24 h)
+    pub session_lifespan_ms: Option<f64>,
+    /// Code submissions a flow accepts (Kratos's `max_submissions`). @default 5
+    pub max_submissions: Option<u32>,
+    /// Issue a session when a registration completes. @default true
+    pub session_after_registration: Option<bool>,
+    /// Show codes in courier subjects and bodies on the admin API (Kratos `--dev`). @default true
+    pub dev_mode: Option<bool>,
+    /// Accounts that exist from the start.
+    #[napi(ts_type = "Array<string | { email: string; traits?: Record<string, unknown> }>")]
+    pub identities: Option<Vec<Value>>,
+    /// @default 'profile_first'
+    #[napi(ts_type = "'profile_first' | 'unified'")]
+    pub registration_style: Option<String>,
+}
+
+/// A fault for `setFault`: what happens to requests under `route` (a path prefix; all public
+/// routes when absent), for the next `times` requests (until cleared when absent).
+#[napi(object, object_to_js = false)]
+pub struct FaultOptions {
+    #[napi(
+        ts_type = "'latency' | 'hang' | 'stall_body' | 'reset_mid_body' | 'bad_gateway' | 'server_error' | 'non_json' | 'truncated_json' | 'oversized_body' | 'rate_limited' | 'foreign_action' | 'redirect'"
+    )]
+    pub kind: String,
+    /// A path prefix, e.g. `/self-service/login`.
+    pub route: Option<String>,
+    /// Only requests with this method.
+    pub method: Option<String>,
+    pub times: Option<u32>,
+    /// `latency`: how long to wait before answering.
+    pub latency_ms: Option<f64>,
+    /// `rate_limited`: the `Retry-After` value. @default 30
+    pub retry_after_seconds: Option<u32>,
+    /// `foreign_action`: the origin `ui.action` points at.
+    pub origin: Option<String>,
+    /// `redirect`: where to.
+    pub location: Option<String>,
+    /// `redirect`: the status. @default 302
+    pub status: Option<u32>,
+}
+
+/// A courier message, as the admin API lists it (dev mode: with the code).
+#[napi(object, object_from_js = false)]
+pub struct CourierMessage {
+    pub id: String,
+    pub status: String,
+    #[napi(js_name = "type")]
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub template_type: String,
+    pub created_at: String,
+}
+
+/// A running emulator. Close it when done; `close()` resolves once the port is free.
+#[napi]
+pub struct Emulator {
+    inner: Arc<emu::Emulator>,
+}
+
+#[napi]
+impl Emulator {
+    /// The public origin to give `OryOtc` as `baseUrl`, e.g. `http://127.0.0.1:41234`.
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.inner.url().to_owned()
+    }
+
+    #[napi(getter)]
+    pub fn api_key(&self) -> Option<String> {
+        self.inner.api_key().map(str::to_owned)
+    }
+
+    /// Requests served so far (tests use it to assert that nothing was sent).
+    #[napi(getter)]
+    pub fn request_count(&self) -> f64 {
+        self.inner.request_count() as f64
+    }
+
+    /// The newest code mailed to `email`, or `null`.
+    #[napi(ts_return_type = "string | null")]
+    pub fn code_for(&self, email: String) -> Option<String> {
+        self.inner.code_for(&email)
+    }
+
+    /// Every message the courier queued, newest first.
+    #[napi]
+    pub fn messages(&self) -> Vec<CourierMessage> {
+        self.inner
+            .messages()
+            .into_iter()
+            .map(|m| CourierMessage {
+                id: m.id,
+                status: m.status,
+                kind: m.kind,
+                recipient: m.recipient,
+                subject: m.subject.into_exposed(),
+                body: m.body.into_exposed(),
+                template_type: m.template_type,
+                created_at: m.created_at,
+            })
+            .collect()
+    }
+
+    /// Creates an account. Throws when one with this address exists.
+    #[napi]
+    pub fn create_identity(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] email: Unknown,
+        #[napi(ts_arg_type = "Record<string, unknown>")] traits: Option<Unknown>,
+    ) -> Result<Identity> {
+        let email = string_arg(email, "email").map_err(|e| error::throw(env, &e))?;
+        let traits = traits_arg(traits, "traits").map_err(|e| error::throw(env, &e))?;
+        self.inner
+            .create_identity(&email, traits)
+            .map(Identity::from)
+            .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))
+    }
+
+    /// Moves the emulator's clock forward, to expire codes, flows and sessions without waiting.
+    #[napi]
+    pub fn advance_time(&self, env: &Env, ms: f64) -> Result<()> {
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(error::throw(
+                env,
+                &value_error("ms", "must be a finite number >= 0"),
+            ));
+        }
+        self.inner.advance_time(Duration::from_millis(ms as u64));
+        Ok(())
+    }
+
+    /// Injects a fault; returns its id for `removeFault`.
+    #[napi]
+    pub fn set_fault(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "FaultOptions")] fault: Unknown,
+    ) -> Result<u32> {
+        let fault = fault_from_js(fault).map_err(|e| error::throw(env, &e))?;
+        Ok(self.inner.set_fault(fault).0 as u32)
+    }
+
+    #[napi]
+    pub fn remove_fault(&self, id: u32) -> bool {
+        self.inner.remove_fault(emu::FaultId(u64::from(id)))
+    }
+
+    #[napi]
+    pub fn clear_faults(&self) {
+        self.inner.clear_faults();
+    }
+
+    /// Stops the server: ends hanging requests, frees the port. Safe to call twice.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn close<'env>(&self, env: &'env Env) -> Result<PromiseRaw<'env, ()>> {
+        let inner = self.inner.clone();
+        env.spawn_future(async move {
+            inner.close().await;
+            Ok(())
+        })
+    }
+}
+
+/// Starts a Kratos emulator on loopback.
+#[napi(catch_unwind, ts_return_type = "Promise<Emulator>")]
+pub fn start_emulator<'env>(
+    env: &'env Env,
+    #[napi(ts_arg_type = "EmulatorOptions")] options: Option<Unknown>,
+) -> Result<PromiseRaw<'env, Emulator>> {
+    let config = match options_from_js(options).and_then(emu_config) {
+        Ok(config) => config,
+        Err(e) => return crate::call::rejected(env, e),
+    };
+    env.spawn_future_with_callback(
+        async move { Ok(emu::start(config).await.map_err(|e| e.to_string())) },
+        |env, started| match started {
+            Ok(inner) => Ok(Emulator {
+                inner: Arc::new(inner),
+            }),
+            Err(message) => Err(error::to_js(env, &CoreError::Config(message))),
+        },
+    )
+}
+
+fn options_from_js(value: Option<Unknown>) -> std::result::Result<EmulatorOptions, CoreError> {
+    let Some(obj) = object_or_absent(value, "options")? else {
+        return Ok(EmulatorOptions::default());
+    };
+    let identities = {
+        let v: Unknown = obj
+            .get_named_property("identities")
+            .map_err(|_| type_error("options.identities", "Array", ValueType::Unknown))?;
+        match v.get_type() {
+            Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
+            _ if v.is_array().unwrap_or(false) => Some(
+                match Value::from_unknown(v)
+                    .map_err(|_| value_error("options.identities", "must be JSON"))?
+                {
+                    Value::Array(items) => items,
+                    _ => Vec::new(),
+                },
+            ),
+            Ok(t) => return Err(type_error("options.identities", "Array", t)),
+            Err(_) => {
+                return Err(type_error(
+                    "options.identities",
+                    "Array",
+                    ValueType::Unknown,
+                ))
+            }
+        }
+    };
+    Ok(EmulatorOptions {
+        port: whole(opt_number(&obj, "options.port")?, "options.port", 65535)?,
+        host: opt_string(&obj, "options.host")?,
+        api_key: opt_string(&obj, "options.apiKey")?,
+        kratos_version: opt_string(&obj, "options.kratosVersion")?,
+        code_lifespan_ms: opt_number(&obj, "options.codeLifespanMs")?,
+        flow_lifespan_ms: opt_number(&obj, "options.flowLifespanMs")?,
+        session_lifespan_ms: opt_number(&obj, "options.sessionLifespanMs")?,
+        max_submissions: whole(
+            opt_number(&obj, "options.maxSubmissions")?,
+            "options.maxSubmissions",
+            255,
+        )?,
+        session_after_registration: opt_bool(&obj, "options.sessionAfterRegistration")?,
+        dev_mode: opt_bool(&obj, "options.devMode")?,
+        identities,
+        registration_style: opt_string(&obj, "options.registrationStyle")?,
+    })
+}
+
+fn whole(n: Option<f64>, name: &str, max: u32) -> std::result::Result<Option<u32>, CoreError> {
+    match n {
+        None => Ok(None),
+        Some(n) if n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(max)).contains(&n) => {
+            Ok(Some(n as u32))
+        }
+        Some(_) => Err(value_error(
+            name,
+            &format!("must be a whole number from 0 to {max}"),
+        )),
+    }
+}
+
+fn lifespan(
+    ms: Option<f64>,
+    name: &str,
+    default: Duration,
+) -> std::result::Result<Duration, CoreError> {
+    match ms {
+        None => Ok(default),
+        Some(ms) if ms.is_finite() && ms >= 1.0 => Ok(Duration::from_millis(ms as u64)),
+        Some(_) => Err(value_error(name, "must be a number of milliseconds >= 1")),
+    }
+}
+
+/// `EmulatorOptions` as the emulator's config; defaults are the emulator's.
+fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, CoreError> {
+    let d = emu::Config::default();
+    let max_submissions = match o.max_submissions {
+        Some(0) => {
+            return Err(value_error(
+                "options.maxSubmissions",
+                "must be from 1 to 255",
+            ))
+        }
+        Some(n) => n,
+        None => d.max_submissions,
+    };
+    let identities = o
+        .identities
+        .unwrap_or_default()
+        .into_iter()
+        .map(seed)
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(emu::Config {
+        host: match o.host {
+            Some(h) => h
+                .parse()
+                .map_err(|_| value_error("options.host", "must be an IP address"))?,
+            None => d.host,
+        },
+        port: o.port.map(|p| p as u16).unwrap_or(d.port),
+        api_key: o.api_key,
+        version: match o.kratos_version.as_deref() {
+            None => d.version,
+            Some(v) => v.parse().map_err(|_| {
+                value_error("options.kratosVersion", "must be 'latest' or 'v26.2.0'")
+            })?,
+        },
+        code_lifespan: lifespan(
+            o.code_lifespan_ms,
+            "options.codeLifespanMs",
+            d.code_lifespan,
+        )?,
+        flow_lifespan: lifespan(
+            o.flow_lifespan_ms,
+            "options.flowLifespanMs",
+            d.flow_lifespan,
+        )?,
+        session_lifespan: lifespan(
+            o.session_lifespan_ms,
+            "options.sessionLifespanMs",
+            d.session_lifespan,
+        )?,
+        max_submissions,
+        session_after_registration: o
+            .session_after_registration
+            .unwrap_or(d.session_after_registration),
+        dev_mode: o.dev_mode.unwrap_or(d.dev_mode),
+        registration_style: match o.registration_style.as_deref() {
+            None => d.registration_style,
+            Some(s) => s.parse().map_err(|_| {
+                value_error(
+                    "options.registrationStyle",
+                    "must be 'profile_first' or 'unified'",
+                )
+            })?,
+        },
+        identities,
+        ..d
+    })
+}
+
+fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, CoreError> {
+    let name = "options.identities[]";
+    match v {
+        Value::String(email) => Ok(emu::SeedIdentity::new(email)),
+        Value::Object(mut o) => {
+            let email = match o.remove("email") {
+                Some(Value::String(e)) => e,
+                _ => return Err(value_error(name, "must be an e-mail or { email, traits? }")),
+            };
+            let traits = match o.remove("traits") {
+                None | Some(Value::Null) => None,
+                Some(Value::Object(t)) => Some(t),
+                Some(_) => return Err(value_error(name, "traits must be an object")),
+            };
+            Ok(emu::SeedIdentity { email, traits })
+        }
+        _ => Err(value_error(name, "must be an e-mail or { email, traits? }")),
+    }
+}
+
+fn fault_from_js(value: Unknown) -> std::result::Result<emu::Fault, CoreError> {
+    let obj = object_or_absent(Some(value), "fault")?
+        .ok_or_else(|| type_error("fault", "object", ValueType::Undefined))?;
+    let kind = string_arg(crate::options::field(&obj, "fault.kind")?, "fault.kind")?;
+    let need = |v: Option<String>, what: &str| {
+        v.ok_or_else(|| value_error("fault", &format!("kind '{kind}' needs {what}")))
+    };
+    let kind = match kind.as_str() {
+        "latency" => {
+            let ms = opt_number(&obj, "fault.latencyMs")?
+                .ok_or_else(|| value_error("fault", "kind 'latency' needs latencyMs"))?;
+            emu::FaultKind::Latency(lifespan(Some(ms), "fault.latencyMs", Duration::ZERO)?)
+        }
+        "hang" => emu::FaultKind::Hang,
+        "stall_body" => emu::FaultKind::StallBody,
+        "reset_mid_body" => emu::FaultKind::ResetMidBody,
+        "bad_gateway" => emu::FaultKind::BadGateway,
+        "server_error" => emu::FaultKind::ServerError,
+        "non_json" => emu::FaultKind::NonJson,
+        "truncated_json" => emu::FaultKind::TruncatedJson,
+        "oversized_body" => emu::FaultKind::OversizedBody,
+        "rate_limited" => {
+            let secs = whole(
+                opt_number(&obj, "fault.retryAfterSeconds")?,
+                "fault.retryAfterSeconds",
+                86_400,
+            )?
+            .unwrap_or(30);
+            emu::FaultKind::RateLimited {
+                retry_after: Duration::from_secs(u64::from(secs)),
+            }
+        }
+        "foreign_action" => emu::FaultKind::ForeignAction {
+            origin: need(opt_string(&obj, "fault.origin")?, "origin")?,
+        },
+        "redirect" => emu::FaultKind::Redirect {
+            status: whole(opt_number(&obj, "fault.status")?, "fault.status", 399)?
+                .map(|s| s as u16)
+                .unwrap_or(302),
+            location: need(opt_string(&obj, "fault.location")?, "location")?,
+        },
+        other => {
+            return Err(value_error(
+                "fault.kind",
+                &format!("is not a fault kind: {other:?}"),
+            ))
+        }
+    };
+    let route = opt_string(&obj, "fault.route")?.map(emu::RouteMatch::prefix);
+    let method = opt_string(&obj, "fault.method")?;
+    let route = match (route, method) {
+        (Some(r), Some(m)) => Some(r.with_method(m)),
+        (None, Some(m)) => Some(emu::RouteMatch::prefix("/").with_method(m)),
+        (r, None) => r,
+    };
+    Ok(emu::Fault {
+        route,
+        kind,
+        times: whole(opt_number(&obj, "fault.times")?, "fault.times", u32::MAX)?,
+    })
+}
