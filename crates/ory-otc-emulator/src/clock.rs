@@ -71,8 +71,14 @@ mod tests {
 
     #[test]
     fn rfc3339_trims_trailing_zeros_like_go() {
-        assert_eq!(rfc3339(datetime!(2026-01-01 12:00:00.123400 UTC)), "2026-01-01T12:00:00.1234Z");
-        assert_eq!(rfc3339(datetime!(2026-01-01 12:00:00 UTC)), "2026-01-01T12:00:00Z");
+        assert_eq!(
+            rfc3339(datetime!(2026-01-01 12:00:00.123400 UTC)),
+            "2026-01-01T12:00:00.1234Z"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2026-01-01 12:00:00 UTC)),
+            "2026-01-01T12:00:00Z"
+        );
     }
 
     #[test]

@@ -42,7 +42,9 @@ impl FromStr for KratosVersion {
         match s {
             "latest" | "head" => Ok(KratosVersion::Latest),
             "v26.2.0" | "26.2.0" => Ok(KratosVersion::V26_2_0),
-            other => Err(format!("unknown Kratos version {other:?}, expected latest or v26.2.0")),
+            other => Err(format!(
+                "unknown Kratos version {other:?}, expected latest or v26.2.0"
+            )),
         }
     }
 }
@@ -64,7 +66,9 @@ impl FromStr for RegistrationStyle {
         match s {
             "profile_first" => Ok(RegistrationStyle::ProfileFirst),
             "unified" => Ok(RegistrationStyle::Unified),
-            other => Err(format!("unknown registration style {other:?}, expected profile_first or unified")),
+            other => Err(format!(
+                "unknown registration style {other:?}, expected profile_first or unified"
+            )),
         }
     }
 }
@@ -117,7 +121,10 @@ pub struct SeedIdentity {
 
 impl SeedIdentity {
     pub fn new(email: impl Into<String>) -> Self {
-        SeedIdentity { email: email.into(), traits: None }
+        SeedIdentity {
+            email: email.into(),
+            traits: None,
+        }
     }
 }
 
@@ -203,12 +210,25 @@ impl Config {
     /// Checks what Kratos's config schema would refuse.
     pub(crate) fn validate(&self) -> Result<(), String> {
         if !(1..=255).contains(&self.max_submissions) {
-            return Err(format!("max_submissions must be within 1..=255, got {}", self.max_submissions));
+            return Err(format!(
+                "max_submissions must be within 1..=255, got {}",
+                self.max_submissions
+            ));
         }
-        if !self.traits.iter().any(|t| t.code_identifier && t.format == TraitFormat::Email) {
-            return Err("the identity schema needs an email trait that is a code identifier".into());
+        if !self
+            .traits
+            .iter()
+            .any(|t| t.code_identifier && t.format == TraitFormat::Email)
+        {
+            return Err(
+                "the identity schema needs an email trait that is a code identifier".into(),
+            );
         }
-        if self.traits.iter().any(|t| t.code_identifier && t.format != TraitFormat::Email) {
+        if self
+            .traits
+            .iter()
+            .any(|t| t.code_identifier && t.format != TraitFormat::Email)
+        {
             return Err("only email traits can be code identifiers".into());
         }
         for t in &self.traits {
@@ -216,7 +236,10 @@ impl Config {
                 return Err(format!("invalid trait name {:?}", t.name));
             }
         }
-        if self.code_lifespan.is_zero() || self.flow_lifespan.is_zero() || self.session_lifespan.is_zero() {
+        if self.code_lifespan.is_zero()
+            || self.flow_lifespan.is_zero()
+            || self.session_lifespan.is_zero()
+        {
             return Err("lifespans must be positive".into());
         }
         Ok(())
@@ -250,13 +273,19 @@ mod tests {
     #[test]
     fn versions_parse_from_their_cli_names() {
         assert_eq!("latest".parse::<KratosVersion>(), Ok(KratosVersion::Latest));
-        assert_eq!("v26.2.0".parse::<KratosVersion>(), Ok(KratosVersion::V26_2_0));
+        assert_eq!(
+            "v26.2.0".parse::<KratosVersion>(),
+            Ok(KratosVersion::V26_2_0)
+        );
         assert!("v1.3.1".parse::<KratosVersion>().is_err());
     }
 
     #[test]
     fn max_submissions_outside_kratos_range_is_refused() {
-        let c = Config { max_submissions: 0, ..Config::default() };
+        let c = Config {
+            max_submissions: 0,
+            ..Config::default()
+        };
         assert!(c.validate().unwrap_err().contains("max_submissions"));
     }
 }

@@ -16,7 +16,10 @@ pub const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// `csrf_token_<hex(sha256(public base URL))>`.
 pub fn cookie_name(public_base_url: &str) -> String {
-    format!("csrf_token_{}", hex::encode(Sha256::digest(public_base_url.as_bytes())))
+    format!(
+        "csrf_token_{}",
+        hex::encode(Sha256::digest(public_base_url.as_bytes()))
+    )
 }
 
 /// A new cookie secret, base64-encoded as it goes into the cookie.
@@ -49,11 +52,17 @@ pub fn verify(secret: &[u8; TOKEN_LEN], sent: &str) -> bool {
     };
     let candidate: Vec<u8> = match raw.len() {
         TOKEN_LEN => raw,
-        n if n == TOKEN_LEN * 2 => (0..TOKEN_LEN).map(|i| raw[TOKEN_LEN + i] ^ raw[i]).collect(),
+        n if n == TOKEN_LEN * 2 => (0..TOKEN_LEN)
+            .map(|i| raw[TOKEN_LEN + i] ^ raw[i])
+            .collect(),
         _ => return false,
     };
     // Constant-time comparison: the cost does not depend on where the first difference is.
-    candidate.iter().zip(secret.iter()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    candidate
+        .iter()
+        .zip(secret.iter())
+        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+        == 0
 }
 
 #[cfg(test)]
@@ -76,7 +85,10 @@ mod tests {
     fn the_cookie_name_hashes_the_public_url() {
         assert_eq!(
             cookie_name("http://127.0.0.1:4433/"),
-            format!("csrf_token_{}", hex::encode(Sha256::digest(b"http://127.0.0.1:4433/")))
+            format!(
+                "csrf_token_{}",
+                hex::encode(Sha256::digest(b"http://127.0.0.1:4433/"))
+            )
         );
         assert_eq!(cookie_name("x").len(), "csrf_token_".len() + 64);
     }

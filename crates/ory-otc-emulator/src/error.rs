@@ -100,7 +100,11 @@ impl ApiError {
     }
 
     pub fn with_detail(mut self, key: &str, value: Value) -> Self {
-        self.body.error.details.get_or_insert_with(Map::new).insert(key.to_owned(), value);
+        self.body
+            .error
+            .details
+            .get_or_insert_with(Map::new)
+            .insert(key.to_owned(), value);
         self
     }
 
@@ -121,7 +125,8 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.body).unwrap_or_default();
         let mut res = Response::new(axum::body::Body::from(body));
         *res.status_mut() = self.status;
-        res.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        res.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         // reference §2: every envelope carries Ory-Error-Id, empty when the error has no id.
         if let Ok(v) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(ORY_ERROR_ID_HEADER, v);
@@ -144,7 +149,10 @@ mod tests {
 
     #[test]
     fn fields_serialize_in_herodot_order() {
-        let e = ApiError::bad_request("r").with_id("x").with_request(Some("rid".into())).with_detail("k", Value::Bool(true));
+        let e = ApiError::bad_request("r")
+            .with_id("x")
+            .with_request(Some("rid".into()))
+            .with_detail("k", Value::Bool(true));
         assert_eq!(
             serde_json::to_string(&e.body).unwrap(),
             r#"{"error":{"id":"x","code":400,"status":"Bad Request","request":"rid","reason":"r","details":{"k":true},"message":"The request was malformed or contained invalid parameters"}}"#

@@ -34,7 +34,10 @@ pub struct RouteMatch {
 
 impl RouteMatch {
     pub fn prefix(path_prefix: impl Into<String>) -> Self {
-        RouteMatch { path_prefix: path_prefix.into(), method: None }
+        RouteMatch {
+            path_prefix: path_prefix.into(),
+            method: None,
+        }
     }
 
     pub fn with_method(mut self, method: impl Into<String>) -> Self {
@@ -43,7 +46,11 @@ impl RouteMatch {
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        path.starts_with(&self.path_prefix) && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        path.starts_with(&self.path_prefix)
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 }
 
@@ -90,12 +97,20 @@ pub struct Fault {
 impl Fault {
     /// A fault on every public route.
     pub fn global(kind: FaultKind) -> Self {
-        Fault { route: None, kind, times: None }
+        Fault {
+            route: None,
+            kind,
+            times: None,
+        }
     }
 
     /// A fault on the routes under `path_prefix`.
     pub fn on(path_prefix: impl Into<String>, kind: FaultKind) -> Self {
-        Fault { route: Some(RouteMatch::prefix(path_prefix)), kind, times: None }
+        Fault {
+            route: Some(RouteMatch::prefix(path_prefix)),
+            kind,
+            times: None,
+        }
     }
 
     /// Limits the fault to the next `n` matching requests.
@@ -170,7 +185,11 @@ pub(crate) struct ConnControl {
 pub(crate) const CONTROL_PREFIX: &str = "/admin/emulator";
 
 /// The fault middleware; also counts requests.
-pub(crate) async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn middleware(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
@@ -246,14 +265,19 @@ fn mark_hung(control: Option<&ConnControl>) {
 
 async fn buffer(res: Response) -> (axum::http::response::Parts, Bytes) {
     let (parts, body) = res.into_parts();
-    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
     (parts, bytes)
 }
 
 fn html(status: StatusCode, page: &'static str) -> Response {
     let mut res = Response::new(Body::from(page));
     *res.status_mut() = status;
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     res
 }
 
@@ -268,8 +292,10 @@ fn bad_gateway() -> Response {
 fn oversized() -> Response {
     let padding = "a".repeat(1024 * 1024 + 1024);
     let mut res = Response::new(Body::from(format!("{{\"padding\":\"{padding}\"}}")));
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     res
 }
 
@@ -299,7 +325,11 @@ mod tests {
 
     #[test]
     fn a_route_fault_can_require_a_method() {
-        let f = Fault { route: Some(RouteMatch::prefix("/self-service/login").with_method("post")), kind: FaultKind::Hang, times: None };
+        let f = Fault {
+            route: Some(RouteMatch::prefix("/self-service/login").with_method("post")),
+            kind: FaultKind::Hang,
+            times: None,
+        };
         assert!(f.matches("POST", "/self-service/login"));
         assert!(!f.matches("GET", "/self-service/login/api"));
     }

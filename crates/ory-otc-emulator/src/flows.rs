@@ -52,12 +52,15 @@ impl AppState {
 
     /// The cookie secret the request carries, if its CSRF cookie is well-formed.
     pub(crate) fn csrf_secret(&self, req: &Req) -> Option<[u8; 32]> {
-        req.cookie(&self.0.urls.csrf_cookie).and_then(|v| csrf::parse_secret(&v))
+        req.cookie(&self.0.urls.csrf_cookie)
+            .and_then(|v| csrf::parse_secret(&v))
     }
 
     /// nosurf's `Token(r)`: a masked token for the request's cookie, `""` without one.
     pub(crate) fn request_csrf_token(&self, req: &Req) -> String {
-        self.csrf_secret(req).map(|s| csrf::mask(&s)).unwrap_or_default()
+        self.csrf_secret(req)
+            .map(|s| csrf::mask(&s))
+            .unwrap_or_default()
     }
 
     /// The browser-flow init's CSRF handling: keep a valid cookie, or mint one (`Set-Cookie`).
@@ -82,7 +85,12 @@ impl AppState {
     }
 
     /// `flow.EnsureCSRF` (reference §2): the API-flow guard, or the browser token check.
-    pub(crate) fn ensure_csrf(&self, req: &Req, flow_type: FlowType, sent: Option<&str>) -> Result<(), FlowErr> {
+    pub(crate) fn ensure_csrf(
+        &self,
+        req: &Req,
+        flow_type: FlowType,
+        sent: Option<&str>,
+    ) -> Result<(), FlowErr> {
         match flow_type {
             FlowType::Api => {
                 if req.header("origin").is_some_and(|o| !o.is_empty()) {
@@ -92,16 +100,21 @@ impl AppState {
                     .cookies()
                     .into_iter()
                     .map(|(name, _)| name)
-                    .filter(|n| !n.starts_with("__cf") && !n.starts_with("_cf") && !n.starts_with("cf_"))
+                    .filter(|n| {
+                        !n.starts_with("__cf") && !n.starts_with("_cf") && !n.starts_with("cf_")
+                    })
                     .collect();
                 if !found.is_empty() {
-                    let err = ApiError::bad_request(text::reason::COOKIE_ON_API_FLOW).with_detail("found cookies", json!(found));
+                    let err = ApiError::bad_request(text::reason::COOKIE_ON_API_FLOW)
+                        .with_detail("found cookies", json!(found));
                     return Err(FlowErr::Api(err));
                 }
                 Ok(())
             }
             FlowType::Browser => {
-                let ok = self.csrf_secret(req).is_some_and(|s| csrf::verify(&s, sent.unwrap_or("")));
+                let ok = self
+                    .csrf_secret(req)
+                    .is_some_and(|s| csrf::verify(&s, sent.unwrap_or("")));
                 if ok {
                     Ok(())
                 } else {
@@ -114,7 +127,8 @@ impl AppState {
     /// `nosurfx.CSRFErrorReason`: the 403 `security_csrf_violation` with its hint and reason.
     pub(crate) fn csrf_violation(&self, req: &Req) -> ApiError {
         const NO_COOKIE: &str = "The HTTP Cookie Header is empty or not set.";
-        const COOKIE_MISSING: &str = "The HTTP Cookie Header was set but did not include the anti-CSRF cookie.";
+        const COOKIE_MISSING: &str =
+            "The HTTP Cookie Header was set but did not include the anti-CSRF cookie.";
         const TOKEN_NOT_SENT: &str = "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request body (csrf_token) nor in the HTTP Header (X-CSRF-Token).";
         const MISMATCH: &str = "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We recommend deleting all cookies for this domain and retrying the flow.";
         const AJAX: &str = "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, and that your AJAX code sends cookies and has credentials enabled. For further debugging, check your Browser's Network Tab to see what cookies are included or excluded.";
@@ -133,7 +147,11 @@ impl AppState {
         if req.cookie(&self.0.urls.csrf_cookie).is_none() {
             return hinted(base).with_detail("reject_reason", json!(COOKIE_MISSING));
         }
-        if !req.header("content-type").unwrap_or("").starts_with("application/json") {
+        if !req
+            .header("content-type")
+            .unwrap_or("")
+            .starts_with("application/json")
+        {
             let form_token = crate::http::decode_fields(req, &["POST", "PUT", "PATCH", "GET"])
                 .ok()
                 .and_then(|f| f.string("csrf_token"))
@@ -146,14 +164,21 @@ impl AppState {
     }
 
     /// A new flow record with Kratos's defaults and an empty UI.
-    pub(crate) fn new_flow(&self, kind: FlowKind, flow_type: FlowType, req: &Req, csrf_token: String) -> Flow {
+    pub(crate) fn new_flow(
+        &self,
+        kind: FlowKind,
+        flow_type: FlowType,
+        req: &Req,
+        csrf_token: String,
+    ) -> Flow {
         let now = self.0.now();
         let id = Uuid::new_v4();
         let route = match kind {
             FlowKind::Login => "/self-service/login",
             FlowKind::Registration => "/self-service/registration",
         };
-        let lifespan = time::Duration::try_from(self.0.config.flow_lifespan).unwrap_or(time::Duration::HOUR);
+        let lifespan =
+            time::Duration::try_from(self.0.config.flow_lifespan).unwrap_or(time::Duration::HOUR);
         Flow {
             kind,
             id,
@@ -193,7 +218,12 @@ impl AppState {
     }
 
     /// A flow as JSON.
-    pub(crate) fn flow_json(&self, flow: &Flow, status: StatusCode, transient: Transient) -> Response {
+    pub(crate) fn flow_json(
+        &self,
+        flow: &Flow,
+        status: StatusCode,
+        transient: Transient,
+    ) -> Response {
         match flow.kind {
             FlowKind::Login => http::json(status, &flow.to_login(transient)),
             FlowKind::Registration => http::json(status, &flow.to_registration(transient)),
@@ -232,10 +262,18 @@ impl AppState {
 
     /// Kratos's `ErrorHandler.WriteFlowError` for login and registration. `flow` carries the
     /// strategy's changes (the CSRF node, values); it is saved unless the error is forwarded.
-    pub(crate) fn write_flow_error(&self, store: &mut Store, req: &Req, mut flow: Flow, err: FlowErr) -> Response {
+    pub(crate) fn write_flow_error(
+        &self,
+        store: &mut Store,
+        req: &Req,
+        mut flow: Flow,
+        err: FlowErr,
+    ) -> Response {
         let now = self.0.now();
         let messages = match err {
-            FlowErr::Expired(expired_at) => return self.replace_expired(store, req, &flow, expired_at),
+            FlowErr::Expired(expired_at) => {
+                return self.replace_expired(store, req, &flow, expired_at)
+            }
             FlowErr::Messages(m) => m,
             FlowErr::Api(e) => {
                 let disabled = e.body.error.id.as_deref() == Some("identity_disabled");
@@ -259,7 +297,9 @@ impl AppState {
         }
         match flow.kind {
             FlowKind::Login => nodes::sort_login(&mut flow.ui.nodes),
-            FlowKind::Registration => nodes::sort_registration(&mut flow.ui.nodes, &crate::schema::keys(&self.0.config)),
+            FlowKind::Registration => {
+                nodes::sort_registration(&mut flow.ui.nodes, &crate::schema::keys(&self.0.config))
+            }
         }
         flow.updated_at = now;
         store.flows.insert(flow.id, flow.clone());
@@ -276,11 +316,19 @@ impl AppState {
     }
 
     /// `PrepareReplacementForExpiredFlow` plus its response (reference §6 "Flow expired").
-    fn replace_expired(&self, store: &mut Store, req: &Req, old: &Flow, expired_at: OffsetDateTime) -> Response {
+    fn replace_expired(
+        &self,
+        store: &mut Store,
+        req: &Req,
+        old: &Flow,
+        expired_at: OffsetDateTime,
+    ) -> Response {
         let now = self.0.now();
         let mut fresh = match old.kind {
             FlowKind::Login => crate::routes::login::build_flow(self, req, old.flow_type),
-            FlowKind::Registration => crate::routes::registration::build_flow(self, req, old.flow_type),
+            FlowKind::Registration => {
+                crate::routes::registration::build_flow(self, req, old.flow_type)
+            }
         };
         fresh.request_url = old.request_url.clone();
         fresh.ui.messages.push(match old.kind {
@@ -302,7 +350,8 @@ impl AppState {
             err.body.expired_at = Some(rfc3339(expired_at));
             err.body.since = Some(i64::try_from(since.whole_nanoseconds()).unwrap_or(i64::MAX));
             err.body.use_flow_id = Some(fresh_id.to_string());
-            return self.envelope(req, err);
+            // source notes C6: ExpiredError is written as-is, so no `error.request` echo.
+            return err.into_response();
         }
         http::redirect(&req.method, StatusCode::SEE_OTHER, &location)
     }
@@ -311,13 +360,19 @@ impl AppState {
     /// if not allowed (reference §5, `self_service_flow_return_to_forbidden`).
     pub(crate) fn secure_return_to(&self, raw: Option<&str>) -> Result<String, ApiError> {
         let default = self.0.urls.default_return.clone();
-        let Some(raw) = raw.filter(|s| !s.is_empty()) else { return Ok(default) };
+        let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+            return Ok(default);
+        };
         let base = url::Url::parse(&default).ok();
         let parsed = match base.as_ref() {
             Some(b) => b.join(raw),
             None => url::Url::parse(raw),
         }
-        .map_err(|e| ApiError::bad_request(format!("Unable to parse the return_to query parameter as an URL: {e}")))?;
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "Unable to parse the return_to query parameter as an URL: {e}"
+            ))
+        })?;
         let allowed = self.0.urls.allowed_returns.iter().any(|a| {
             a.scheme().eq_ignore_ascii_case(parsed.scheme())
                 && host_allowed(&parsed, a)
@@ -326,8 +381,10 @@ impl AppState {
         if allowed {
             Ok(parsed.to_string())
         } else {
-            Err(ApiError::bad_request(format!("Requested return_to URL \"{parsed}\" is not allowed."))
-                .with_id(error_id::SELF_SERVICE_FLOW_RETURN_TO_FORBIDDEN))
+            Err(ApiError::bad_request(format!(
+                "Requested return_to URL \"{parsed}\" is not allowed."
+            ))
+            .with_id(error_id::SELF_SERVICE_FLOW_RETURN_TO_FORBIDDEN))
         }
     }
 }
@@ -342,7 +399,9 @@ fn host_port(u: &url::Url) -> String {
 fn host_allowed(return_to: &url::Url, allowed: &url::Url) -> bool {
     let host = host_port(allowed);
     if let Some(suffix) = host.strip_prefix('*') {
-        return host_port(return_to).to_lowercase().ends_with(&suffix.to_lowercase());
+        return host_port(return_to)
+            .to_lowercase()
+            .ends_with(&suffix.to_lowercase());
     }
     host.eq_ignore_ascii_case(&host_port(return_to))
 }
@@ -357,8 +416,16 @@ fn nonempty_path(u: &url::Url) -> &str {
 /// The 410 of `GET …/flows?id=` for an expired flow (reference §6, login and registration).
 pub(crate) fn expired_get_error(state: &AppState, flow: &Flow) -> ApiError {
     let (name, init_browser, init_api) = match flow.kind {
-        FlowKind::Login => ("login", "/self-service/login/browser", "/self-service/login/api"),
-        FlowKind::Registration => ("registration", "/self-service/registration/browser", "/self-service/registration/api"),
+        FlowKind::Login => (
+            "login",
+            "/self-service/login/browser",
+            "/self-service/login/api",
+        ),
+        FlowKind::Registration => (
+            "registration",
+            "/self-service/registration/browser",
+            "/self-service/registration/api",
+        ),
     };
     let base = ApiError::new(StatusCode::GONE).with_id(error_id::SELF_SERVICE_FLOW_EXPIRED);
     match flow.flow_type {

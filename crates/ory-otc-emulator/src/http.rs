@@ -39,7 +39,13 @@ impl<S: Send + Sync> FromRequest<S> for Req {
         let body = axum::body::to_bytes(body, MAX_BODY)
             .await
             .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
-        Ok(Req { method: parts.method, uri: parts.uri, headers: parts.headers, body, remote })
+        Ok(Req {
+            method: parts.method,
+            uri: parts.uri,
+            headers: parts.headers,
+            body,
+            remote,
+        })
     }
 }
 
@@ -52,29 +58,45 @@ impl Req {
     pub fn query(&self, key: &str) -> String {
         self.uri
             .query()
-            .and_then(|q| form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == key).map(|(_, v)| v.into_owned()))
+            .and_then(|q| {
+                form_urlencoded::parse(q.as_bytes())
+                    .find(|(k, _)| k == key)
+                    .map(|(_, v)| v.into_owned())
+            })
             .unwrap_or_default()
     }
 
     pub fn has_query(&self, key: &str) -> bool {
-        self.uri.query().is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == key))
+        self.uri
+            .query()
+            .is_some_and(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k == key))
     }
 
     /// `x.IsJSONRequest`: `Accept` negotiates to JSON, or `Content-Type` is exactly
     /// `application/json` (reference §2).
     pub fn is_json(&self) -> bool {
-        negotiate(&self.headers, &["text/html", "text/*", "*/*", "application/json"], "text/html") == "application/json"
+        negotiate(
+            &self.headers,
+            &["text/html", "text/*", "*/*", "application/json"],
+            "text/html",
+        ) == "application/json"
             || self.header("content-type") == Some("application/json")
     }
 
     /// `x.AcceptsJSON`, used where Kratos sends a flow "as redirect or JSON".
     pub fn accepts_json(&self) -> bool {
-        negotiate(&self.headers, &["text/html", "application/json"], "text/html") == "application/json"
+        negotiate(
+            &self.headers,
+            &["text/html", "application/json"],
+            "text/html",
+        ) == "application/json"
     }
 
     /// `X-Request-ID`, echoed as `error.request`.
     pub fn request_id(&self) -> Option<String> {
-        self.header("x-request-id").filter(|s| !s.is_empty()).map(str::to_owned)
+        self.header("x-request-id")
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
     }
 
     /// `x.RequestURL`: the URL as the client addressed it (Host, X-Forwarded-Host/Proto).
@@ -84,7 +106,10 @@ impl Req {
             .or_else(|| self.header("host"))
             .unwrap_or("localhost")
             .to_owned();
-        let scheme = self.header("x-forwarded-proto").filter(|s| !s.is_empty()).unwrap_or("http");
+        let scheme = self
+            .header("x-forwarded-proto")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("http");
         let path_and_query = self.uri.path_and_query().map_or("/", |p| p.as_str());
         format!("{scheme}://{host}{path_and_query}")
     }
@@ -105,7 +130,10 @@ impl Req {
     }
 
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.cookies().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+        self.cookies()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
     }
 
     /// Go's `httpx.ClientIP`: the first `X-Forwarded-For` hop, `True-Client-IP`, or the peer.
@@ -132,14 +160,21 @@ struct AcceptSpec {
 /// gddo's `header.ParseAccept`: a parameter other than `q` ends the parse of that header line.
 fn parse_accept(headers: &HeaderMap) -> Vec<AcceptSpec> {
     let mut specs = Vec::new();
-    for line in headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()) {
+    for line in headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+    {
         let mut s = line;
         loop {
             let (value, rest) = expect_token_slash(s);
             if value.is_empty() {
                 break;
             }
-            let mut spec = AcceptSpec { value: value.to_owned(), q: 1.0 };
+            let mut spec = AcceptSpec {
+                value: value.to_owned(),
+                q: 1.0,
+            };
             let mut rest = rest.trim_start_matches([' ', '\t']);
             if let Some(r) = rest.strip_prefix(';') {
                 let r = r.trim_start_matches([' ', '\t']);
@@ -153,7 +188,9 @@ fn parse_accept(headers: &HeaderMap) -> Vec<AcceptSpec> {
             }
             specs.push(spec);
             let rest = rest.trim_start_matches([' ', '\t']);
-            let Some(r) = rest.strip_prefix(',') else { break };
+            let Some(r) = rest.strip_prefix(',') else {
+                break;
+            };
             s = r.trim_start_matches([' ', '\t']);
         }
     }
@@ -165,12 +202,16 @@ fn is_token_char(c: char) -> bool {
 }
 
 fn expect_token_slash(s: &str) -> (&str, &str) {
-    let end = s.find(|c: char| !(is_token_char(c) || c == '/')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(is_token_char(c) || c == '/'))
+        .unwrap_or(s.len());
     (&s[..end], &s[end..])
 }
 
 fn expect_quality(s: &str) -> (f64, &str) {
-    let end = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
     let (num, rest) = s.split_at(end);
     match num.parse::<f64>() {
         Ok(q) if (0.0..=1.0).contains(&q) && !num.is_empty() => (q, rest),
@@ -194,7 +235,10 @@ pub fn negotiate<'a>(headers: &HeaderMap, offers: &[&'a str], default: &'a str) 
                     (best_q, best_wild, best) = (spec.q, 2, offer);
                 }
             } else if let Some(prefix) = spec.value.strip_suffix('*') {
-                if spec.value.ends_with("/*") && offer.starts_with(prefix) && (spec.q > best_q || best_wild > 1) {
+                if spec.value.ends_with("/*")
+                    && offer.starts_with(prefix)
+                    && (spec.q > best_q || best_wild > 1)
+                {
                     (best_q, best_wild, best) = (spec.q, 1, offer);
                 }
             } else if spec.value == *offer && (spec.q > best_q || best_wild > 0) {
@@ -226,7 +270,10 @@ impl Fields {
     pub fn string(&self, key: &str) -> Option<String> {
         let s = match self {
             Fields::Json(m) => m.get(key).map(gjson_string)?,
-            Fields::Form(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())?,
+            Fields::Form(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())?,
         };
         (!s.is_empty()).then_some(s)
     }
@@ -238,7 +285,10 @@ impl Fields {
                 Value::Object(o) => return Some(o.clone()),
                 other => gjson_string(other),
             },
-            Fields::Form(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())?,
+            Fields::Form(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())?,
         };
         match serde_json::from_str::<Value>(&raw) {
             Ok(Value::Object(o)) => Some(o),
@@ -249,7 +299,11 @@ impl Fields {
     /// Keys with a prefix, e.g. the flat `traits.email` form of nested traits.
     pub fn keys_with_prefix(&self, prefix: &str) -> Vec<String> {
         match self {
-            Fields::Json(m) => m.keys().filter(|k| k.starts_with(prefix)).cloned().collect(),
+            Fields::Json(m) => m
+                .keys()
+                .filter(|k| k.starts_with(prefix))
+                .cloned()
+                .collect(),
             Fields::Form(pairs) => {
                 let mut keys: Vec<String> = Vec::new();
                 for (k, _) in pairs {
@@ -266,7 +320,10 @@ impl Fields {
     pub fn raw(&self, key: &str) -> Option<Value> {
         match self {
             Fields::Json(m) => m.get(key).cloned(),
-            Fields::Form(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| Value::String(v.clone())),
+            Fields::Form(pairs) => pairs
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| Value::String(v.clone())),
         }
     }
 }
@@ -288,7 +345,8 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?.trim();
     let media = ct.split(';').next()?.trim().to_ascii_lowercase();
     let (ty, sub) = media.split_once('/')?;
-    (!ty.is_empty() && !sub.is_empty() && media.chars().all(|c| is_token_char(c) || c == '/')).then_some(media)
+    (!ty.is_empty() && !sub.is_empty() && media.chars().all(|c| is_token_char(c) || c == '/'))
+        .then_some(media)
 }
 
 /// How decoderx refuses a request before decoding: a herodot 400 with this reason.
@@ -308,10 +366,19 @@ pub fn decode_json_only(req: &Req, allowed_methods: &[&str]) -> Result<Value, De
         .into_iter::<Value>()
         .next()
         .unwrap_or_else(|| serde_json::from_slice::<Value>(b""))
-        .map_err(|e| DecodeError(format!("Unable to decode JSON payload: {}", go_json_error(&e))))
+        .map_err(|e| {
+            DecodeError(format!(
+                "Unable to decode JSON payload: {}",
+                go_json_error(&e)
+            ))
+        })
 }
 
-fn check_request(req: &Req, allowed_methods: &[&str], allowed_types: &[&str]) -> Result<(), DecodeError> {
+fn check_request(
+    req: &Req,
+    allowed_methods: &[&str],
+    allowed_types: &[&str],
+) -> Result<(), DecodeError> {
     let method = req.method.as_str().to_ascii_uppercase();
     if !allowed_methods.contains(&method.as_str()) {
         return Err(DecodeError(format!(
@@ -341,7 +408,11 @@ fn check_request(req: &Req, allowed_methods: &[&str], allowed_types: &[&str]) ->
     Ok(())
 }
 
-fn decode_with(req: &Req, allowed_methods: &[&str], allowed_types: &[&str]) -> Result<Fields, DecodeError> {
+fn decode_with(
+    req: &Req,
+    allowed_methods: &[&str],
+    allowed_types: &[&str],
+) -> Result<Fields, DecodeError> {
     check_request(req, allowed_methods, allowed_types)?;
     if req.method == Method::GET {
         let pairs = req
@@ -353,7 +424,9 @@ fn decode_with(req: &Req, allowed_methods: &[&str], allowed_types: &[&str]) -> R
     }
     match media_type(&req.headers).as_deref() {
         Some(JSON) => decode_json_object(&req.body),
-        Some(FORM) => Ok(Fields::Form(form_urlencoded::parse(&req.body).into_owned().collect())),
+        Some(FORM) => Ok(Fields::Form(
+            form_urlencoded::parse(&req.body).into_owned().collect(),
+        )),
         Some(MULTIPART) => decode_multipart(req),
         _ => Err(DecodeError("unreachable content type".into())),
     }
@@ -361,7 +434,9 @@ fn decode_with(req: &Req, allowed_methods: &[&str], allowed_types: &[&str]) -> R
 
 /// decoderx's `decodeJSONForm`: the first JSON value of the body must be an object.
 fn decode_json_object(body: &[u8]) -> Result<Fields, DecodeError> {
-    let first = serde_json::Deserializer::from_slice(body).into_iter::<Value>().next();
+    let first = serde_json::Deserializer::from_slice(body)
+        .into_iter::<Value>()
+        .next();
     match first {
         Some(Ok(Value::Object(m))) => Ok(Fields::Json(m)),
         Some(Ok(other)) => Err(DecodeError(format!(
@@ -391,7 +466,12 @@ fn decode_multipart(req: &Req) -> Result<Fields, DecodeError> {
         .filter_map(|p| p.trim().strip_prefix("boundary="))
         .map(|b| b.trim_matches('"').to_owned())
         .next()
-        .ok_or_else(|| DecodeError("Unable to decode HTTP POST form body: no multipart boundary param in Content-Type".into()))?;
+        .ok_or_else(|| {
+            DecodeError(
+                "Unable to decode HTTP POST form body: no multipart boundary param in Content-Type"
+                    .into(),
+            )
+        })?;
     let body = String::from_utf8_lossy(&req.body);
     let delimiter = format!("--{boundary}");
     let mut pairs = Vec::new();
@@ -400,7 +480,9 @@ fn decode_multipart(req: &Req) -> Result<Fields, DecodeError> {
             break;
         }
         let part = part.strip_prefix("\r\n").unwrap_or(part);
-        let Some((head, value)) = part.split_once("\r\n\r\n") else { continue };
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
         let name = head
             .lines()
             .filter(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
@@ -430,8 +512,10 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
     let mut res = Response::new(Body::from(body));
     *res.status_mut() = status;
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     res
 }
 
@@ -439,9 +523,14 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
 pub fn redirect(method: &Method, status: StatusCode, location: &str) -> Response {
     let mut res = if *method == Method::GET || *method == Method::HEAD {
         let text = status.canonical_reason().unwrap_or("Found");
-        let mut r = Response::new(Body::from(format!("<a href=\"{}\">{text}</a>.\n\n", html_escape(location))));
-        r.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        let mut r = Response::new(Body::from(format!(
+            "<a href=\"{}\">{text}</a>.\n\n",
+            html_escape(location)
+        )));
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
         r
     } else {
         Response::new(Body::empty())
@@ -454,7 +543,11 @@ pub fn redirect(method: &Method, status: StatusCode, location: &str) -> Response
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&#34;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
 }
 
 /// Adds `Set-Cookie` lines to a response.
@@ -469,7 +562,9 @@ pub fn with_cookies(mut res: Response, cookies: &[String]) -> Response {
 
 /// Appends a query parameter the way Go's `url.Values.Encode` would for one new key.
 pub fn append_query(url: &str, key: &str, value: &str) -> String {
-    let encoded: String = form_urlencoded::Serializer::new(String::new()).append_pair(key, value).finish();
+    let encoded: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair(key, value)
+        .finish();
     let sep = if url.contains('?') { '&' } else { '?' };
     format!("{url}{sep}{encoded}")
 }
@@ -481,7 +576,10 @@ mod tests {
     fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
-            h.append(axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+            h.append(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
         }
         h
     }
@@ -502,45 +600,124 @@ mod tests {
     fn negotiation_follows_reference_section_2() {
         // reference §2: */* or no Accept means HTML; "application/json, */*" means JSON
         assert_eq!(negotiate(&headers(&[]), OFFERS, "text/html"), "text/html");
-        assert_eq!(negotiate(&headers(&[("accept", "*/*")]), OFFERS, "text/html"), "text/html");
-        assert_eq!(negotiate(&headers(&[("accept", "application/json")]), OFFERS, "text/html"), "application/json");
-        assert_eq!(negotiate(&headers(&[("accept", "application/json, */*")]), OFFERS, "text/html"), "application/json");
-        assert_eq!(negotiate(&headers(&[("accept", "text/html;q=0.5, application/json")]), OFFERS, "text/html"), "application/json");
+        assert_eq!(
+            negotiate(&headers(&[("accept", "*/*")]), OFFERS, "text/html"),
+            "text/html"
+        );
+        assert_eq!(
+            negotiate(
+                &headers(&[("accept", "application/json")]),
+                OFFERS,
+                "text/html"
+            ),
+            "application/json"
+        );
+        assert_eq!(
+            negotiate(
+                &headers(&[("accept", "application/json, */*")]),
+                OFFERS,
+                "text/html"
+            ),
+            "application/json"
+        );
+        assert_eq!(
+            negotiate(
+                &headers(&[("accept", "text/html;q=0.5, application/json")]),
+                OFFERS,
+                "text/html"
+            ),
+            "application/json"
+        );
         // a parameter other than q stops gddo's parser, so the JSON spec is never seen
-        assert_eq!(negotiate(&headers(&[("accept", "application/json; charset=utf-8")]), OFFERS, "text/html"), "text/html");
+        assert_eq!(
+            negotiate(
+                &headers(&[("accept", "application/json; charset=utf-8")]),
+                OFFERS,
+                "text/html"
+            ),
+            "text/html"
+        );
     }
 
     #[test]
     fn only_an_exact_json_content_type_makes_a_json_request() {
         assert!(req(Method::POST, &[("content-type", "application/json")], "{}").is_json());
-        assert!(!req(Method::POST, &[("content-type", "application/json; charset=utf-8")], "{}").is_json());
-        assert!(req(Method::POST, &[("content-type", "application/json; charset=utf-8"), ("accept", "application/json")], "{}").is_json());
+        assert!(!req(
+            Method::POST,
+            &[("content-type", "application/json; charset=utf-8")],
+            "{}"
+        )
+        .is_json());
+        assert!(req(
+            Method::POST,
+            &[
+                ("content-type", "application/json; charset=utf-8"),
+                ("accept", "application/json")
+            ],
+            "{}"
+        )
+        .is_json());
     }
 
     #[test]
     fn decoder_refuses_empty_bodies_and_unknown_types_with_kratos_reasons() {
-        let e = decode_fields(&req(Method::POST, &[("content-type", "application/json")], ""), &["POST"]).unwrap_err();
+        let e = decode_fields(
+            &req(Method::POST, &[("content-type", "application/json")], ""),
+            &["POST"],
+        )
+        .unwrap_err();
         assert_eq!(e.0, "Unable to decode HTTP Request Body because its HTTP Header \"Content-Length\" is zero.");
-        let e = decode_fields(&req(Method::POST, &[("content-type", "text/plain")], "x"), &["POST"]).unwrap_err();
+        let e = decode_fields(
+            &req(Method::POST, &[("content-type", "text/plain")], "x"),
+            &["POST"],
+        )
+        .unwrap_err();
         assert_eq!(
             e.0,
             "HTTP POST Request used unknown HTTP Header \"Content-Type: text/plain\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported."
         );
         let e = decode_fields(&req(Method::GET, &[], ""), &["POST"]).unwrap_err();
         assert_eq!(e.0, "Unable to decode body because HTTP Request Method was \"GET\" but only [POST] are supported.");
-        let e = decode_fields(&req(Method::POST, &[("content-type", "application/json")], "[1]"), &["POST"]).unwrap_err();
-        assert_eq!(e.0, "Expected JSON sent in request body to be an object but got: JSON");
-        let e = decode_fields(&req(Method::POST, &[("content-type", "application/json")], "{"), &["POST"]).unwrap_err();
+        let e = decode_fields(
+            &req(Method::POST, &[("content-type", "application/json")], "[1]"),
+            &["POST"],
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.0,
+            "Expected JSON sent in request body to be an object but got: JSON"
+        );
+        let e = decode_fields(
+            &req(Method::POST, &[("content-type", "application/json")], "{"),
+            &["POST"],
+        )
+        .unwrap_err();
         assert_eq!(e.0, "Unable to decode form as JSON.");
     }
 
     #[test]
     fn json_and_form_bodies_read_the_same_way() {
-        let j = decode_fields(&req(Method::POST, &[("content-type", "application/json")], r#"{"code":123456,"identifier":"","traits":{"email":"a@b.c"}}"#), &["POST"]).unwrap();
+        let j = decode_fields(
+            &req(
+                Method::POST,
+                &[("content-type", "application/json")],
+                r#"{"code":123456,"identifier":"","traits":{"email":"a@b.c"}}"#,
+            ),
+            &["POST"],
+        )
+        .unwrap();
         assert_eq!(j.string("code").as_deref(), Some("123456"));
         assert_eq!(j.string("identifier"), None, "empty counts as absent");
         assert_eq!(j.object("traits").unwrap()["email"], "a@b.c");
-        let f = decode_fields(&req(Method::POST, &[("content-type", "application/x-www-form-urlencoded")], "code=123456&traits.email=a%40b.c"), &["POST"]).unwrap();
+        let f = decode_fields(
+            &req(
+                Method::POST,
+                &[("content-type", "application/x-www-form-urlencoded")],
+                "code=123456&traits.email=a%40b.c",
+            ),
+            &["POST"],
+        )
+        .unwrap();
         assert_eq!(f.string("code").as_deref(), Some("123456"));
         assert_eq!(f.keys_with_prefix("traits."), ["traits.email"]);
     }
@@ -548,16 +725,31 @@ mod tests {
     #[test]
     fn multipart_text_fields_are_read() {
         let body = "--XX\r\nContent-Disposition: form-data; name=\"method\"\r\n\r\ncode\r\n--XX\r\nContent-Disposition: form-data; name=\"identifier\"\r\n\r\na@b.c\r\n--XX--\r\n";
-        let f = decode_fields(&req(Method::POST, &[("content-type", "multipart/form-data; boundary=XX")], body), &["POST"]).unwrap();
+        let f = decode_fields(
+            &req(
+                Method::POST,
+                &[("content-type", "multipart/form-data; boundary=XX")],
+                body,
+            ),
+            &["POST"],
+        )
+        .unwrap();
         assert_eq!(f.string("method").as_deref(), Some("code"));
         assert_eq!(f.string("identifier").as_deref(), Some("a@b.c"));
     }
 
     #[test]
     fn redirects_carry_a_body_only_for_get() {
-        let r = redirect(&Method::GET, StatusCode::SEE_OTHER, "http://x/ui/login?flow=1");
+        let r = redirect(
+            &Method::GET,
+            StatusCode::SEE_OTHER,
+            "http://x/ui/login?flow=1",
+        );
         assert_eq!(r.headers()[header::LOCATION], "http://x/ui/login?flow=1");
-        assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "text/html; charset=utf-8"
+        );
         let r = redirect(&Method::POST, StatusCode::SEE_OTHER, "http://x/");
         assert!(r.headers().get(header::CONTENT_TYPE).is_none());
     }

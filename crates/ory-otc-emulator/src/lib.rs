@@ -44,7 +44,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
-pub use crate::config::{Config, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat, TraitSchema};
+pub use crate::config::{
+    Config, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat, TraitSchema,
+};
 pub use crate::error::Error;
 pub use crate::faults::{Fault, FaultId, FaultKind, RouteMatch};
 pub use crate::state::AppState;
@@ -59,8 +61,14 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::public())
         .merge(routes::admin(&state))
         // Inside the fault layer, so only deliberate hangs can outlive the timeout.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), faults::middleware))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::middleware,
+        ))
         .with_state(state)
 }
 
@@ -69,13 +77,23 @@ impl AppState {
     pub fn code_for(&self, email: &str) -> Option<String> {
         let wanted = email.trim().to_lowercase();
         let store = self.0.store.lock();
-        store.messages.iter().rev().find(|m| m.recipient.to_lowercase() == wanted).map(|m| m.code.clone())
+        store
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.recipient.to_lowercase() == wanted)
+            .map(|m| m.code.clone())
     }
 
     /// Every courier message, newest first, subject and body unredacted.
     pub fn messages(&self) -> Vec<CourierMessage> {
         let store = self.0.store.lock();
-        store.messages.iter().rev().map(|m| m.to_protocol(true)).collect()
+        store
+            .messages
+            .iter()
+            .rev()
+            .map(|m| m.to_protocol(true))
+            .collect()
     }
 
     /// Creates an identity whose e-mail trait is `email`, plus `traits`.
@@ -83,10 +101,20 @@ impl AppState {
     /// # Errors
     /// [`Error::DuplicateIdentity`] when the address is taken, [`Error::InvalidTraits`] when the
     /// traits break the identity schema.
-    pub fn create_identity(&self, email: &str, traits: Option<Map<String, Value>>) -> Result<Identity, Error> {
+    pub fn create_identity(
+        &self,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<Identity, Error> {
         let mut all = traits.unwrap_or_default();
-        all.insert(self.0.config.email_trait().name.clone(), Value::String(email.to_owned()));
-        let rec = self.0.create_identity(state::NewIdentity { traits: all, ..Default::default() })?;
+        all.insert(
+            self.0.config.email_trait().name.clone(),
+            Value::String(email.to_owned()),
+        );
+        let rec = self.0.create_identity(state::NewIdentity {
+            traits: all,
+            ..Default::default()
+        })?;
         let json = serde_json::to_value(self.0.identity_json(&rec, state::IdentityView::Admin))
             .map_err(|e| Error::InvalidTraits(e.to_string()))?;
         serde_json::from_value(json).map_err(|e| Error::InvalidTraits(e.to_string()))
@@ -141,7 +169,10 @@ const _: () = {
 impl std::fmt::Debug for Emulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The API key stays out of Debug.
-        f.debug_struct("Emulator").field("url", &self.url).field("api_key", &self.api_key.as_ref().map(|_| "***")).finish()
+        f.debug_struct("Emulator")
+            .field("url", &self.url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .finish()
     }
 }
 
@@ -152,15 +183,27 @@ impl std::fmt::Debug for Emulator {
 /// cannot be listened on, and the identity errors of seeded accounts.
 pub async fn start(config: Config) -> Result<Emulator, Error> {
     let addr = SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
-    let local = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
-    let base = config.public_url.clone().unwrap_or_else(|| format!("http://{local}/"));
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    let base = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local}/"));
     let api_key = config.api_key.clone();
     let state = AppState::new(config, &base)?;
     let router = app(state.clone());
     let shutdown = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let accept = tokio::spawn(accept_loop(listener, router, shutdown.clone(), tracker.clone()));
+    let accept = tokio::spawn(accept_loop(
+        listener,
+        router,
+        shutdown.clone(),
+        tracker.clone(),
+    ));
     Ok(Emulator {
         url: base.trim_end_matches('/').to_owned(),
         addr: local,
@@ -204,7 +247,11 @@ impl Emulator {
     ///
     /// # Errors
     /// As [`AppState::create_identity`].
-    pub fn create_identity(&self, email: &str, traits: Option<Map<String, Value>>) -> Result<Identity, Error> {
+    pub fn create_identity(
+        &self,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<Identity, Error> {
         self.state.create_identity(email, traits)
     }
 
@@ -247,7 +294,12 @@ impl Drop for Emulator {
     }
 }
 
-async fn accept_loop(listener: TcpListener, router: Router, shutdown: CancellationToken, tracker: TaskTracker) {
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    tracker: TaskTracker,
+) {
     loop {
         let accepted = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -256,7 +308,12 @@ async fn accept_loop(listener: TcpListener, router: Router, shutdown: Cancellati
         match accepted {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                tracker.spawn(serve_connection(stream, peer, router.clone(), shutdown.clone()));
+                tracker.spawn(serve_connection(
+                    stream,
+                    peer,
+                    router.clone(),
+                    shutdown.clone(),
+                ));
             }
             // Out of file descriptors and the like: back off instead of spinning.
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -265,7 +322,12 @@ async fn accept_loop(listener: TcpListener, router: Router, shutdown: Cancellati
     // The listener is dropped here, so the port is free once close() returns.
 }
 
-async fn serve_connection(stream: TcpStream, peer: SocketAddr, router: Router, shutdown: CancellationToken) {
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    shutdown: CancellationToken,
+) {
     let control = faults::ConnControl::default();
     let hung = control.hung.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {

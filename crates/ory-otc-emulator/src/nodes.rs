@@ -46,7 +46,12 @@ pub fn autocomplete(mut node: Node, value: &str) -> Node {
 
 /// `node.NewCSRFNode`: hidden, required, in group default, no label.
 pub fn csrf(token: &str) -> Node {
-    required(input("csrf_token", Some(Value::String(token.into())), DEFAULT, "hidden"))
+    required(input(
+        "csrf_token",
+        Some(Value::String(token.into())),
+        DEFAULT,
+        "hidden",
+    ))
 }
 
 pub fn name(node: &Node) -> &str {
@@ -98,15 +103,29 @@ pub fn add_field_message(nodes: &mut Vec<Node>, field: &str, message: Text) {
 
 /// The group order and key order of `selfservice/flow/login/sort.go`.
 pub fn sort_login(nodes: &mut [Node]) {
-    const GROUPS: &[&str] = &["oidc", "default", "webauthn", "passkey", "code", "password", "totp", "lookup_secret"];
-    sort_by_schema(nodes, GROUPS, &["csrf_token".into(), "identifier".into(), "password".into()]);
+    const GROUPS: &[&str] = &[
+        "oidc",
+        "default",
+        "webauthn",
+        "passkey",
+        "code",
+        "password",
+        "totp",
+        "lookup_secret",
+    ];
+    sort_by_schema(
+        nodes,
+        GROUPS,
+        &["csrf_token".into(), "identifier".into(), "password".into()],
+    );
 }
 
 /// The group order and key order of `selfservice/flow/registration/sort.go`; `schema_keys` are
 /// the identity schema's leaf paths in document order (`traits.email`, …).
 pub fn sort_registration(nodes: &mut [Node], schema_keys: &[String]) {
-    const GROUPS: &[&str] =
-        &["oidc", "saml", "default", "webauthn", "passkey", "code", "password", "captcha", "profile"];
+    const GROUPS: &[&str] = &[
+        "oidc", "saml", "default", "webauthn", "passkey", "code", "password", "captcha", "profile",
+    ];
     // node.PasswordLoginOrder: csrf_token, first schema key, password, the other schema keys;
     // then the WebAuthn keys appended by SortUseOrderAppend.
     let mut keys: Vec<String> = vec!["csrf_token".into()];
@@ -118,7 +137,14 @@ pub fn sort_registration(nodes: &mut [Node], schema_keys: &[String]) {
             keys.extend(rest.iter().cloned());
         }
     }
-    keys.extend(["webauthn_remove", "webauthn_register_displayname", "webauthn_register"].map(String::from));
+    keys.extend(
+        [
+            "webauthn_remove",
+            "webauthn_register_displayname",
+            "webauthn_register",
+        ]
+        .map(String::from),
+    );
     sort_by_schema(nodes, GROUPS, &keys);
 }
 
@@ -129,10 +155,14 @@ fn sort_by_schema(nodes: &mut [Node], groups: &[&str], keys: &[String]) {
         if name(n) == "method" {
             return len + keys.len() + 1;
         }
-        keys.iter().position(|k| name(n).starts_with(k.as_str())).unwrap_or(keys.len())
+        keys.iter()
+            .position(|k| name(n).starts_with(k.as_str()))
+            .unwrap_or(keys.len())
     };
 
-    go_slice_stable(nodes, &|a: &Node, b: &Node| group_index(&a.group) < group_index(&b.group));
+    go_slice_stable(nodes, &|a: &Node, b: &Node| {
+        group_index(&a.group) < group_index(&b.group)
+    });
     go_slice_stable(nodes, &|a: &Node, b: &Node| {
         let comparable = a.group == b.group
             || (a.group == DEFAULT && b.group == "password")
@@ -259,7 +289,17 @@ mod tests {
     use serde_json::json;
 
     fn names(nodes: &[Node]) -> Vec<String> {
-        nodes.iter().map(|n| format!("{}:{}:{}", n.group, name(n), go_value_string(&n.attributes.value))).collect()
+        nodes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}:{}:{}",
+                    n.group,
+                    name(n),
+                    go_value_string(&n.attributes.value)
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -292,7 +332,12 @@ mod tests {
     #[test]
     fn registration_sort_puts_csrf_then_traits_then_code_then_profile() {
         let mut nodes = vec![
-            input("screen", Some(json!("credential-selection")), PROFILE, "submit"),
+            input(
+                "screen",
+                Some(json!("credential-selection")),
+                PROFILE,
+                "submit",
+            ),
             input("method", Some(json!("code")), CODE, "submit"),
             input("traits.email", None, DEFAULT, "email"),
             csrf("t"),
@@ -318,7 +363,10 @@ mod tests {
         let mut v: Vec<(u8, usize)> = (0..97).map(|i| ((i * 37 % 7) as u8, i)).collect();
         go_slice_stable(&mut v, &|a: &(u8, usize), b: &(u8, usize)| a.0 < b.0);
         for w in v.windows(2) {
-            assert!(w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1), "{w:?}");
+            assert!(
+                w[0].0 < w[1].0 || (w[0].0 == w[1].0 && w[0].1 < w[1].1),
+                "{w:?}"
+            );
         }
     }
 

@@ -13,7 +13,11 @@ pub const SCHEMA_ID: &str = "default";
 
 /// The schema's leaf paths in document order, as `schema.GetKeysInOrder` lists them.
 pub fn keys(config: &Config) -> Vec<String> {
-    config.traits.iter().map(|t| format!("traits.{}", t.name)).collect()
+    config
+        .traits
+        .iter()
+        .map(|t| format!("traits.{}", t.name))
+        .collect()
 }
 
 /// `node.NewInputFieldFromSchema` for each trait, group default.
@@ -24,7 +28,9 @@ pub fn trait_nodes(config: &Config) -> Vec<Node> {
 fn trait_node(t: &TraitSchema) -> Node {
     let name = format!("traits.{}", t.name);
     let mut node = match t.format {
-        TraitFormat::Email => nodes::autocomplete(nodes::input(&name, None, nodes::DEFAULT, "email"), "email"),
+        TraitFormat::Email => {
+            nodes::autocomplete(nodes::input(&name, None, nodes::DEFAULT, "email"), "email")
+        }
         TraitFormat::Text => nodes::input(&name, None, nodes::DEFAULT, "text"),
     };
     if t.required {
@@ -38,7 +44,8 @@ fn trait_node(t: &TraitSchema) -> Node {
 
 /// `login.GetIdentifierLabelFromSchema`: the title of the only identifier trait, else "ID".
 pub fn identifier_label(config: &Config) -> Text {
-    let identifiers: Vec<&TraitSchema> = config.traits.iter().filter(|t| t.code_identifier).collect();
+    let identifiers: Vec<&TraitSchema> =
+        config.traits.iter().filter(|t| t.code_identifier).collect();
     match identifiers.as_slice() {
         [only] => match &only.title {
             Some(title) => text::generated_label(title, &format!("traits.{}", only.name)),
@@ -54,7 +61,11 @@ pub type FieldError = (String, Text);
 /// Validates traits as Kratos's validator would and returns the messages in the order
 /// `Container.ParseError` attaches them: missing properties first (in `required` order), then
 /// per-property errors in schema order.
-pub fn validate(config: &Config, traits: &Map<String, Value>, allow_undeclared: bool) -> Vec<FieldError> {
+pub fn validate(
+    config: &Config,
+    traits: &Map<String, Value>,
+    allow_undeclared: bool,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for t in config.traits.iter().filter(|t| t.required) {
         if !traits.contains_key(&t.name) {
@@ -66,7 +77,9 @@ pub fn validate(config: &Config, traits: &Map<String, Value>, allow_undeclared: 
         return errors;
     }
     for t in &config.traits {
-        let Some(value) = traits.get(&t.name) else { continue };
+        let Some(value) = traits.get(&t.name) else {
+            continue;
+        };
         let path = format!("traits.{}", t.name);
         match value {
             Value::String(s) => {
@@ -86,6 +99,58 @@ pub fn validate(config: &Config, traits: &Map<String, Value>, allow_undeclared: 
         }
     }
     errors
+}
+
+/// The first schema violation as Kratos's JSON-schema validator words it
+/// (`I[<instance>] S[<schema>] <message>`), used as the reason of the admin API's 400
+/// (source notes C16).
+pub fn violation(
+    config: &Config,
+    traits: &Map<String, Value>,
+    allow_undeclared: bool,
+) -> Option<String> {
+    let missing: Vec<String> = config
+        .traits
+        .iter()
+        .filter(|t| t.required && !traits.contains_key(&t.name))
+        .map(|t| format!("{:?}", t.name))
+        .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "I[#/traits] S[#/properties/traits/required] missing properties: {}",
+            missing.join(", ")
+        ));
+    }
+    for t in &config.traits {
+        let Some(value) = traits.get(&t.name) else {
+            continue;
+        };
+        let at = format!(
+            "I[#/traits/{0}] S[#/properties/traits/properties/{0}",
+            t.name
+        );
+        match value {
+            Value::String(s) if t.format == TraitFormat::Email && !is_email(s) => {
+                return Some(format!("{at}/format] {s:?} is not valid \"email\""));
+            }
+            Value::String(_) => {}
+            other => {
+                return Some(format!(
+                    "{at}/type] expected string, but got {}",
+                    json_type(other)
+                ))
+            }
+        }
+    }
+    if !allow_undeclared {
+        if let Some(key) = traits
+            .keys()
+            .find(|k| !config.traits.iter().any(|t| &t.name == *k))
+        {
+            return Some(format!("I[#/traits] S[#/properties/traits/additionalProperties] additionalProperties {key:?} not allowed"));
+        }
+    }
+    None
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -135,7 +200,9 @@ pub fn is_email(s: &str) -> bool {
         return true;
     }
     let atext = |c: char| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
-    local.split('.').all(|part| !part.is_empty() && part.chars().all(atext))
+    local
+        .split('.')
+        .all(|part| !part.is_empty() && part.chars().all(atext))
 }
 
 fn is_hostname(s: &str) -> bool {
@@ -171,7 +238,12 @@ pub fn document(config: &Config) -> Value {
         }
         properties.insert(t.name.clone(), p);
     }
-    let required: Vec<&str> = config.traits.iter().filter(|t| t.required).map(|t| t.name.as_str()).collect();
+    let required: Vec<&str> = config
+        .traits
+        .iter()
+        .filter(|t| t.required)
+        .map(|t| t.name.as_str())
+        .collect();
     json!({
         "$id": "https://schemas.ory.sh/presets/kratos/identity.email.schema.json",
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -226,6 +298,9 @@ mod tests {
     #[test]
     fn code_addresses_are_lowercased_and_sorted() {
         let traits = json!({"email": " Foo@Example.COM "});
-        assert_eq!(code_addresses(&Config::default(), traits.as_object().unwrap()), ["foo@example.com"]);
+        assert_eq!(
+            code_addresses(&Config::default(), traits.as_object().unwrap()),
+            ["foo@example.com"]
+        );
     }
 }

@@ -35,6 +35,9 @@ pub(crate) struct Shared {
     pub urls: Urls,
     pub clock: Clock,
     pub store: Mutex<Store>,
+    /// Error containers for the error UI; a lock of their own, because errors are forwarded
+    /// while a handler holds `store`.
+    pub errors: Mutex<HashMap<Uuid, (Value, OffsetDateTime)>>,
     pub faults: Faults,
     pub requests: AtomicU64,
     /// Key of the code HMAC; codes are stored only as HMACs, as Kratos does.
@@ -56,6 +59,7 @@ impl AppState {
             urls,
             clock: Clock::default(),
             store: Mutex::new(Store::default()),
+            errors: Mutex::new(HashMap::new()),
             faults: Faults::default(),
             requests: AtomicU64::new(0),
             code_key,
@@ -64,8 +68,14 @@ impl AppState {
         let state = AppState(Arc::new(shared));
         for seed in state.0.config.identities.clone() {
             let mut traits = seed.traits.clone().unwrap_or_default();
-            traits.insert(state.0.config.email_trait().name.clone(), Value::String(seed.email.clone()));
-            state.0.create_identity(NewIdentity { traits, ..NewIdentity::default() })?;
+            traits.insert(
+                state.0.config.email_trait().name.clone(),
+                Value::String(seed.email.clone()),
+            );
+            state.0.create_identity(NewIdentity {
+                traits,
+                ..NewIdentity::default()
+            })?;
         }
         Ok(state)
     }
@@ -85,14 +95,22 @@ pub(crate) struct Urls {
 
 impl Urls {
     fn new(config: &Config, base: &str) -> Result<Self, Error> {
-        let parsed = url::Url::parse(base).map_err(|e| Error::Config(format!("public_url {base:?}: {e}")))?;
+        let parsed = url::Url::parse(base)
+            .map_err(|e| Error::Config(format!("public_url {base:?}: {e}")))?;
         let origin = base.trim_end_matches('/').to_owned();
-        let ui = config.ui_url.clone().unwrap_or_else(|| format!("{origin}/ui"));
+        let ui = config
+            .ui_url
+            .clone()
+            .unwrap_or_else(|| format!("{origin}/ui"));
         let ui = ui.trim_end_matches('/');
-        let default_return = config.default_return_url.clone().unwrap_or_else(|| format!("{origin}/ui/welcome"));
+        let default_return = config
+            .default_return_url
+            .clone()
+            .unwrap_or_else(|| format!("{origin}/ui/welcome"));
         let mut allowed_returns = vec![parsed];
         for raw in &config.allowed_return_urls {
-            let u = url::Url::parse(raw).map_err(|e| Error::Config(format!("allowed return URL {raw:?}: {e}")))?;
+            let u = url::Url::parse(raw)
+                .map_err(|e| Error::Config(format!("allowed return URL {raw:?}: {e}")))?;
             allowed_returns.push(u);
         }
         Ok(Urls {
@@ -163,7 +181,10 @@ impl Flow {
     /// `return_to`, read back from the request URL as Kratos's `SetReturnTo` does.
     pub fn return_to(&self) -> Option<String> {
         let url = url::Url::parse(&self.request_url).ok()?;
-        let value = url.query_pairs().find(|(k, _)| k == "return_to").map(|(_, v)| v.into_owned())?;
+        let value = url
+            .query_pairs()
+            .find(|(k, _)| k == "return_to")
+            .map(|(_, v)| v.into_owned())?;
         (!value.is_empty()).then_some(value)
     }
 
@@ -317,7 +338,6 @@ pub(crate) struct Store {
     pub session_cookies: HashMap<String, String>,
     /// Oldest first.
     pub messages: Vec<MessageRec>,
-    pub errors: HashMap<Uuid, (Value, OffsetDateTime)>,
 }
 
 impl Store {
@@ -337,7 +357,10 @@ impl Store {
     /// The active session of a token (reference §10: inactive or expired ones count as none).
     pub fn active_session(&self, token: &str, now: OffsetDateTime) -> Option<&SessionRec> {
         let s = self.sessions.get(token)?;
-        let identity_active = self.identities.get(&s.identity_id).is_some_and(IdentityRec::is_active);
+        let identity_active = self
+            .identities
+            .get(&s.identity_id)
+            .is_some_and(IdentityRec::is_active);
         (s.active && s.expires_at > now && identity_active).then_some(s)
     }
 }
@@ -373,14 +396,18 @@ impl Shared {
     /// [`Error::InvalidTraits`] when the traits break the schema, [`Error::DuplicateIdentity`]
     /// when a code identifier is taken.
     pub fn create_identity(&self, new: NewIdentity) -> Result<IdentityRec, Error> {
-        let errors = schema::validate(&self.config, &new.traits, self.config.allow_additional_traits);
-        if let Some((field, msg)) = errors.first() {
-            let at = if field.is_empty() { String::new() } else { format!("{field}: ") };
-            return Err(Error::InvalidTraits(format!("{at}{}", msg.text)));
+        if let Some(violation) = schema::violation(
+            &self.config,
+            &new.traits,
+            self.config.allow_additional_traits,
+        ) {
+            return Err(Error::InvalidTraits(violation));
         }
         let addresses = schema::code_addresses(&self.config, &new.traits);
         if addresses.is_empty() {
-            return Err(Error::InvalidTraits("no code identifier in the traits".into()));
+            return Err(Error::InvalidTraits(
+                "no code identifier in the traits".into(),
+            ));
         }
         let mut store = self.store.lock();
         self.insert_identity(&mut store, new, addresses)
@@ -393,7 +420,10 @@ impl Shared {
         new: NewIdentity,
         addresses: Vec<String>,
     ) -> Result<IdentityRec, Error> {
-        if addresses.iter().any(|a| store.by_identifier.contains_key(a)) {
+        if addresses
+            .iter()
+            .any(|a| store.by_identifier.contains_key(a))
+        {
             return Err(Error::DuplicateIdentity);
         }
         let now = self.now();
@@ -479,13 +509,20 @@ impl Shared {
             hmac: self.code_hmac(&code),
             address: address.to_owned(),
             identity_id,
-            expires_at: now + time::Duration::try_from(self.config.code_lifespan).unwrap_or(time::Duration::HOUR),
+            expires_at: now
+                + time::Duration::try_from(self.config.code_lifespan)
+                    .unwrap_or(time::Duration::HOUR),
             used: false,
         }
     }
 
     /// Issues an active session for an identity (`ActivateSession` + upsert).
-    pub fn issue_session(&self, store: &mut Store, identity_id: Uuid, req: &crate::http::Req) -> SessionRec {
+    pub fn issue_session(
+        &self,
+        store: &mut Store,
+        identity_id: Uuid,
+        req: &crate::http::Req,
+    ) -> SessionRec {
         let now = self.now();
         let location = [req.header("cf-ipcity"), req.header("cf-ipcountry")]
             .into_iter()
@@ -494,25 +531,42 @@ impl Shared {
             .collect::<Vec<_>>()
             .join(", ");
         let user_agent = {
-            let all: Vec<&str> = req.headers.get_all("user-agent").iter().filter_map(|v| v.to_str().ok()).collect();
+            let all: Vec<&str> = req
+                .headers
+                .get_all("user-agent")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
             (!all.is_empty()).then(|| all.join(" "))
         };
         let session = SessionRec {
             id: Uuid::new_v4(),
-            token: format!("ory_st_{}", Alphanumeric.sample_string(&mut rand::rng(), 32)),
+            token: format!(
+                "ory_st_{}",
+                Alphanumeric.sample_string(&mut rand::rng(), 32)
+            ),
             identity_id,
             active: true,
-            expires_at: now + time::Duration::try_from(self.config.session_lifespan).unwrap_or(time::Duration::DAY),
+            expires_at: now
+                + time::Duration::try_from(self.config.session_lifespan)
+                    .unwrap_or(time::Duration::DAY),
             authenticated_at: now,
             issued_at: now,
             method: "code",
-            device: DeviceRec { id: Uuid::new_v4(), ip_address: req.client_ip(), user_agent, location },
+            device: DeviceRec {
+                id: Uuid::new_v4(),
+                ip_address: req.client_ip(),
+                user_agent,
+                location,
+            },
         };
         const MAX_SESSIONS: usize = 500_000;
         if store.sessions.len() >= MAX_SESSIONS {
             store.sessions.retain(|_, s| s.expires_at > now && s.active);
         }
-        store.sessions.insert(session.token.clone(), session.clone());
+        store
+            .sessions
+            .insert(session.token.clone(), session.clone());
         session
     }
 
@@ -520,7 +574,9 @@ impl Shared {
     /// The value is opaque, like Kratos's encoded gorilla session.
     pub fn session_cookie(&self, store: &mut Store, session: &SessionRec) -> String {
         let value = Alphanumeric.sample_string(&mut rand::rng(), 64);
-        store.session_cookies.insert(value.clone(), session.token.clone());
+        store
+            .session_cookies
+            .insert(value.clone(), session.token.clone());
         let max_age = (session.expires_at - self.now()).whole_seconds().max(0);
         let expires = httpdate(session.expires_at);
         format!("ory_kratos_session={value}; Path=/; Expires={expires}; Max-Age={max_age}; HttpOnly; SameSite=Lax")
@@ -530,8 +586,7 @@ impl Shared {
     pub fn error_ui_url(&self, error: &crate::error::ApiError) -> String {
         let id = Uuid::new_v4();
         let value = serde_json::to_value(&error.body.error).unwrap_or(Value::Null);
-        let mut store = self.store.lock();
-        store.errors.insert(id, (value, self.now()));
+        self.errors.lock().insert(id, (value, self.now()));
         crate::http::append_query(&self.urls.error_ui, "id", &id.to_string())
     }
 }
@@ -539,7 +594,9 @@ impl Shared {
 /// An RFC 1123 date for `Expires`.
 fn httpdate(t: OffsetDateTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     format!(
         "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
         DAYS[t.weekday().number_days_from_monday() as usize],
@@ -649,7 +706,10 @@ impl Shared {
             schema_id: schema::SCHEMA_ID,
             schema_url: self.urls.public(&format!(
                 "/schemas/{}",
-                base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, schema::SCHEMA_ID)
+                base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    schema::SCHEMA_ID
+                )
             )),
             state: rec.state.clone(),
             state_changed_at: rfc3339(rec.state_changed_at),
@@ -669,7 +729,11 @@ impl Shared {
                 })
                 .collect(),
             metadata_public: rec.metadata_public.clone(),
-            metadata_admin: if admin { rec.metadata_admin.clone() } else { None },
+            metadata_admin: if admin {
+                rec.metadata_admin.clone()
+            } else {
+                None
+            },
             created_at: rfc3339(rec.created_at),
             updated_at: rfc3339(rec.updated_at),
             organization_id: rec.organization_id.clone(),
@@ -678,14 +742,21 @@ impl Shared {
 
     /// A session with its identity (public view), in Kratos's field order.
     pub fn session_json(&self, store: &Store, s: &SessionRec) -> SessionJson {
-        let identity = store.identities.get(&s.identity_id).map(|i| self.identity_json(i, IdentityView::Public));
+        let identity = store
+            .identities
+            .get(&s.identity_id)
+            .map(|i| self.identity_json(i, IdentityView::Public));
         SessionJson {
             id: s.id.to_string(),
             active: s.active,
             expires_at: rfc3339(s.expires_at),
             authenticated_at: rfc3339(s.authenticated_at),
             authenticator_assurance_level: "aal1",
-            authentication_methods: vec![AmrJson { method: s.method, aal: "aal1", completed_at: rfc3339(s.authenticated_at) }],
+            authentication_methods: vec![AmrJson {
+                method: s.method,
+                aal: "aal1",
+                completed_at: rfc3339(s.authenticated_at),
+            }],
             issued_at: rfc3339(s.issued_at),
             identity,
             devices: vec![DeviceJson {
@@ -735,8 +806,14 @@ pub(crate) struct RegistrationSuccess {
 #[derive(Serialize)]
 #[serde(untagged)]
 pub(crate) enum ContinueWith {
-    RedirectBrowserTo { action: &'static str, redirect_browser_to: String },
-    SetOrySessionToken { action: &'static str, ory_session_token: String },
+    RedirectBrowserTo {
+        action: &'static str,
+        redirect_browser_to: String,
+    },
+    SetOrySessionToken {
+        action: &'static str,
+        ory_session_token: String,
+    },
 }
 
 #[derive(Serialize)]
@@ -765,27 +842,56 @@ mod tests {
     #[test]
     fn a_duplicate_identifier_is_refused_case_insensitively() {
         let st = state();
-        let traits = |e: &str| serde_json::json!({ "email": e }).as_object().unwrap().clone();
-        st.0.create_identity(NewIdentity { traits: traits("a@example.com"), ..Default::default() }).unwrap();
-        let err = st.0.create_identity(NewIdentity { traits: traits("A@Example.com"), ..Default::default() }).unwrap_err();
+        let traits = |e: &str| {
+            serde_json::json!({ "email": e })
+                .as_object()
+                .unwrap()
+                .clone()
+        };
+        st.0.create_identity(NewIdentity {
+            traits: traits("a@example.com"),
+            ..Default::default()
+        })
+        .unwrap();
+        let err =
+            st.0.create_identity(NewIdentity {
+                traits: traits("A@Example.com"),
+                ..Default::default()
+            })
+            .unwrap_err();
         assert!(matches!(err, Error::DuplicateIdentity));
     }
 
     #[test]
     fn the_public_identity_view_omits_credentials_and_admin_metadata() {
         let st = state();
-        let traits = serde_json::json!({ "email": "a@example.com" }).as_object().unwrap().clone();
-        let rec = st
-            .0
-            .create_identity(NewIdentity { traits, metadata_admin: Some(serde_json::json!({"x":1})), ..Default::default() })
+        let traits = serde_json::json!({ "email": "a@example.com" })
+            .as_object()
+            .unwrap()
+            .clone();
+        let rec =
+            st.0.create_identity(NewIdentity {
+                traits,
+                metadata_admin: Some(serde_json::json!({"x":1})),
+                ..Default::default()
+            })
             .unwrap();
         let public = serde_json::to_value(st.0.identity_json(&rec, IdentityView::Public)).unwrap();
         assert!(public.get("credentials").is_none() && public.get("metadata_admin").is_none());
-        assert!(public.get("recovery_addresses").is_none(), "omitempty in Kratos");
+        assert!(
+            public.get("recovery_addresses").is_none(),
+            "omitempty in Kratos"
+        );
         assert_eq!(public["organization_id"], Value::Null);
-        assert_eq!(public["schema_url"], "http://127.0.0.1:4433/schemas/ZGVmYXVsdA");
+        assert_eq!(
+            public["schema_url"],
+            "http://127.0.0.1:4433/schemas/ZGVmYXVsdA"
+        );
         let admin = serde_json::to_value(st.0.identity_json(&rec, IdentityView::Admin)).unwrap();
-        assert_eq!(admin["credentials"]["code"]["identifiers"][0], "a@example.com");
+        assert_eq!(
+            admin["credentials"]["code"]["identifiers"][0],
+            "a@example.com"
+        );
         assert!(admin["credentials"]["code"].get("config").is_none());
         assert_eq!(admin["metadata_admin"]["x"], 1);
     }
@@ -794,7 +900,8 @@ mod tests {
     fn codes_are_six_digits_and_stored_as_hmac_only() {
         let st = state();
         let mut store = st.0.store.lock();
-        let otc = st.0.send_code(&mut store, FlowKind::Login, "a@example.com", None);
+        let otc =
+            st.0.send_code(&mut store, FlowKind::Login, "a@example.com", None);
         let msg = store.messages.last().unwrap();
         assert_eq!(msg.code.len(), 6);
         assert!(msg.code.chars().all(|c| c.is_ascii_digit()));
@@ -805,6 +912,9 @@ mod tests {
 
     #[test]
     fn httpdate_is_rfc1123() {
-        assert_eq!(httpdate(time::macros::datetime!(2026-01-02 03:04:05 UTC)), "Fri, 02 Jan 2026 03:04:05 GMT");
+        assert_eq!(
+            httpdate(time::macros::datetime!(2026-01-02 03:04:05 UTC)),
+            "Fri, 02 Jan 2026 03:04:05 GMT"
+        );
     }
 }

@@ -17,7 +17,12 @@ fn msg(id: u32, kind: TextKind, text: impl Into<String>, context: Option<Value>)
         Value::Object(m) => Some(m),
         _ => None,
     });
-    Text { id, text: text.into(), kind, context }
+    Text {
+        id,
+        text: text.into(),
+        kind,
+        context,
+    }
 }
 
 fn info(id: u32, text: &str) -> Text {
@@ -33,7 +38,10 @@ fn error(id: u32, text: &str) -> Text {
 /// 1010014, or 1010025 for refresh/aal2 flows in HEAD (reference §4 "Login, sent_email").
 pub fn login_code_sent(version: KratosVersion, authenticated_user: bool) -> Text {
     if authenticated_user && version == KratosVersion::Latest {
-        return info(id::LOGIN_CODE_SENT_MFA, "A code was sent to your address. If you didn't receive it, please try again.");
+        return info(
+            id::LOGIN_CODE_SENT_MFA,
+            "A code was sent to your address. If you didn't receive it, please try again.",
+        );
     }
     info(
         id::LOGIN_CODE_SENT,
@@ -65,13 +73,21 @@ pub fn back_label() -> Text {
 }
 
 pub fn choose_credential() -> Text {
-    info(id::REGISTRATION_CHOOSE_CREDENTIAL, "Please choose a credential to authenticate yourself with.")
+    info(
+        id::REGISTRATION_CHOOSE_CREDENTIAL,
+        "Please choose a credential to authenticate yourself with.",
+    )
 }
 
 /// 1070002: a label generated from a schema `title`; context keys sorted as Go's map encoder
 /// writes them.
 pub fn generated_label(title: &str, name: &str) -> Text {
-    msg(id::LABEL_GENERATED, TextKind::Info, title, Some(json!({"name": name, "title": title})))
+    msg(
+        id::LABEL_GENERATED,
+        TextKind::Info,
+        title,
+        Some(json!({"name": name, "title": title})),
+    )
 }
 
 pub fn id_label() -> Text {
@@ -98,7 +114,12 @@ pub fn login_code_label() -> Text {
 
 /// 4000001: a herodot 400 turned into a flow message; the text is the reason.
 pub fn generic(reason: &str) -> Text {
-    msg(id::GENERIC_VALIDATION, TextKind::Error, reason, Some(json!({ "reason": reason })))
+    msg(
+        id::GENERIC_VALIDATION,
+        TextKind::Error,
+        reason,
+        Some(json!({ "reason": reason })),
+    )
 }
 
 /// 4000002 "Property %s is missing." `{property}`.
@@ -112,7 +133,10 @@ pub fn required(property: &str) -> Text {
 }
 
 pub fn duplicate_credentials() -> Text {
-    error(id::DUPLICATE_CREDENTIALS, "An account with the same identifier (email, phone, username, ...) exists already.")
+    error(
+        id::DUPLICATE_CREDENTIALS,
+        "An account with the same identifier (email, phone, username, ...) exists already.",
+    )
 }
 
 pub fn no_login_identifier() -> Text {
@@ -133,16 +157,27 @@ pub fn wrong_type(allowed: &[&str], actual: &str) -> Text {
 }
 
 pub fn account_not_found() -> Text {
-    error(id::ACCOUNT_NOT_FOUND_OR_NO_CODE, "This account does not exist or has not setup sign in with code.")
+    error(
+        id::ACCOUNT_NOT_FOUND_OR_NO_CODE,
+        "This account does not exist or has not setup sign in with code.",
+    )
 }
 
 pub fn traits_mismatch() -> Text {
-    error(id::TRAITS_MISMATCH, "The provided traits do not match the traits previously associated with this flow.")
+    error(
+        id::TRAITS_MISMATCH,
+        "The provided traits do not match the traits previously associated with this flow.",
+    )
 }
 
 /// 4000040 "Enter a valid email address" `{value}` (v26.2.0 and HEAD).
 pub fn invalid_email(value: &str) -> Text {
-    msg(id::INVALID_EMAIL, TextKind::Error, "Enter a valid email address", Some(json!({ "value": value })))
+    msg(
+        id::INVALID_EMAIL,
+        TextKind::Error,
+        "Enter a valid email address",
+        Some(json!({ "value": value })),
+    )
 }
 
 fn expired_context(expired_at: OffsetDateTime) -> Value {
@@ -161,20 +196,32 @@ pub fn login_flow_expired(expired_at: OffsetDateTime, now: OffsetDateTime) -> Te
 }
 
 pub fn login_no_strategy() -> Text {
-    error(id::LOGIN_NO_STRATEGY, "Could not find a strategy to log you in with. Did you fill out the form correctly?")
+    error(
+        id::LOGIN_NO_STRATEGY,
+        "Could not find a strategy to log you in with. Did you fill out the form correctly?",
+    )
 }
 
 pub fn registration_no_strategy() -> Text {
-    error(id::REGISTRATION_NO_STRATEGY, "Could not find a strategy to sign you up with. Did you fill out the form correctly?")
+    error(
+        id::REGISTRATION_NO_STRATEGY,
+        "Could not find a strategy to sign you up with. Did you fill out the form correctly?",
+    )
 }
 
 pub fn login_code_invalid() -> Text {
-    error(id::LOGIN_CODE_INVALID, "The login code is invalid or has already been used. Please try again.")
+    error(
+        id::LOGIN_CODE_INVALID,
+        "The login code is invalid or has already been used. Please try again.",
+    )
 }
 
 /// 4010011, HEAD only.
 pub fn account_disabled() -> Text {
-    error(id::ACCOUNT_DISABLED, "This account has been disabled. Please contact support for assistance.")
+    error(
+        id::ACCOUNT_DISABLED,
+        "This account has been disabled. Please contact support for assistance.",
+    )
 }
 
 /// 4040001 "The registration flow expired %.2f minutes ago, please try again."
@@ -189,7 +236,10 @@ pub fn registration_flow_expired(expired_at: OffsetDateTime, now: OffsetDateTime
 }
 
 pub fn registration_code_invalid() -> Text {
-    error(id::REGISTRATION_CODE_INVALID, "The registration code is invalid or has already been used. Please try again.")
+    error(
+        id::REGISTRATION_CODE_INVALID,
+        "The registration code is invalid or has already been used. Please try again.",
+    )
 }
 
 /// The reasons that become 4000001 texts.
@@ -198,7 +248,8 @@ pub mod reason {
     pub const CODE_ALREADY_USED: &str = "The code was already used. Please request another code.";
     pub const LOGIN_ALREADY_LOGGED_IN: &str =
         "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?";
-    pub const REGISTRATION_ALREADY_LOGGED_IN: &str = "A valid session was detected and thus registration is not possible.";
+    pub const REGISTRATION_ALREADY_LOGGED_IN: &str =
+        "A valid session was detected and thus registration is not possible.";
     pub const ORIGIN_ON_API_FLOW: &str = "The HTTP Request Header included the \"Origin\" key, indicating that this request was made as part of an AJAX request in a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.";
     pub const COOKIE_ON_API_FLOW: &str = "The HTTP Request Header included the \"Cookie\" key, indicating that this request was made by a Browser. The flow however was initiated as an API request. To prevent potential misuse and mitigate several attack vectors including CSRF, the request has been blocked. Please consult the documentation.";
     pub const FLOW_ID_MALFORMED: &str = "The flow query parameter is missing or malformed.";
@@ -224,7 +275,10 @@ mod tests {
     fn the_expired_text_has_two_decimals_and_unix_context() {
         let at = datetime!(2026-01-01 12:00:00 UTC);
         let t = login_flow_expired(at, at + time::Duration::seconds(150));
-        assert_eq!(t.text, "The login flow expired 2.50 minutes ago, please try again.");
+        assert_eq!(
+            t.text,
+            "The login flow expired 2.50 minutes ago, please try again."
+        );
         let ctx = t.context.unwrap();
         assert_eq!(ctx["expired_at"], "2026-01-01T12:00:00Z");
         assert_eq!(ctx["expired_at_unix"], 1767268800);

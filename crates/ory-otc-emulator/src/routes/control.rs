@@ -21,7 +21,10 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/emulator/codes", get(code_for))
         .route("/admin/emulator/time", post(advance_time))
-        .route("/admin/emulator/faults", post(set_fault).delete(clear_faults))
+        .route(
+            "/admin/emulator/faults",
+            post(set_fault).delete(clear_faults),
+        )
 }
 
 /// `GET /admin/emulator/codes?email=a@b.c` → `{"code":"123456"}` or 404.
@@ -66,7 +69,9 @@ pub(crate) struct FaultSpec {
 impl FaultSpec {
     pub(crate) fn into_fault(self) -> Result<Fault, String> {
         let kind = match self.kind.as_str() {
-            "latency" => FaultKind::Latency(Duration::from_millis(self.ms.ok_or("latency needs ms")?)),
+            "latency" => {
+                FaultKind::Latency(Duration::from_millis(self.ms.ok_or("latency needs ms")?))
+            }
             "hang" | "never_respond" => FaultKind::Hang,
             "stall_body" => FaultKind::StallBody,
             "reset_mid_body" => FaultKind::ResetMidBody,
@@ -75,16 +80,29 @@ impl FaultSpec {
             "non_json" => FaultKind::NonJson,
             "truncated_json" => FaultKind::TruncatedJson,
             "oversized_body" => FaultKind::OversizedBody,
-            "rate_limited" => FaultKind::RateLimited { retry_after: Duration::from_secs(self.retry_after_s.unwrap_or(1)) },
-            "foreign_action" => FaultKind::ForeignAction { origin: self.origin.unwrap_or_else(|| "https://evil.example".into()) },
+            "rate_limited" => FaultKind::RateLimited {
+                retry_after: Duration::from_secs(self.retry_after_s.unwrap_or(1)),
+            },
+            "foreign_action" => FaultKind::ForeignAction {
+                origin: self.origin.unwrap_or_else(|| "https://evil.example".into()),
+            },
             "redirect" => FaultKind::Redirect {
                 status: self.status.unwrap_or(302),
-                location: self.location.unwrap_or_else(|| "https://elsewhere.example/".into()),
+                location: self
+                    .location
+                    .unwrap_or_else(|| "https://elsewhere.example/".into()),
             },
             other => return Err(format!("unknown fault kind {other:?}")),
         };
-        let route = self.route.map(|p| RouteMatch { path_prefix: p, method: self.method });
-        Ok(Fault { route, kind, times: self.times })
+        let route = self.route.map(|p| RouteMatch {
+            path_prefix: p,
+            method: self.method,
+        });
+        Ok(Fault {
+            route,
+            kind,
+            times: self.times,
+        })
     }
 }
 

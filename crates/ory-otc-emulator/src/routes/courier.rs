@@ -34,7 +34,12 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         "" => DEFAULT_PAGE_SIZE,
         raw => match raw.parse::<usize>() {
             Ok(n) => n.clamp(1, MAX_PAGE_SIZE),
-            Err(e) => return state.envelope(&req, ApiError::bad_request(format!("strconv.Atoi: parsing {raw:?}: {e}"))),
+            Err(e) => {
+                return state.envelope(
+                    &req,
+                    ApiError::bad_request(format!("strconv.Atoi: parsing {raw:?}: {e}")),
+                )
+            }
         },
     };
     let status = req.query("status");
@@ -51,17 +56,29 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         .filter(|_| status.is_empty() || status == "queued")
         .collect();
     let start = match Uuid::parse_str(&token) {
-        Ok(after) => matching.iter().position(|m| m.id == after).map_or(matching.len(), |p| p + 1),
+        Ok(after) => matching
+            .iter()
+            .position(|m| m.id == after)
+            .map_or(matching.len(), |p| p + 1),
         Err(_) => 0,
     };
-    let page: Vec<_> = matching.iter().skip(start).take(size).map(|m| m.to_protocol(dev)).collect();
-    let next = (start + size < matching.len()).then(|| page.last().map(|m| m.id.clone())).flatten();
+    let page: Vec<_> = matching
+        .iter()
+        .skip(start)
+        .take(size)
+        .map(|m| m.to_protocol(dev))
+        .collect();
+    let next = (start + size < matching.len())
+        .then(|| page.last().map(|m| m.id.clone()))
+        .flatten();
     drop(store);
     let mut res = http::json(StatusCode::OK, &page);
     let path = req.uri.path();
     let first = format!("<{path}?page_size={size}&page_token=>; rel=\"first\"");
     let link = match next {
-        Some(after) => format!("{first},<{path}?page_size={size}&page_token={after}>; rel=\"next\""),
+        Some(after) => {
+            format!("{first},<{path}?page_size={size}&page_token={after}>; rel=\"next\"")
+        }
         None => first,
     };
     if let Ok(v) = HeaderValue::from_str(&link) {
@@ -73,7 +90,14 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
     let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
     let dev = state.0.config.dev_mode;
-    let message = state.0.store.lock().messages.iter().find(|m| m.id == id).map(|m| m.to_protocol(dev));
+    let message = state
+        .0
+        .store
+        .lock()
+        .messages
+        .iter()
+        .find(|m| m.id == id)
+        .map(|m| m.to_protocol(dev));
     match message {
         Some(m) => http::json(StatusCode::OK, &m),
         None => state.envelope(&req, ApiError::not_found_resource()),

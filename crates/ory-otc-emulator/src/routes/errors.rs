@@ -33,11 +33,16 @@ struct ErrorContainer {
 
 async fn get_error(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let found = state.0.store.lock().errors.get(&id).cloned();
+    let found = state.0.errors.lock().get(&id).cloned();
     match found {
         Some((error, at)) => http::json(
             StatusCode::OK,
-            &ErrorContainer { id: id.to_string(), error, created_at: rfc3339(at), updated_at: rfc3339(at) },
+            &ErrorContainer {
+                id: id.to_string(),
+                error,
+                created_at: rfc3339(at),
+                updated_at: rfc3339(at),
+            },
         ),
         None => state.envelope(&req, ApiError::not_found_resource()),
     }
@@ -45,7 +50,9 @@ async fn get_error(State(state): State<AppState>, req: Req) -> Response {
 
 async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
     use base64::Engine as _;
-    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id.as_bytes()).ok();
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_bytes())
+        .ok();
     if decoded.as_deref() != Some(schema::SCHEMA_ID.as_bytes()) && id != schema::SCHEMA_ID {
         return state.envelope(&req, ApiError::not_found_resource());
     }

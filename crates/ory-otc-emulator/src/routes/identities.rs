@@ -31,9 +31,13 @@ fn view(req: &Req) -> Result<IdentityView, ApiError> {
         }
         match v.as_ref() {
             "code" => view = IdentityView::AdminWithConfig,
-            "password" | "oidc" | "totp" | "lookup_secret" | "webauthn" | "passkey" | "saml" | "link_recovery"
-            | "code_recovery" | "profile" => {}
-            other => return Err(ApiError::bad_request(format!("Invalid value `{other}` for parameter `include_credential`."))),
+            "password" | "oidc" | "totp" | "lookup_secret" | "webauthn" | "passkey" | "saml"
+            | "link_recovery" | "code_recovery" | "profile" => {}
+            other => {
+                return Err(ApiError::bad_request(format!(
+                    "Invalid value `{other}` for parameter `include_credential`."
+                )))
+            }
         }
     }
     Ok(view)
@@ -42,10 +46,18 @@ fn view(req: &Req) -> Result<IdentityView, ApiError> {
 /// reference §10 "Identity list with credentials_identifier": an array, `[]` without a match;
 /// filters cannot be combined.
 async fn list(State(state): State<AppState>, req: Req) -> Response {
-    let filters = ["ids", "organization_id", "credentials_identifier", "preview_credentials_identifier_similar"];
+    let filters = [
+        "ids",
+        "organization_id",
+        "credentials_identifier",
+        "preview_credentials_identifier_similar",
+    ];
     let used = filters.iter().filter(|f| !req.query(f).is_empty()).count();
     if used > 1 {
-        return state.envelope(&req, ApiError::bad_request("You cannot combine multiple filters in this API"));
+        return state.envelope(
+            &req,
+            ApiError::bad_request("You cannot combine multiple filters in this API"),
+        );
     }
     let view = match view(&req) {
         Ok(v) => v,
@@ -59,16 +71,24 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         .collect();
     for id in &ids {
         if Uuid::parse_str(id).is_err() {
-            return state.envelope(&req, ApiError::bad_request(format!("Invalid UUID value `{id}` for parameter `ids`.")));
+            return state.envelope(
+                &req,
+                ApiError::bad_request(format!("Invalid UUID value `{id}` for parameter `ids`.")),
+            );
         }
     }
     let store = state.0.store.lock();
     let matches = |i: &IdentityRec| -> bool {
         if !exact.is_empty() {
-            return i.code_identifiers.contains(&schema::normalize_email(&exact));
+            return i
+                .code_identifiers
+                .contains(&schema::normalize_email(&exact));
         }
         if !similar.is_empty() {
-            return i.code_identifiers.iter().any(|c| c.starts_with(&schema::normalize_email(&similar)));
+            return i
+                .code_identifiers
+                .iter()
+                .any(|c| c.starts_with(&schema::normalize_email(&similar)));
         }
         if !ids.is_empty() {
             return ids.contains(&i.id.to_string());
@@ -92,7 +112,13 @@ async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req
         Err(e) => return state.envelope(&req, e),
     };
     let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
-    let found = state.0.store.lock().identities.get(&id).map(|i| state.0.identity_json(i, view));
+    let found = state
+        .0
+        .store
+        .lock()
+        .identities
+        .get(&id)
+        .map(|i| state.0.identity_json(i, view));
     match found {
         Some(i) => http::json(StatusCode::OK, &i),
         None => state.envelope(&req, ApiError::not_found_resource()),
@@ -104,11 +130,19 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
     let body: CreateIdentityBody = match serde_json::from_slice(&req.body) {
         Ok(b) => b,
         // herodot's 400 with the decoder's error as `message` and no reason.
-        Err(e) => return state.envelope(&req, ApiError::new(StatusCode::BAD_REQUEST).with_message(go_decode_error(&e))),
+        Err(e) => {
+            return state.envelope(
+                &req,
+                ApiError::new(StatusCode::BAD_REQUEST).with_message(go_decode_error(&e)),
+            )
+        }
     };
     if let Some(s) = body.state.as_deref() {
         if s != "active" && s != "inactive" {
-            return state.envelope(&req, ApiError::bad_request(format!("identity state is not valid: {s}")));
+            return state.envelope(
+                &req,
+                ApiError::bad_request(format!("identity state is not valid: {s}")),
+            );
         }
     }
     let verified: Vec<String> = body
@@ -130,18 +164,26 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
     };
     match state.0.create_identity(new) {
         Ok(rec) => {
-            let location = state.0.urls.public(&format!("/admin/identities/{}", rec.id));
-            let mut res = http::json(StatusCode::CREATED, &state.0.identity_json(&rec, IdentityView::Admin));
+            let location = state
+                .0
+                .urls
+                .public(&format!("/admin/identities/{}", rec.id));
+            let mut res = http::json(
+                StatusCode::CREATED,
+                &state.0.identity_json(&rec, IdentityView::Admin),
+            );
             if let Ok(v) = HeaderValue::from_str(&location) {
                 res.headers_mut().insert(LOCATION, v);
             }
             res
         }
         Err(Error::DuplicateIdentity) => {
-            let err = ApiError::new(StatusCode::CONFLICT).with_reason("This identity conflicts with another identity that already exists.");
+            let err = ApiError::new(StatusCode::CONFLICT)
+                .with_reason("This identity conflicts with another identity that already exists.");
             state.envelope(&req, err)
         }
-        // derived: schema failures are 400s; Kratos's exact body here is unconfirmed.
+        // source notes C16: 400 whose reason is the validator's error text.
+        Err(Error::InvalidTraits(reason)) => state.envelope(&req, ApiError::bad_request(reason)),
         Err(e) => state.envelope(&req, ApiError::bad_request(e.to_string())),
     }
 }

@@ -17,10 +17,10 @@ use crate::error::ApiError;
 use crate::flows::{expired_get_error, is_expired, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
-use crate::state::{AppState, Flow, FlowKind, SessionRec, Store, Transient};
-use crate::text::{self, reason};
 use crate::schema;
+use crate::state::{AppState, Flow, FlowKind, SessionRec, Store, Transient};
 use crate::state::{ContinueWith, LoginSuccess};
+use crate::text::{self, reason};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -58,7 +58,10 @@ fn choose_method_nodes(state: &AppState) -> Vec<ory_otc_protocol::ui::Node> {
             nodes::required(nodes::input("identifier", Some(json!("")), DEFAULT, "text")),
             schema::identifier_label(&state.0.config),
         ),
-        nodes::labelled(nodes::input("method", Some(json!("code")), CODE, "submit"), text::login_send_code_label()),
+        nodes::labelled(
+            nodes::input("method", Some(json!("code")), CODE, "submit"),
+            text::login_send_code_label(),
+        ),
     ]
 }
 
@@ -72,7 +75,11 @@ enum CreateError {
 fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, CreateError> {
     let aal = {
         let raw = req.query("aal").to_lowercase();
-        if raw.is_empty() { "aal1".to_owned() } else { raw }
+        if raw.is_empty() {
+            "aal1".to_owned()
+        } else {
+            raw
+        }
     };
     if aal != "aal1" && aal != "aal2" {
         return Err(CreateError::Other(ApiError::bad_request(format!(
@@ -80,26 +87,32 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
         ))));
     }
     let return_to = req.query("return_to");
-    state.secure_return_to(Some(&return_to)).map_err(CreateError::Other)?;
-    let refresh_asked = matches!(req.query("refresh").as_str(), "true" | "1" | "t" | "T" | "TRUE" | "True");
+    state
+        .secure_return_to(Some(&return_to))
+        .map_err(CreateError::Other)?;
+    let refresh_asked = matches!(
+        req.query("refresh").as_str(),
+        "true" | "1" | "t" | "T" | "TRUE" | "True"
+    );
     let now = state.0.now();
     let mut store = state.0.store.lock();
     let session = state.session_from_request(&store, req, now);
-    let refresh = match &session {
-        None if aal == "aal2" => {
-            return Err(CreateError::Other(
+    let refresh =
+        match &session {
+            None if aal == "aal2" => return Err(CreateError::Other(
                 ApiError::new(StatusCode::UNAUTHORIZED)
                     .with_id(error_id::SESSION_AAL1_REQUIRED)
                     .with_message("aal2 and aal3 can only be requested if a session exists already")
-                    .with_reason("You can not requested a higher AAL (AAL2/AAL3) without an active session."),
-            ))
-        }
-        None => false,
-        Some(_) if refresh_asked => true,
-        // The session is aal1 (code only), so only an aal2 request upgrades it.
-        Some(_) if aal == "aal1" => return Err(CreateError::AlreadyLoggedIn),
-        Some(_) => false,
-    };
+                    .with_reason(
+                        "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
+                    ),
+            )),
+            None => false,
+            Some(_) if refresh_asked => true,
+            // The session is aal1 (code only), so only an aal2 request upgrades it.
+            Some(_) if aal == "aal1" => return Err(CreateError::AlreadyLoggedIn),
+            Some(_) => false,
+        };
     let mut flow = build_flow(state, req, flow_type);
     flow.refresh = refresh;
     if refresh {
@@ -132,7 +145,10 @@ fn already_logged_in() -> ApiError {
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
-            let transient = Transient { session_token_exchange_code: exchange_code(&req), ..Transient::default() };
+            let transient = Transient {
+                session_token_exchange_code: exchange_code(&req),
+                ..Transient::default()
+            };
             state.flow_json(&flow, StatusCode::OK, transient)
         }
         Err(CreateError::AlreadyLoggedIn) => state.envelope(&req, already_logged_in()),
@@ -142,8 +158,11 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
 
 /// `return_session_token_exchange_code=true` on an API flow without a session.
 fn exchange_code(req: &Req) -> Option<String> {
-    matches!(req.query("return_session_token_exchange_code").as_str(), "true" | "1" | "t" | "T" | "TRUE" | "True")
-        .then(|| Uuid::new_v4().simple().to_string())
+    matches!(
+        req.query("return_session_token_exchange_code").as_str(),
+        "true" | "1" | "t" | "T" | "TRUE" | "True"
+    )
+    .then(|| Uuid::new_v4().simple().to_string())
 }
 
 /// reference §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
@@ -152,14 +171,24 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     let (_, cookie) = state.browser_csrf(&req);
     let req = with_csrf_cookie(req, &state, cookie.as_deref());
     let res = match create(&state, &req, FlowType::Browser) {
-        Ok(flow) if req.accepts_json() => state.flow_json(&flow, StatusCode::OK, Transient::default()),
-        Ok(flow) => http::redirect(&req.method, StatusCode::SEE_OTHER, &state.flow_ui_url(&flow)),
+        Ok(flow) if req.accepts_json() => {
+            state.flow_json(&flow, StatusCode::OK, Transient::default())
+        }
+        Ok(flow) => http::redirect(
+            &req.method,
+            StatusCode::SEE_OTHER,
+            &state.flow_ui_url(&flow),
+        ),
         // reference §6 login "Session already available: create": browser non-JSON → 303.
-        Err(CreateError::AlreadyLoggedIn) if req.accepts_json() => state.envelope(&req, already_logged_in()),
-        Err(CreateError::AlreadyLoggedIn) => match state.secure_return_to(Some(&req.query("return_to"))) {
-            Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
-            Err(e) => state.forward_error(&req, e),
-        },
+        Err(CreateError::AlreadyLoggedIn) if req.accepts_json() => {
+            state.envelope(&req, already_logged_in())
+        }
+        Err(CreateError::AlreadyLoggedIn) => {
+            match state.secure_return_to(Some(&req.query("return_to"))) {
+                Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
+                Err(e) => state.forward_error(&req, e),
+            }
+        }
         Err(CreateError::Other(e)) => state.forward_error(&req, e),
     };
     http::with_cookies(res, cookie.as_slice())
@@ -184,7 +213,14 @@ pub(crate) fn with_csrf_cookie(mut req: Req, state: &AppState, set_cookie: Optio
 /// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let flow = state.0.store.lock().flows.get(&id).filter(|f| f.kind == FlowKind::Login).cloned();
+    let flow = state
+        .0
+        .store
+        .lock()
+        .flows
+        .get(&id)
+        .filter(|f| f.kind == FlowKind::Login)
+        .cloned();
     let Some(flow) = flow else {
         return state.envelope(&req, ApiError::not_found_resource());
     };
@@ -199,7 +235,9 @@ async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
 
 /// `nosurf.VerifyToken(GenerateCSRFToken(r), flow.CSRFToken)`.
 pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
-    state.csrf_secret(req).is_some_and(|s| crate::csrf::verify(&s, &flow.csrf_token))
+    state
+        .csrf_secret(req)
+        .is_some_and(|s| crate::csrf::verify(&s, &flow.csrf_token))
 }
 
 /// The decoded code-method body (`updateLoginFlowWithCodeMethod`).
@@ -222,13 +260,20 @@ impl Body {
             csrf_token: f.string("csrf_token").unwrap_or_default(),
             address: f.string("address").unwrap_or_default(),
             // An object-typed path that is absent decodes as `{}` (decoderx's JSON type hint).
-            transient_payload: f.object("transient_payload").map(Value::Object).unwrap_or_else(|| json!({})),
+            transient_payload: f
+                .object("transient_payload")
+                .map(Value::Object)
+                .unwrap_or_else(|| json!({})),
         }
     }
 
     /// `cmp.Or(address, identifier)` as `HandleLoginError` shows it back.
     fn shown_identifier(&self) -> String {
-        if self.address.is_empty() { self.identifier.clone() } else { self.address.clone() }
+        if self.address.is_empty() {
+            self.identifier.clone()
+        } else {
+            self.address.clone()
+        }
     }
 }
 
@@ -242,14 +287,20 @@ fn validate(f: &Fields) -> Vec<(String, Text)> {
     }
     if let Some(flow) = f.string("flow") {
         if Uuid::try_parse(&flow).is_err() {
-            errors.push(("flow".to_owned(), text::generic(&format!("\"{flow}\" is not valid \"uuid\""))));
+            errors.push((
+                "flow".to_owned(),
+                text::generic(&format!("\"{flow}\" is not valid \"uuid\"")),
+            ));
         }
     }
     if let Some(raw) = f.raw("transient_payload") {
         let is_object = raw.is_object() || f.object("transient_payload").is_some();
         if !is_object && !matches!(&raw, Value::String(s) if s.is_empty()) {
             let actual = if raw.is_string() { "string" } else { "number" };
-            errors.push(("transient_payload".to_owned(), text::wrong_type(&["object"], actual)));
+            errors.push((
+                "transient_payload".to_owned(),
+                text::wrong_type(&["object"], actual),
+            ));
         }
     }
     errors
@@ -264,7 +315,12 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
     }
     let mut store = state.0.store.lock();
-    let Some(flow) = store.flows.get(&id).filter(|f| f.kind == FlowKind::Login).cloned() else {
+    let Some(flow) = store
+        .flows
+        .get(&id)
+        .filter(|f| f.kind == FlowKind::Login)
+        .cloned()
+    else {
         // reference §6 login "Unknown (well-formed) flow id on submit": 404.
         return state.nil_flow_error(&req, ApiError::not_found_resource());
     };
@@ -274,15 +330,26 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         // reference §6 login "Session already available: submit": 4000001 on the flow, or 303.
         Some(_) if !flow.refresh && flow.requested_aal == "aal1" => {
             if req.is_json() || flow.flow_type == FlowType::Api {
-                return state.write_flow_error(&mut store, &req, flow, FlowErr::bad_request(reason::LOGIN_ALREADY_LOGGED_IN));
+                return state.write_flow_error(
+                    &mut store,
+                    &req,
+                    flow,
+                    FlowErr::bad_request(reason::LOGIN_ALREADY_LOGGED_IN),
+                );
             }
-            return http::redirect(&req.method, StatusCode::SEE_OTHER, &state.0.urls.default_return);
+            return http::redirect(
+                &req.method,
+                StatusCode::SEE_OTHER,
+                &state.0.urls.default_return,
+            );
         }
         None if flow.requested_aal != "aal1" => {
             let err = ApiError::new(StatusCode::UNAUTHORIZED)
                 .with_id(error_id::SESSION_AAL1_REQUIRED)
                 .with_message("aal2 and aal3 can only be requested if a session exists already")
-                .with_reason("You can not requested a higher AAL (AAL2/AAL3) without an active session.");
+                .with_reason(
+                    "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
+                );
             return state.write_flow_error(&mut store, &req, flow, FlowErr::Api(err));
         }
         _ => {}
@@ -296,7 +363,13 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
 }
 
 /// The code strategy's `Login` and the handler's success path.
-fn code_strategy(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, session: Option<SessionRec>) -> Response {
+fn code_strategy(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    session: Option<SessionRec>,
+) -> Response {
     // Passwordless code login answers aal1 flows only (`CheckAAL`); the password strategy, which
     // Kratos asks first, decodes the body before the code strategy does.
     if flow.requested_aal != "aal1" {
@@ -318,7 +391,7 @@ fn code_strategy(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow,
         return state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()));
     }
     // The second decode accepts POST only and validates against the login schema.
-    let body = Body::from_fields(&fields);
+    let mut body = Body::from_fields(&fields);
     if let Err(e) = http::decode_fields(req, &["POST"]) {
         handle_error(state, req, &mut flow, &body, false);
         return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
@@ -338,13 +411,15 @@ fn code_strategy(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow,
     }
     match flow.state {
         FlowState::ChooseMethod => send_code(state, store, req, flow, &body, session.as_ref()),
-        FlowState::SentEmail => match verify_code(state, store, &mut flow, &body, session.as_ref()) {
-            Ok(identity_id) => succeed(state, store, req, flow, identity_id, session),
-            Err(e) => {
-                handle_error(state, req, &mut flow, &body, true);
-                state.write_flow_error(store, req, flow, e)
+        FlowState::SentEmail => {
+            match verify_code(state, store, &mut flow, &mut body, session.as_ref()) {
+                Ok(identity_id) => succeed(state, store, req, flow, identity_id, session),
+                Err(e) => {
+                    handle_error(state, req, &mut flow, &body, true);
+                    state.write_flow_error(store, req, flow, e)
+                }
             }
-        },
+        }
         // reference §8: in passed_challenge login answers 4010002.
         _ => {
             handle_error(state, req, &mut flow, &body, false);
@@ -363,14 +438,21 @@ fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, body: &Body, hide_
     };
     nodes::set_csrf(&mut flow.ui.nodes, &token);
     if hide_identifier {
-        nodes::upsert(&mut flow.ui.nodes, nodes::input("identifier", Some(json!(identifier)), DEFAULT, "hidden"));
+        nodes::upsert(
+            &mut flow.ui.nodes,
+            nodes::input("identifier", Some(json!(identifier)), DEFAULT, "hidden"),
+        );
     }
     nodes::set_value(&mut flow.ui.nodes, "identifier", json!(identifier));
 }
 
 /// `maybeNormalizeEmail`: lowercase when it looks like an e-mail.
 fn maybe_normalize_email(s: &str) -> String {
-    if s.contains('@') { s.to_lowercase() } else { s.to_owned() }
+    if s.contains('@') {
+        s.to_lowercase()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// `findIdentityForIdentifier`: 4000002 when empty, 4000035 when unknown.
@@ -386,8 +468,19 @@ fn find_identity(store: &Store, identifier: &str) -> Result<Uuid, FlowErr> {
 }
 
 /// reference §6 login "Code sent" / "Account does not exist" / "Empty identifier".
-fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, body: &Body, session: Option<&SessionRec>) -> Response {
-    let identifier = maybe_normalize_email(if body.identifier.is_empty() { &body.address } else { &body.identifier });
+fn send_code(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    body: &Body,
+    session: Option<&SessionRec>,
+) -> Response {
+    let identifier = maybe_normalize_email(if body.identifier.is_empty() {
+        &body.address
+    } else {
+        &body.identifier
+    });
     let identity_id = match find_identity(store, &identifier) {
         Ok(id) => id,
         Err(e) => {
@@ -400,7 +493,11 @@ fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, bod
         handle_error(state, req, &mut flow, body, false);
         return state.write_flow_error(store, req, flow, FlowErr::form(text::account_not_found()));
     }
-    let mut addresses = store.identities.get(&identity_id).map(|i| i.code_identifiers.clone()).unwrap_or_default();
+    let mut addresses = store
+        .identities
+        .get(&identity_id)
+        .map(|i| i.code_identifiers.clone())
+        .unwrap_or_default();
     let wanted = schema::normalize_email(&identifier);
     if addresses.contains(&wanted) {
         addresses = vec![wanted];
@@ -408,7 +505,11 @@ fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, bod
     // All earlier codes of the flow are deleted before the new ones are mailed.
     flow.codes = addresses
         .iter()
-        .map(|a| state.0.send_code(store, FlowKind::Login, a, Some(identity_id)))
+        .map(|a| {
+            state
+                .0
+                .send_code(store, FlowKind::Login, a, Some(identity_id))
+        })
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow, &identifier);
@@ -416,10 +517,17 @@ fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, bod
     flow.updated_at = state.0.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        let transient = Transient { transient_payload: Some(body.transient_payload.clone()), ..Transient::default() };
+        let transient = Transient {
+            transient_payload: Some(body.transient_payload.clone()),
+            ..Transient::default()
+        };
         return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
-    http::redirect(&req.method, StatusCode::SEE_OTHER, &state.flow_ui_url(&flow))
+    http::redirect(
+        &req.method,
+        StatusCode::SEE_OTHER,
+        &state.flow_ui_url(&flow),
+    )
 }
 
 /// `populateEmailSentFlow` for login plus the identifier value (reference §4 "Login, sent_email").
@@ -438,41 +546,72 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow, identifier: &str)
             n
         })
         .collect();
-    nodes::upsert(&mut fresh, nodes::input("method", Some(json!("code")), CODE, "hidden"));
+    nodes::upsert(
+        &mut fresh,
+        nodes::input("method", Some(json!("code")), CODE, "hidden"),
+    );
     let mut code = nodes::required(nodes::input("code", None, CODE, "text"));
     if version == KratosVersion::Latest {
         code = nodes::autocomplete(code, "one-time-code");
     }
     nodes::upsert(&mut fresh, nodes::labelled(code, text::login_code_label()));
-    fresh.push(nodes::labelled(nodes::input("method", Some(json!("code")), CODE, "submit"), text::continue_label()));
-    fresh.push(nodes::labelled(nodes::input("resend", Some(json!("code")), CODE, "submit"), text::resend_code_label()));
+    fresh.push(nodes::labelled(
+        nodes::input("method", Some(json!("code")), CODE, "submit"),
+        text::continue_label(),
+    ));
+    fresh.push(nodes::labelled(
+        nodes::input("resend", Some(json!("code")), CODE, "submit"),
+        text::resend_code_label(),
+    ));
     if flow.flow_type == FlowType::Browser {
         nodes::set_csrf(&mut fresh, &state.request_csrf_token(req));
     }
     nodes::set_value(&mut fresh, "identifier", json!(identifier));
     flow.ui.nodes = fresh;
-    flow.ui.messages = vec![text::login_code_sent(version, flow.refresh || flow.requested_aal == "aal2")];
+    flow.ui.messages = vec![text::login_code_sent(
+        version,
+        flow.refresh || flow.requested_aal == "aal2",
+    )];
 }
 
 /// `loginVerifyCode` with `UseLoginCode` (reference §8 "Validation order").
-fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body, session: Option<&SessionRec>) -> Result<Uuid, FlowErr> {
+fn verify_code(
+    state: &AppState,
+    store: &mut Store,
+    flow: &mut Flow,
+    body: &mut Body,
+    session: Option<&SessionRec>,
+) -> Result<Uuid, FlowErr> {
     if body.code.is_empty() {
         return Err(FlowErr::field("code", text::required("code")));
     }
-    let identifier = maybe_normalize_email(if body.address.is_empty() { &body.identifier } else { &body.address });
-    let identity_id = find_identity(store, &identifier)?;
+    // source notes C1: the body's identifier is replaced by its lowercased form here, so every
+    // later error shows the lowercased value in the hidden identifier node.
+    body.identifier = maybe_normalize_email(if body.address.is_empty() {
+        &body.identifier
+    } else {
+        &body.address
+    });
+    let identity_id = find_identity(store, &body.identifier)?;
     if flow.refresh && session.is_some_and(|s| s.identity_id != identity_id) {
         return Err(FlowErr::form(text::account_not_found()));
     }
     // The counter is incremented before anything is checked and never reset (reference §8).
     flow.submit_count += 1;
-    store.flows.entry(flow.id).and_modify(|f| f.submit_count = flow.submit_count);
+    store
+        .flows
+        .entry(flow.id)
+        .and_modify(|f| f.submit_count = flow.submit_count);
     if flow.submit_count > state.0.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
     let hmac = state.0.code_hmac(&body.code);
     let now = state.0.now();
-    let Some(pos) = flow.codes.iter().position(|c| c.hmac == hmac && c.identity_id == Some(identity_id)) else {
+    let Some(pos) = flow
+        .codes
+        .iter()
+        .position(|c| c.hmac == hmac && c.identity_id == Some(identity_id))
+    else {
         return Err(FlowErr::form(text::login_code_invalid()));
     };
     let code = flow.codes[pos].clone();
@@ -493,7 +632,11 @@ fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body
     store.flows.insert(flow.id, flow.clone());
     // On success the address the code went to becomes verified (reference §6 login).
     if let Some(identity) = store.identities.get_mut(&identity_id) {
-        if let Some(a) = identity.addresses.iter_mut().find(|a| a.value == code.address && !a.verified) {
+        if let Some(a) = identity
+            .addresses
+            .iter_mut()
+            .find(|a| a.value == code.address && !a.verified)
+        {
             a.verified = true;
             a.verified_at = Some(now);
             a.status = "completed";
@@ -504,8 +647,18 @@ fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body
 }
 
 /// `PostLoginHook` (reference §6 login "Success" rows, §9).
-fn succeed(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_id: Uuid, session: Option<SessionRec>) -> Response {
-    let active = store.identities.get(&identity_id).is_some_and(|i| i.is_active());
+fn succeed(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    flow: Flow,
+    identity_id: Uuid,
+    session: Option<SessionRec>,
+) -> Response {
+    let active = store
+        .identities
+        .get(&identity_id)
+        .is_some_and(|i| i.is_active());
     if !active {
         return disabled_identity(state, store, req, flow, identity_id);
     }
@@ -518,7 +671,9 @@ fn succeed(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_
         Some(mut s) => {
             let now = state.0.now();
             s.authenticated_at = now;
-            s.expires_at = now + time::Duration::try_from(state.0.config.session_lifespan).unwrap_or(time::Duration::DAY);
+            s.expires_at = now
+                + time::Duration::try_from(state.0.config.session_lifespan)
+                    .unwrap_or(time::Duration::DAY);
             store.sessions.insert(s.token.clone(), s.clone());
             (s, true)
         }
@@ -527,7 +682,11 @@ fn succeed(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_
     let session_json = state.0.session_json(store, &session);
     if flow.flow_type == FlowType::Api {
         // reference §6 login "Success (API)": `continue_with` is null for a code login.
-        let body = LoginSuccess { session_token: Some(session.token.clone()), session: session_json, continue_with: None };
+        let body = LoginSuccess {
+            session_token: Some(session.token.clone()),
+            session: session_json,
+            continue_with: None,
+        };
         return http::json(StatusCode::OK, &body);
     }
     let mut cookies = vec![state.0.session_cookie(store, &session)];
@@ -539,7 +698,10 @@ fn succeed(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_
         let body = LoginSuccess {
             session_token: None,
             session: session_json,
-            continue_with: Some(vec![ContinueWith::RedirectBrowserTo { action: "redirect_browser_to", redirect_browser_to: return_to }]),
+            continue_with: Some(vec![ContinueWith::RedirectBrowserTo {
+                action: "redirect_browser_to",
+                redirect_browser_to: return_to,
+            }]),
         };
         http::json(StatusCode::OK, &body)
     } else {
@@ -550,7 +712,13 @@ fn succeed(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_
 
 /// reference §12 "Disabled identity at login": 4010011 on the flow (HEAD), a 401 envelope
 /// (v26.2.0).
-fn disabled_identity(state: &AppState, store: &mut Store, req: &Req, flow: Flow, identity_id: Uuid) -> Response {
+fn disabled_identity(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    flow: Flow,
+    identity_id: Uuid,
+) -> Response {
     let err = match state.version() {
         KratosVersion::Latest => ApiError::bad_request("This account was disabled.")
             .with_id("identity_disabled")

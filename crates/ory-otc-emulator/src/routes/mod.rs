@@ -32,7 +32,10 @@ pub(crate) fn admin(state: &AppState) -> Router<AppState> {
         .merge(courier::router())
         .merge(identities::router())
         .merge(control::router())
-        .route_layer(middleware::from_fn_with_state(state.clone(), require_api_key))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ))
 }
 
 /// Ory Network's project API key check: `Authorization: Bearer <key>` (derived; the exact
@@ -51,9 +54,15 @@ async fn require_api_key(State(state): State<AppState>, req: Request, next: Next
     if presented.is_some_and(|p| constant_time_eq(p.as_bytes(), key.as_bytes())) {
         return next.run(req).await;
     }
-    let request_id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let err = ApiError::new(StatusCode::UNAUTHORIZED)
-        .with_reason("The request could not be authorized because the API key is missing or invalid.")
+        .with_reason(
+            "The request could not be authorized because the API key is missing or invalid.",
+        )
         .with_request(request_id);
     axum::response::IntoResponse::into_response(err)
 }

@@ -19,7 +19,9 @@ use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
 use crate::routes::login::{csrf_matches, with_csrf_cookie};
 use crate::schema;
-use crate::state::{AppState, ContinueWith, Flow, FlowKind, NewIdentity, RegistrationSuccess, Store, Transient};
+use crate::state::{
+    AppState, ContinueWith, Flow, FlowKind, NewIdentity, RegistrationSuccess, Store, Transient,
+};
 use crate::text::{self, reason};
 
 pub(crate) fn router() -> Router<AppState> {
@@ -31,11 +33,17 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 fn send_code_button() -> Node {
-    nodes::labelled(nodes::input("method", Some(json!("code")), CODE, "submit"), text::send_sign_up_code_label())
+    nodes::labelled(
+        nodes::input("method", Some(json!("code")), CODE, "submit"),
+        text::send_sign_up_code_label(),
+    )
 }
 
 fn profile_button() -> Node {
-    nodes::labelled(nodes::input("method", Some(json!("profile")), PROFILE, "submit"), text::sign_up_label())
+    nodes::labelled(
+        nodes::input("method", Some(json!("profile")), PROFILE, "submit"),
+        text::sign_up_label(),
+    )
 }
 
 /// A registration flow's first screen (reference §4 "Registration, choose_method"): csrf_token
@@ -66,13 +74,19 @@ fn already_logged_in() -> ApiError {
 
 fn has_session(state: &AppState, req: &Req) -> bool {
     let store = state.0.store.lock();
-    state.session_from_request(&store, req, state.0.now()).is_some()
+    state
+        .session_from_request(&store, req, state.0.now())
+        .is_some()
 }
 
 fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, ApiError> {
     state.secure_return_to(Some(&req.query("return_to")))?;
     let flow = build_flow(state, req, flow_type);
-    state.0.store.lock().insert_flow(flow.clone(), state.0.config.max_flows);
+    state
+        .0
+        .store
+        .lock()
+        .insert_flow(flow.clone(), state.0.config.max_flows);
     Ok(flow)
 }
 
@@ -83,9 +97,19 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     }
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
-            let code = matches!(req.query("return_session_token_exchange_code").as_str(), "true")
-                .then(|| Uuid::new_v4().simple().to_string());
-            state.flow_json(&flow, StatusCode::OK, Transient { session_token_exchange_code: code, ..Transient::default() })
+            let code = matches!(
+                req.query("return_session_token_exchange_code").as_str(),
+                "true"
+            )
+            .then(|| Uuid::new_v4().simple().to_string());
+            state.flow_json(
+                &flow,
+                StatusCode::OK,
+                Transient {
+                    session_token_exchange_code: code,
+                    ..Transient::default()
+                },
+            )
         }
         Err(e) => state.envelope(&req, e),
     }
@@ -108,8 +132,14 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
                 }
             }
         }
-        Ok(flow) if req.accepts_json() => state.flow_json(&flow, StatusCode::OK, Transient::default()),
-        Ok(flow) => http::redirect(&req.method, StatusCode::SEE_OTHER, &state.flow_ui_url(&flow)),
+        Ok(flow) if req.accepts_json() => {
+            state.flow_json(&flow, StatusCode::OK, Transient::default())
+        }
+        Ok(flow) => http::redirect(
+            &req.method,
+            StatusCode::SEE_OTHER,
+            &state.flow_ui_url(&flow),
+        ),
     };
     http::with_cookies(res, cookie.as_slice())
 }
@@ -117,7 +147,14 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
 /// reference §1 "Get registration flow": 404, CSRF (browser), 410, 200.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let flow = state.0.store.lock().flows.get(&id).filter(|f| f.kind == FlowKind::Registration).cloned();
+    let flow = state
+        .0
+        .store
+        .lock()
+        .flows
+        .get(&id)
+        .filter(|f| f.kind == FlowKind::Registration)
+        .cloned();
     let Some(flow) = flow else {
         return state.envelope(&req, ApiError::not_found_resource());
     };
@@ -162,7 +199,10 @@ impl Body {
             csrf_token: f.string("csrf_token").unwrap_or_default(),
             screen: f.string("screen").unwrap_or_default(),
             traits,
-            transient_payload: f.object("transient_payload").map(Value::Object).unwrap_or_else(|| json!({})),
+            transient_payload: f
+                .object("transient_payload")
+                .map(Value::Object)
+                .unwrap_or_else(|| json!({})),
         }
     }
 }
@@ -211,7 +251,9 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         if req.is_json() {
             return state.envelope(&req, already_logged_in());
         }
-        let to = state.secure_return_to(Some(&req.query("return_to"))).unwrap_or_else(|_| state.0.urls.default_return.clone());
+        let to = state
+            .secure_return_to(Some(&req.query("return_to")))
+            .unwrap_or_else(|_| state.0.urls.default_return.clone());
         return http::redirect(&req.method, StatusCode::FOUND, &to);
     }
     let id = Uuid::parse_str(&req.query("flow")).unwrap_or(Uuid::nil());
@@ -219,7 +261,12 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
     }
     let mut store = state.0.store.lock();
-    let Some(flow) = store.flows.get(&id).filter(|f| f.kind == FlowKind::Registration).cloned() else {
+    let Some(flow) = store
+        .flows
+        .get(&id)
+        .filter(|f| f.kind == FlowKind::Registration)
+        .cloned()
+    else {
         return state.nil_flow_error(&req, ApiError::not_found_resource());
     };
     if is_expired(&flow, state.0.now()) {
@@ -237,7 +284,9 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     };
     let body = Body::from_fields(&fields, state);
     let profile_first = state.0.config.registration_style == RegistrationStyle::ProfileFirst;
-    if profile_first && (body.method == "profile" || body.method == "profile:back" || !body.screen.is_empty()) {
+    if profile_first
+        && (body.method == "profile" || body.method == "profile:back" || !body.screen.is_empty())
+    {
         return profile_screen(state, store, req, flow, &fields, &body);
     }
     if body.method == "password" {
@@ -246,7 +295,12 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
         return state.write_flow_error(store, req, flow, FlowErr::Api(err));
     }
     if body.method != "code" {
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::registration_no_strategy()));
+        return state.write_flow_error(
+            store,
+            req,
+            flow,
+            FlowErr::form(text::registration_no_strategy()),
+        );
     }
     if let Err(e) = http::decode_fields(req, &["POST", "PUT", "PATCH"]) {
         handle_error(state, req, &mut flow, &body.traits);
@@ -276,19 +330,38 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
         // reference §8: in passed_challenge registration answers 4010003.
         _ => {
             handle_error(state, req, &mut flow, &body.traits);
-            state.write_flow_error(store, req, flow, FlowErr::form(text::registration_no_strategy()))
+            state.write_flow_error(
+                store,
+                req,
+                flow,
+                FlowErr::form(text::registration_no_strategy()),
+            )
         }
     }
 }
 
 /// reference §6 registration "Code sent": one code per code address, no duplicate check yet.
-fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, body: &Body) -> Response {
+fn send_code(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    body: &Body,
+) -> Response {
     let addresses = schema::code_addresses(&state.0.config, &body.traits);
     if addresses.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::no_login_identifier()));
+        return state.write_flow_error(
+            store,
+            req,
+            flow,
+            FlowErr::form(text::no_login_identifier()),
+        );
     }
-    flow.codes = addresses.iter().map(|a| state.0.send_code(store, FlowKind::Registration, a, None)).collect();
+    flow.codes = addresses
+        .iter()
+        .map(|a| state.0.send_code(store, FlowKind::Registration, a, None))
+        .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow);
     for (k, v) in flatten("traits", &body.traits) {
@@ -299,10 +372,17 @@ fn send_code(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, bod
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
         // reference §6: always 400 for JSON, even SPA.
-        let transient = Transient { transient_payload: Some(body.transient_payload.clone()), ..Transient::default() };
+        let transient = Transient {
+            transient_payload: Some(body.transient_payload.clone()),
+            ..Transient::default()
+        };
         return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
-    http::redirect(&req.method, StatusCode::SEE_OTHER, &state.flow_ui_url(&flow))
+    http::redirect(
+        &req.method,
+        StatusCode::SEE_OTHER,
+        &state.flow_ui_url(&flow),
+    )
 }
 
 /// `populateEmailSentFlow` for registration (reference §4 "Registration, sent_email").
@@ -320,17 +400,34 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
             n
         })
         .collect();
-    nodes::upsert(&mut fresh, nodes::input("method", Some(json!("code")), CODE, "hidden"));
+    nodes::upsert(
+        &mut fresh,
+        nodes::input("method", Some(json!("code")), CODE, "hidden"),
+    );
     let mut code = nodes::required(nodes::input("code", None, CODE, "text"));
     if state.version() == KratosVersion::Latest {
         code = nodes::autocomplete(code, "one-time-code");
     }
-    nodes::upsert(&mut fresh, nodes::labelled(code, text::registration_code_label()));
-    fresh.push(nodes::labelled(nodes::input("method", Some(json!("code")), CODE, "submit"), text::continue_label()));
-    fresh.push(nodes::labelled(nodes::input("resend", Some(json!("code")), CODE, "submit"), text::resend_code_label()));
+    nodes::upsert(
+        &mut fresh,
+        nodes::labelled(code, text::registration_code_label()),
+    );
+    fresh.push(nodes::labelled(
+        nodes::input("method", Some(json!("code")), CODE, "submit"),
+        text::continue_label(),
+    ));
+    fresh.push(nodes::labelled(
+        nodes::input("resend", Some(json!("code")), CODE, "submit"),
+        text::resend_code_label(),
+    ));
     if state.0.config.registration_style == RegistrationStyle::ProfileFirst {
         fresh.push(nodes::labelled(
-            nodes::input("screen", Some(json!("credential-selection")), PROFILE, "submit"),
+            nodes::input(
+                "screen",
+                Some(json!("credential-selection")),
+                PROFILE,
+                "submit",
+            ),
             text::back_label(),
         ));
     }
@@ -342,7 +439,12 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
 }
 
 /// `registrationVerifyCode` with `UseRegistrationCode`; returns the code addresses.
-fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body) -> Result<Vec<String>, FlowErr> {
+fn verify_code(
+    state: &AppState,
+    store: &mut Store,
+    flow: &mut Flow,
+    body: &Body,
+) -> Result<Vec<String>, FlowErr> {
     if body.code.is_empty() {
         return Err(FlowErr::field("code", text::required("code")));
     }
@@ -359,7 +461,10 @@ fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body
         }
     }
     flow.submit_count += 1;
-    store.flows.entry(flow.id).and_modify(|f| f.submit_count = flow.submit_count);
+    store
+        .flows
+        .entry(flow.id)
+        .and_modify(|f| f.submit_count = flow.submit_count);
     if flow.submit_count > state.0.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
@@ -379,7 +484,10 @@ fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body
         return Err(FlowErr::bad_request(reason::CODE_ALREADY_USED));
     }
     flow.codes[pos].used = true;
-    store.flows.entry(flow.id).and_modify(|f| f.codes[pos].used = true);
+    store
+        .flows
+        .entry(flow.id)
+        .and_modify(|f| f.codes[pos].used = true);
     if !addresses.contains(&code.address) {
         return Err(FlowErr::form(text::registration_code_invalid()));
     }
@@ -391,9 +499,20 @@ fn verify_code(state: &AppState, store: &mut Store, flow: &mut Flow, body: &Body
 
 /// `PostRegistrationHook`: create the identity (duplicates surface only now), then the session
 /// hook (reference §6 registration "Duplicate account" and "Success" rows).
-fn complete(state: &AppState, store: &mut Store, req: &Req, flow: Flow, body: &Body, verified: Vec<String>) -> Response {
+fn complete(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    flow: Flow,
+    body: &Body,
+    verified: Vec<String>,
+) -> Response {
     let addresses = schema::code_addresses(&state.0.config, &body.traits);
-    let new = NewIdentity { traits: body.traits.clone(), verified, ..NewIdentity::default() };
+    let new = NewIdentity {
+        traits: body.traits.clone(),
+        verified,
+        ..NewIdentity::default()
+    };
     let identity = match state.0.insert_identity(store, new, addresses) {
         Ok(i) => i,
         Err(_) => {
@@ -401,17 +520,29 @@ fn complete(state: &AppState, store: &mut Store, req: &Req, flow: Flow, body: &B
             for (k, v) in flatten("traits", &body.traits) {
                 nodes::set_value(&mut flow.ui.nodes, &k, v);
             }
-            return state.write_flow_error(store, req, flow, FlowErr::form(text::duplicate_credentials()));
+            return state.write_flow_error(
+                store,
+                req,
+                flow,
+                FlowErr::form(text::duplicate_credentials()),
+            );
         }
     };
-    let return_to = state.secure_return_to(flow.return_to().as_deref()).unwrap_or_else(|_| state.0.urls.default_return.clone());
+    let return_to = state
+        .secure_return_to(flow.return_to().as_deref())
+        .unwrap_or_else(|_| state.0.urls.default_return.clone());
     let mut continue_with = Vec::new();
     if flow.flow_type == FlowType::Browser && req.is_json() {
-        continue_with.push(ContinueWith::RedirectBrowserTo { action: "redirect_browser_to", redirect_browser_to: return_to.clone() });
+        continue_with.push(ContinueWith::RedirectBrowserTo {
+            action: "redirect_browser_to",
+            redirect_browser_to: return_to.clone(),
+        });
     }
     // A session row is created even without the session hook; only the hook hands it out.
     let session = state.0.issue_session(store, identity.id, req);
-    let identity_json = state.0.identity_json(&identity, crate::state::IdentityView::Public);
+    let identity_json = state
+        .0
+        .identity_json(&identity, crate::state::IdentityView::Public);
     let hook = state.0.config.session_after_registration;
     if flow.flow_type == FlowType::Api {
         if hook {
@@ -428,11 +559,19 @@ fn complete(state: &AppState, store: &mut Store, req: &Req, flow: Flow, body: &B
             return http::json(StatusCode::OK, &body);
         }
         let continue_with = (!continue_with.is_empty()).then_some(continue_with);
-        let body = RegistrationSuccess { session_token: None, session: None, identity: identity_json, continue_with };
+        let body = RegistrationSuccess {
+            session_token: None,
+            session: None,
+            identity: identity_json,
+            continue_with,
+        };
         return http::json(StatusCode::OK, &body);
     }
     let cookies = if hook {
-        vec![state.0.session_cookie(store, &session), state.new_csrf_cookie().1]
+        vec![
+            state.0.session_cookie(store, &session),
+            state.new_csrf_cookie().1,
+        ]
     } else {
         Vec::new()
     };
@@ -452,7 +591,14 @@ fn complete(state: &AppState, store: &mut Store, req: &Req, flow: Flow, body: &B
 
 /// The profile strategy's screens in `profile_first`: `method=profile` or
 /// `screen=credential-selection` shows the credential choice, `screen=previous` goes back.
-fn profile_screen(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow, fields: &Fields, body: &Body) -> Response {
+fn profile_screen(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    fields: &Fields,
+    body: &Body,
+) -> Response {
     let previous = body.screen == "previous" || body.method == "profile:back";
     let invalid = validate(state, fields, body);
     if !previous && !invalid.is_empty() {
@@ -467,7 +613,9 @@ fn profile_screen(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow
     nodes::reset_messages(&mut flow.ui.nodes);
     if previous {
         // `returnToProfileForm`: fresh schema nodes with the submitted values, "Sign up".
-        flow.ui.nodes.retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && !(n.group == PROFILE));
+        flow.ui
+            .nodes
+            .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && !(n.group == PROFILE));
         nodes::set_csrf(&mut flow.ui.nodes, &token);
         for n in schema::trait_nodes(&state.0.config) {
             nodes::upsert(&mut flow.ui.nodes, n);
@@ -481,12 +629,19 @@ fn profile_screen(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow
         // `showCredentialsSelection`: hidden traits, "Back", and the code strategy's button.
         flow.active = None;
         flow.state = FlowState::ChooseMethod;
-        flow.ui.nodes.retain(|n| !is_code_node(n) && !(n.group == PROFILE));
+        flow.ui
+            .nodes
+            .retain(|n| !is_code_node(n) && !(n.group == PROFILE));
         flow.ui.nodes.push(nodes::labelled(
             nodes::input("screen", Some(json!("previous")), PROFILE, "submit"),
             text::back_label(),
         ));
-        for n in flow.ui.nodes.iter_mut().filter(|n| n.group == DEFAULT && n.kind == "input") {
+        for n in flow
+            .ui
+            .nodes
+            .iter_mut()
+            .filter(|n| n.group == DEFAULT && n.kind == "input")
+        {
             n.attributes.input_type = Some("hidden".into());
         }
         flow.ui.messages.push(text::choose_credential());
@@ -499,7 +654,12 @@ fn profile_screen(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow
                 n.attributes.value = Some(v);
                 n.group = DEFAULT.into();
             }
-            None => flow.ui.nodes.push(nodes::input(&k, Some(v.clone()), DEFAULT, json_input_type(&v))),
+            None => flow.ui.nodes.push(nodes::input(
+                &k,
+                Some(v.clone()),
+                DEFAULT,
+                json_input_type(&v),
+            )),
         }
     }
     nodes::sort_registration(&mut flow.ui.nodes, &schema::keys(&state.0.config));
@@ -508,7 +668,11 @@ fn profile_screen(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow
     if req.is_json() {
         return state.flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default());
     }
-    http::redirect(&req.method, StatusCode::SEE_OTHER, &state.flow_ui_url(&flow))
+    http::redirect(
+        &req.method,
+        StatusCode::SEE_OTHER,
+        &state.flow_ui_url(&flow),
+    )
 }
 
 fn is_code_node(n: &Node) -> bool {

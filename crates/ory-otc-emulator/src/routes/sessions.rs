@@ -29,16 +29,25 @@ impl AppState {
         if let Some(t) = req.header("x-session-token").filter(|t| !t.is_empty()) {
             return Some(t.to_owned());
         }
-        if let Some(token) = req.cookie(SESSION_COOKIE).and_then(|v| store.session_cookies.get(&v).cloned()) {
+        if let Some(token) = req
+            .cookie(SESSION_COOKIE)
+            .and_then(|v| store.session_cookies.get(&v).cloned())
+        {
             return Some(token);
         }
         let auth = req.header("authorization")?;
         let (scheme, token) = auth.split_once(' ')?;
-        (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_owned())
+        (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+            .then(|| token.trim().to_owned())
     }
 
     /// The request's active session, if any (`FetchFromRequest`).
-    pub(crate) fn session_from_request(&self, store: &Store, req: &Req, now: OffsetDateTime) -> Option<SessionRec> {
+    pub(crate) fn session_from_request(
+        &self,
+        store: &Store,
+        req: &Req,
+        now: OffsetDateTime,
+    ) -> Option<SessionRec> {
         let token = self.session_token(store, req)?;
         store.active_session(&token, now).cloned()
     }
@@ -50,7 +59,8 @@ async fn whoami(State(state): State<AppState>, req: Req) -> Response {
     let store = state.0.store.lock();
     let Some(session) = state.session_from_request(&store, &req, state.0.now()) else {
         drop(store);
-        let err = ApiError::new(StatusCode::UNAUTHORIZED).with_reason("No valid session credentials found in the request.");
+        let err = ApiError::new(StatusCode::UNAUTHORIZED)
+            .with_reason("No valid session credentials found in the request.");
         return state.envelope(&req, err);
     };
     let body = state.0.session_json(&store, &session);
@@ -68,7 +78,10 @@ async fn logout_api(State(state): State<AppState>, req: Req) -> Response {
         Ok(v) => v,
         Err(e) => return state.envelope(&req, ApiError::bad_request(e.0)),
     };
-    let token = body.get("session_token").and_then(Value::as_str).unwrap_or("");
+    let token = body
+        .get("session_token")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let mut store = state.0.store.lock();
     match store.sessions.get_mut(token) {
         Some(s) => {
