@@ -7,7 +7,25 @@
 //
 // Every export is listed by name so that `import { OryOtc } from 'ory-otc'` works from ESM.
 
-const native = require('./native.js')
+const native = loadNative()
+
+/** The generated loader, with an error that names the missing package and the platform. */
+function loadNative() {
+  try {
+    return require('./native.js')
+  } catch (cause) {
+    const libc = process.platform === 'linux' ? (process.report?.getReport()?.header?.glibcVersionRuntime ? '-gnu' : '-musl') : ''
+    const target = `${process.platform}-${process.arch}${libc}`
+    const error = new Error(
+      `ory-otc has no native binary for ${target}: the package ory-otc-${target} is not installed. ` +
+        `ory-otc ships binaries for: ${Object.keys(require('./package.json').optionalDependencies ?? {}).join(', ')}. ` +
+        'If your platform is listed, reinstall without --no-optional / --omit=optional.',
+    )
+    error.code = 'ERR_ORY_NATIVE_BINARY_MISSING'
+    error.cause = cause
+    throw error
+  }
+}
 
 const CODES = new Set([
   'ERR_ORY_NETWORK',

@@ -4,16 +4,13 @@
 #   2. cargo test for the Rust crates (protocol, core, emulator)
 #   3. Jest over the real addon and the emulator, in __test__/
 #   4. tsc on a typed usage file that switches over every result status
-# Set SKIP_BUILD=1 to reuse an existing build.
+# Installs and builds what is missing first (scripts/setup.sh; SKIP_BUILD=1 reuses a build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
-if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  step "napi build (release)"
-  npm run --silent build
-fi
+source scripts/setup.sh
 step "generated bindings are committed as built"
 if ! git diff --exit-code -- native.js native.d.ts; then
   echo "native.js/native.d.ts changed when built: run 'npm run build' and commit them." >&2
