@@ -16,7 +16,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::stream;
+use futures_util::{stream, StreamExt as _};
 use parking_lot::Mutex;
 use tokio_util::sync::CancellationToken;
 
@@ -218,11 +218,12 @@ pub(crate) async fn middleware(
         FaultKind::ResetMidBody => {
             let (parts, bytes) = buffer(next.run(req).await).await;
             let half = bytes.slice(..bytes.len() / 2);
-            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
-                Ok(half),
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset")),
-            ];
-            let mut res = Response::from_parts(parts, Body::from_stream(stream::iter(chunks)));
+            // The pause lets hyper flush the head and the first half before the break.
+            let broken = stream::once(async move { Ok::<Bytes, std::io::Error>(half) }).chain(stream::once(async {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "injected connection reset"))
+            }));
+            let mut res = Response::from_parts(parts, Body::from_stream(broken));
             res.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(bytes.len()));
             res
         }

@@ -158,17 +158,32 @@ async fn reference_6_registration_wrong_code_mismatch_and_too_often() {
             "profile:screen:submit"
         ]
     );
-    let r = h.registration_submit(&id, json!({"method":"code","traits":{"email":"other@example.com"},"code":h.code(EMAIL)})).await;
-    assert_eq!(
-        r.json()["ui"]["messages"],
-        json!([{"id":4000036,"text":"The provided traits do not match the traits previously associated with this flow.","type":"error"}])
-    );
     for _ in 0..4 {
         h.registration_submit(&id, json!({"method":"code","traits":{"email":EMAIL},"code":"000000"})).await;
     }
     let r = h.registration_submit(&id, json!({"method":"code","traits":{"email":EMAIL},"code":h.code(EMAIL)})).await;
     assert_eq!(ui_message_ids(&r.json()), [4000001]);
     assert_eq!(r.json()["ui"]["messages"][0]["text"], "The request was submitted too often. Please request another code.");
+}
+
+#[tokio::test]
+async fn reference_6_registration_traits_mismatch_is_4000036_and_burns_the_code_after() {
+    let h = start(config(KratosVersion::Latest)).await;
+    let id = h.registration_code_sent(EMAIL).await;
+    let changed = json!({"method":"code","traits":{"email":"other@example.com"},"code":h.code(EMAIL)});
+    let r = h.registration_submit(&id, changed.clone()).await;
+    let f = r.json();
+    assert_eq!(
+        f["ui"]["messages"],
+        json!([{"id":4000036,"text":"The provided traits do not match the traits previously associated with this flow.","type":"error"}])
+    );
+    // source notes C10: the hidden node now holds the changed value, so the same changed
+    // traits pass the check, the code is consumed, and the address check answers 4040003.
+    assert_eq!(node(&f, "traits.email")["attributes"]["value"], "other@example.com");
+    let r = h.registration_submit(&id, changed).await;
+    assert_eq!(ui_message_ids(&r.json()), [4040003]);
+    let r = h.registration_submit(&id, json!({"method":"code","traits":{"email":EMAIL},"code":h.code(EMAIL)})).await;
+    assert_eq!(ui_message_ids(&r.json()), [4000036]);
 }
 
 #[tokio::test]
