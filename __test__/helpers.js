@@ -49,4 +49,35 @@ function runNode(script, env = {}) {
   })
 }
 
-module.exports = { useEmulator, clientFor, ids, freshEmail, runNode, UUID, SESSION_TOKEN }
+/**
+ * Runs a CLI as a child process. When it prints "mailed code 123456" on stderr (the emulator
+ * does), the code is typed on its stdin, as a person would.
+ */
+function runCli(file, args, { typeCode = true, stdin, cwd } = {}) {
+  const { spawn } = require('node:child_process')
+  const command = file.endsWith('.js') ? process.execPath : file
+  const argv = file.endsWith('.js') ? [file, ...args] : args
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { stdio: 'pipe', cwd })
+    let stdout = ''
+    let stderr = ''
+    let typed = false
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => {
+      stderr += d
+      const m = /mailed code (\d{6})/.exec(stderr)
+      if (typeCode && m && !typed) {
+        typed = true
+        child.stdin.end(`${m[1]}\n`)
+      }
+    })
+    if (stdin !== undefined) child.stdin.end(stdin)
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20000)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout, stderr })
+    })
+  })
+}
+
+module.exports = { useEmulator, clientFor, ids, freshEmail, runNode, runCli, UUID, SESSION_TOKEN }

@@ -1,0 +1,81 @@
+// The package as users get it: `npm run pack` writes the two tarballs of napi-rs's layout; they
+// are installed with `npm install` into a fresh project, where require(), import and the CLI
+// all sign a user in against the emulator.
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+const { runCli } = require('./helpers')
+
+const root = path.join(__dirname, '..')
+const { version } = require('../package.json')
+
+const sh = (cmd, args, cwd, input) =>
+  execFileSync(cmd, args, { cwd, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120000 })
+
+describe('the packed package', () => {
+  let project
+  beforeAll(() => {
+    sh('npm', ['run', '--silent', 'pack'], root)
+    project = fs.mkdtempSync(path.join(os.tmpdir(), 'ory-otc-pack-'))
+    fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
+    sh(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        path.join(root, 'dist', `ory-otc-${version}.tgz`),
+        path.join(root, 'dist', `ory-otc-linux-x64-gnu-${version}.tgz`),
+      ],
+      project,
+    )
+  }, 180000)
+  afterAll(() => fs.rmSync(project, { recursive: true, force: true }))
+
+  test('installs as real directories, with the binary in its own package', () => {
+    const main = path.join(project, 'node_modules', 'ory-otc')
+    expect(fs.lstatSync(main).isSymbolicLink()).toBe(false)
+    const files = fs.readdirSync(main)
+    expect(files).toEqual(expect.arrayContaining(['bin', 'index.d.ts', 'index.js', 'native.d.ts', 'native.js', 'package.json']))
+    expect(files.filter((f) => f.endsWith('.node') || f === 'src' || f === 'crates')).toEqual([])
+    expect(fs.readdirSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'))).toContain('ory-otc.linux-x64-gnu.node')
+  })
+
+  const signIn = `
+    const emu = await startEmulator({ identities: ['a@example.com'] })
+    const ory = new OryOtc({ baseUrl: emu.url })
+    const sent = await ory.sendLoginCode('a@example.com')
+    const done = await ory.verifyLoginCode({ flowId: sent.flowId, code: emu.codeFor('a@example.com'), identifier: sent.identifier })
+    await emu.close()
+    console.log(sent.status + ' ' + done.status)`
+
+  test('require() signs in', () => {
+    const script = `const { OryOtc, startEmulator } = require('ory-otc'); (async () => { ${signIn} })()`
+    expect(sh(process.execPath, ['-e', script], project).trim()).toBe('code_sent signed_in')
+  })
+
+  test('import { OryOtc } signs in', () => {
+    fs.writeFileSync(path.join(project, 'esm.mjs'), `import { OryOtc, startEmulator } from 'ory-otc'\n${signIn}\n`)
+    expect(sh(process.execPath, ['esm.mjs'], project).trim()).toBe('code_sent signed_in')
+  })
+
+  test('the ory-otc CLI from node_modules/.bin signs in', async () => {
+    const cli = path.join(project, 'node_modules', '.bin', 'ory-otc')
+    const r = await runCli(cli, ['subscribe', 'a@example.com', '--emulator', '--json'], { cwd: project })
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 0, send: { status: 'code_sent' }, verify: { status: 'signed_in' } })
+  })
+
+  test('without the binary package, loading names the package and platform', () => {
+    fs.rmSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'), { recursive: true })
+    let err
+    try {
+      sh(process.execPath, ['-e', "require('ory-otc')"], project)
+    } catch (e) {
+      err = e
+    }
+    expect(err.stderr).toMatch(/ory-otc has no native binary for linux-x64-gnu: the package ory-otc-linux-x64-gnu is not installed/)
+    expect(err.stderr).toMatch(/ERR_ORY_NATIVE_BINARY_MISSING/)
+  })
+})
