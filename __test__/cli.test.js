@@ -40,7 +40,8 @@ describe('ory-otc CLI', () => {
     [['login', 'a@b.c', '--code', '12ab'], 2, /--code must be 4 to 16 digits/],
     [['login', 'a@b.c', '--bogus'], 2, /Unknown option '--bogus'/],
     [['login', '', '--emulator'], 2, /login needs an e-mail address/],
-    [['login', '   ', '--emulator'], 2, /"email" argument must not be empty/],
+    [['login', '   ', '--emulator'], 2, /login needs an e-mail address/],
+    [['login', 'a\u0001@b.c', '--base-url', 'http://127.0.0.1:1'], 2, /"email" argument must not contain control characters/],
     [['login', 'a@b.c', '--base-url', 'http://127.0.0.1:1', '--code', '123456'], 3, /ERR_ORY_NETWORK/],
     [['login', 'a@b.c', '--base-url', 'http://example.com', '--code', '123456'], 3, /ERR_ORY_CONFIG/],
   ])('ory-otc %p exits %i', async (args, code, message) => {

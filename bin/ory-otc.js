@@ -60,7 +60,7 @@ function parse(argv) {
   if (!['login', 'register', 'subscribe'].includes(command)) {
     throw new UsageError(command ? `unknown command ${JSON.stringify(command)}` : 'a command is required')
   }
-  if (!email) throw new UsageError(`${command} needs an e-mail address`)
+  if (!email?.trim()) throw new UsageError(`${command} needs an e-mail address`)
   if (rest.length) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
   if (values.code !== undefined && !/^\d{4,16}$/.test(values.code)) throw new UsageError('--code must be 4 to 16 digits')
   if (values['timeout-ms'] !== undefined && !/^\d+$/.test(values['timeout-ms'])) {
