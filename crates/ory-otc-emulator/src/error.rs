@@ -50,14 +50,15 @@ fn default_message(status: StatusCode) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorResponse,
+    /// Boxed: envelopes travel through `Result`s and should keep them small.
+    pub body: Box<ErrorResponse>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode) -> Self {
         ApiError {
             status,
-            body: ErrorResponse {
+            body: Box::new(ErrorResponse {
                 error: GenericError {
                     id: None,
                     code: status.as_u16(),
@@ -71,7 +72,7 @@ impl ApiError {
                 since: None,
                 use_flow_id: None,
                 redirect_browser_to: None,
-            },
+            }),
         }
     }
 

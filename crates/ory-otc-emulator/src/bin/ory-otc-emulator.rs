@@ -143,7 +143,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let emulator = match ory_otc_emulator::start(args.into()).await {
             Ok(e) => e,
             Err(e) => {
@@ -155,7 +155,10 @@ fn main() -> ExitCode {
         shutdown_signal().await;
         emulator.close().await;
         ExitCode::SUCCESS
-    })
+    });
+    // Nothing is left running after close(); do not wait for idle runtime threads.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    code
 }
 
 #[cfg(test)]

@@ -116,20 +116,10 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
     let mut flow = build_flow(state, req, flow_type);
     flow.refresh = refresh;
     if refresh {
-        flow.ui.messages.push(Text {
-            id: ory_otc_protocol::message::LOGIN_REFRESH,
-            text: "Please confirm this action by verifying that it is you.".into(),
-            kind: ory_otc_protocol::ui::TextKind::Info,
-            context: None,
-        });
+        flow.ui.messages.push(text::login_refresh());
     }
     if aal == "aal2" {
-        flow.ui.messages.push(Text {
-            id: ory_otc_protocol::message::LOGIN_AAL2,
-            text: "Please complete the second authentication challenge.".into(),
-            kind: ory_otc_protocol::ui::TextKind::Info,
-            context: None,
-        });
+        flow.ui.messages.push(text::login_aal2());
     }
     store.insert_flow(flow.clone(), state.0.config.max_flows);
     Ok(flow)

@@ -615,7 +615,7 @@ fn profile_screen(
         // `returnToProfileForm`: fresh schema nodes with the submitted values, "Sign up".
         flow.ui
             .nodes
-            .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && !(n.group == PROFILE));
+            .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && n.group != PROFILE);
         nodes::set_csrf(&mut flow.ui.nodes, &token);
         for n in schema::trait_nodes(&state.0.config) {
             nodes::upsert(&mut flow.ui.nodes, n);
@@ -631,7 +631,7 @@ fn profile_screen(
         flow.state = FlowState::ChooseMethod;
         flow.ui
             .nodes
-            .retain(|n| !is_code_node(n) && !(n.group == PROFILE));
+            .retain(|n| !is_code_node(n) && n.group != PROFILE);
         flow.ui.nodes.push(nodes::labelled(
             nodes::input("screen", Some(json!("previous")), PROFILE, "submit"),
             text::back_label(),
