@@ -1,11 +1,10 @@
-// Jest runs the JS-surface tests in __test__/ against the real addon and the emulator.
+// Jest runs the JS-surface tests in __test__/ against the real addon and the emulator, and the
+// README's Jest example in examples/readme/ as written.
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/__test__'],
+  roots: ['<rootDir>/__test__', '<rootDir>/examples/readme'],
   testMatch: ['**/*.test.js'],
-  // A file that starts an emulator gets a fresh one; the addon itself is shared per worker.
+  // The README example imports the package by name, as a user's test does.
+  moduleNameMapper: { '^ory-otc$': '<rootDir>/index.js' },
   testTimeout: 30000,
-  // Fail when a test leaves a handle open (a server, a timer) rather than hang the run.
-  detectOpenHandles: false,
-  forceExit: false,
 }

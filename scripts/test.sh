@@ -2,8 +2,9 @@
 # Runs every test: the README's test command (`npm test`) and CI's (.ci/run) both end here.
 #   1. the release napi build, and a check that it left the committed native.js/native.d.ts as they were
 #   2. cargo test for the Rust crates (protocol, core, emulator)
-#   3. Jest over the real addon and the emulator, in __test__/
-#   4. tsc on a typed usage file that switches over every result status
+#   3. Jest over the real addon and the emulator, in __test__/ (and the README's Jest example)
+#   4. node --test on the README's ESM endpoint example
+#   5. tsc on a typed usage file that switches over every result status
 # Installs and builds what is missing first (scripts/setup.sh; SKIP_BUILD=1 reuses a build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ cargo test --workspace --quiet
 
 step "jest"
 npx jest --ci
+
+step "node --test (the README's endpoint, as written)"
+node --test examples/readme/*.test.mjs
 
 step "tsc (types)"
 npx tsc -p __test__/types/tsconfig.json
