@@ -24,10 +24,21 @@ struct Conn {
 
 impl Conn {
     /// Sends one request and returns (status, body).
-    async fn call(&mut self, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
-        let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.host);
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> std::io::Result<(u16, String)> {
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n",
+            self.host
+        );
         if let Some(b) = body {
-            req.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", b.len()));
+            req.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
         }
         req.push_str("\r\n");
         if let Some(b) = body {
@@ -41,10 +52,18 @@ impl Conn {
         loop {
             if let Some(end) = find(&self.buf, b"\r\n\r\n") {
                 let head = String::from_utf8_lossy(&self.buf[..end]).to_string();
-                let status: u16 = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+                let status: u16 = head
+                    .split(' ')
+                    .nth(1)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
                 let len: usize = head
                     .lines()
-                    .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap_or(0)))
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse().unwrap_or(0))
+                    })
                     .unwrap_or(0);
                 let total = end + 4 + len;
                 while self.buf.len() < total {
@@ -81,22 +100,52 @@ fn field<'a>(json: &'a str, key: &str) -> Option<&'a str> {
     Some(&json[start..end])
 }
 
-async fn sign_ins(addr: String, host: String, email: String, stop: Arc<AtomicBool>, done: Arc<AtomicU64>) -> std::io::Result<()> {
+async fn sign_ins(
+    addr: String,
+    host: String,
+    email: String,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicU64>,
+) -> std::io::Result<()> {
     let stream = TcpStream::connect(&addr).await?;
     stream.set_nodelay(true)?;
-    let mut c = Conn { stream, host, buf: Vec::with_capacity(32 * 1024) };
-    let (status, _) = c.call("POST", "/admin/identities", Some(&format!("{{\"traits\":{{\"email\":\"{email}\"}}}}"))).await?;
-    assert!(status == 201 || status == 409, "identity creation failed: {status}");
+    let mut c = Conn {
+        stream,
+        host,
+        buf: Vec::with_capacity(32 * 1024),
+    };
+    let (status, _) = c
+        .call(
+            "POST",
+            "/admin/identities",
+            Some(&format!("{{\"traits\":{{\"email\":\"{email}\"}}}}")),
+        )
+        .await?;
+    assert!(
+        status == 201 || status == 409,
+        "identity creation failed: {status}"
+    );
     while !stop.load(Ordering::Relaxed) {
         let (status, flow) = c.call("GET", "/self-service/login/api", None).await?;
         assert_eq!(status, 200);
         let id = field(&flow, "id").expect("flow id").to_owned();
         let path = format!("/self-service/login?flow={id}");
-        let (status, _) = c.call("POST", &path, Some(&format!("{{\"method\":\"code\",\"identifier\":\"{email}\"}}"))).await?;
+        let (status, _) = c
+            .call(
+                "POST",
+                &path,
+                Some(&format!(
+                    "{{\"method\":\"code\",\"identifier\":\"{email}\"}}"
+                )),
+            )
+            .await?;
         assert_eq!(status, 400, "code sent");
-        let (_, code) = c.call("GET", &format!("/admin/emulator/codes?email={email}"), None).await?;
+        let (_, code) = c
+            .call("GET", &format!("/admin/emulator/codes?email={email}"), None)
+            .await?;
         let code = field(&code, "code").expect("code").to_owned();
-        let body = format!("{{\"method\":\"code\",\"identifier\":\"{email}\",\"code\":\"{code}\"}}");
+        let body =
+            format!("{{\"method\":\"code\",\"identifier\":\"{email}\",\"code\":\"{code}\"}}");
         let (status, _) = c.call("POST", &path, Some(&body)).await?;
         assert_eq!(status, 200, "signed in");
         done.fetch_add(1, Ordering::Relaxed);
@@ -106,18 +155,33 @@ async fn sign_ins(addr: String, host: String, email: String, stop: Arc<AtomicBoo
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:4433".into());
+    let base = args
+        .get(1)
+        .cloned()
+        .unwrap_or_else(|| "http://127.0.0.1:4433".into());
     let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let conns: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(64);
-    let host = base.trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let host = base
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async move {
         let stop = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicU64::new(0));
         let mut tasks = Vec::new();
         for i in 0..conns {
             let email = format!("bench-{i}@example.com");
-            tasks.push(tokio::spawn(sign_ins(host.clone(), host.clone(), email, stop.clone(), done.clone())));
+            tasks.push(tokio::spawn(sign_ins(
+                host.clone(),
+                host.clone(),
+                email,
+                stop.clone(),
+                done.clone(),
+            )));
         }
         // Warm up one second, then measure.
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -135,7 +199,10 @@ fn main() {
         let per_sec = n as f64 / elapsed;
         println!("connections: {conns}, measured: {elapsed:.1} s, sign-ins: {n}");
         println!("sign-ins/s: {per_sec:.0}");
-        println!("mix requests/s (create flow + send code + submit code): {:.0}", per_sec * 3.0);
+        println!(
+            "mix requests/s (create flow + send code + submit code): {:.0}",
+            per_sec * 3.0
+        );
         println!("all requests/s (mix + code lookup): {:.0}", per_sec * 4.0);
     });
 }

@@ -275,8 +275,28 @@ pub(crate) struct SessionRec {
     pub expires_at: OffsetDateTime,
     pub authenticated_at: OffsetDateTime,
     pub issued_at: OffsetDateTime,
-    pub method: &'static str,
-    pub device: DeviceRec,
+    /// `completed_at` of each code login of this session (a refresh appends one).
+    pub amr: Vec<OffsetDateTime>,
+    /// One device per activation (a refresh appends one).
+    pub devices: Vec<DeviceRec>,
+}
+
+impl SessionRec {
+    /// `ActivateSession` after `CompletedLoginForMethod`: a new AMR entry and device, and the
+    /// lifetime restarted.
+    pub fn activate(
+        &mut self,
+        now: OffsetDateTime,
+        lifespan: std::time::Duration,
+        device: DeviceRec,
+    ) {
+        self.active = true;
+        self.amr.push(now);
+        self.issued_at = now;
+        self.authenticated_at = now;
+        self.expires_at = now + time::Duration::try_from(lifespan).unwrap_or(time::Duration::DAY);
+        self.devices.push(device);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -516,6 +536,29 @@ impl Shared {
         }
     }
 
+    /// The device of a request (`SetSessionDeviceInformation`).
+    pub fn device(&self, req: &crate::http::Req) -> DeviceRec {
+        let location = [req.header("cf-ipcity"), req.header("cf-ipcountry")]
+            .into_iter()
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let all: Vec<&str> = req
+            .headers
+            .get_all("user-agent")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let user_agent = (!all.is_empty()).then(|| all.join(" "));
+        DeviceRec {
+            id: Uuid::new_v4(),
+            ip_address: req.client_ip(),
+            user_agent,
+            location,
+        }
+    }
+
     /// Issues an active session for an identity (`ActivateSession` + upsert).
     pub fn issue_session(
         &self,
@@ -524,42 +567,21 @@ impl Shared {
         req: &crate::http::Req,
     ) -> SessionRec {
         let now = self.now();
-        let location = [req.header("cf-ipcity"), req.header("cf-ipcountry")]
-            .into_iter()
-            .flatten()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let user_agent = {
-            let all: Vec<&str> = req
-                .headers
-                .get_all("user-agent")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            (!all.is_empty()).then(|| all.join(" "))
-        };
-        let session = SessionRec {
+        let mut session = SessionRec {
             id: Uuid::new_v4(),
             token: format!(
                 "ory_st_{}",
                 Alphanumeric.sample_string(&mut rand::rng(), 32)
             ),
             identity_id,
-            active: true,
-            expires_at: now
-                + time::Duration::try_from(self.config.session_lifespan)
-                    .unwrap_or(time::Duration::DAY),
+            active: false,
+            expires_at: now,
             authenticated_at: now,
             issued_at: now,
-            method: "code",
-            device: DeviceRec {
-                id: Uuid::new_v4(),
-                ip_address: req.client_ip(),
-                user_agent,
-                location,
-            },
+            amr: Vec::new(),
+            devices: Vec::new(),
         };
+        session.activate(now, self.config.session_lifespan, self.device(req));
         const MAX_SESSIONS: usize = 500_000;
         if store.sessions.len() >= MAX_SESSIONS {
             store.sessions.retain(|_, s| s.expires_at > now && s.active);
@@ -752,19 +774,27 @@ impl Shared {
             expires_at: rfc3339(s.expires_at),
             authenticated_at: rfc3339(s.authenticated_at),
             authenticator_assurance_level: "aal1",
-            authentication_methods: vec![AmrJson {
-                method: s.method,
-                aal: "aal1",
-                completed_at: rfc3339(s.authenticated_at),
-            }],
+            authentication_methods: s
+                .amr
+                .iter()
+                .map(|t| AmrJson {
+                    method: "code",
+                    aal: "aal1",
+                    completed_at: rfc3339(*t),
+                })
+                .collect(),
             issued_at: rfc3339(s.issued_at),
             identity,
-            devices: vec![DeviceJson {
-                id: s.device.id.to_string(),
-                ip_address: s.device.ip_address.clone(),
-                user_agent: s.device.user_agent.clone(),
-                location: s.device.location.clone(),
-            }],
+            devices: s
+                .devices
+                .iter()
+                .map(|d| DeviceJson {
+                    id: d.id.to_string(),
+                    ip_address: d.ip_address.clone(),
+                    user_agent: d.user_agent.clone(),
+                    location: d.location.clone(),
+                })
+                .collect(),
         }
     }
 }

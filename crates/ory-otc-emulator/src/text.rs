@@ -51,12 +51,18 @@ pub fn login_code_sent(version: KratosVersion, authenticated_user: bool) -> Text
 
 /// 1010003, on refresh flows.
 pub fn login_refresh() -> Text {
-    info(id::LOGIN_REFRESH, "Please confirm this action by verifying that it is you.")
+    info(
+        id::LOGIN_REFRESH,
+        "Please confirm this action by verifying that it is you.",
+    )
 }
 
 /// 1010004, on aal2 flows.
 pub fn login_aal2() -> Text {
-    info(id::LOGIN_AAL2, "Please complete the second authentication challenge.")
+    info(
+        id::LOGIN_AAL2,
+        "Please complete the second authentication challenge.",
+    )
 }
 
 pub fn login_send_code_label() -> Text {

@@ -776,3 +776,71 @@ async fn reference_6_login_aal_parameter_is_checked() {
     assert_eq!(r.status, 401);
     assert_eq!(r.json()["error"]["id"], "session_aal1_required");
 }
+
+#[tokio::test]
+async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_latest() {
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let token = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await
+            .json()["session_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = h
+            .get_with(
+                "/self-service/login/api?refresh=true",
+                &[("x-session-token", &token), ("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let flow = r.json();
+        assert_eq!(flow["refresh"], true);
+        assert_eq!(
+            flow["ui"]["messages"],
+            json!([{"id":1010003,"text":"Please confirm this action by verifying that it is you.","type":"info"}])
+        );
+        let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+        let session = [("x-session-token", token.as_str())];
+        let r = h
+            .post_json_with(&path, json!({"method":"code","identifier":EMAIL}), &session)
+            .await;
+        assert_eq!(r.status, 400);
+        let expected = match version {
+            KratosVersion::Latest => {
+                json!([{"id":1010025,"text":"A code was sent to your address. If you didn't receive it, please try again.","type":"info"}])
+            }
+            KratosVersion::V26_2_0 => {
+                json!([{"id":1010014,"text":"A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.","type":"info"}])
+            }
+        };
+        assert_eq!(r.json()["ui"]["messages"], expected, "{version}");
+        let r = h
+            .post_json_with(
+                &path,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+                &session,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let body = r.json();
+        assert_eq!(
+            body["session_token"],
+            token.as_str(),
+            "a refresh keeps the session"
+        );
+        assert_eq!(
+            body["session"]["authentication_methods"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(body["session"]["devices"].as_array().unwrap().len(), 2);
+    }
+}

@@ -457,6 +457,18 @@ fn find_identity(store: &Store, identifier: &str) -> Result<Uuid, FlowErr> {
         .ok_or_else(|| FlowErr::form(text::account_not_found()))
 }
 
+/// A refresh must stay with the session's identity; v26.2.0 did not check it.
+fn refresh_mismatch(
+    state: &AppState,
+    flow: &Flow,
+    session: Option<&SessionRec>,
+    identity_id: Uuid,
+) -> bool {
+    state.version() == KratosVersion::Latest
+        && flow.refresh
+        && session.is_some_and(|s| s.identity_id != identity_id)
+}
+
 /// reference §6 login "Code sent" / "Account does not exist" / "Empty identifier".
 fn send_code(
     state: &AppState,
@@ -478,8 +490,8 @@ fn send_code(
             return state.write_flow_error(store, req, flow, e);
         }
     };
-    // On a refresh the identity is fixed by the session (ory/kratos#4194).
-    if flow.refresh && session.is_some_and(|s| s.identity_id != identity_id) {
+    // On a refresh the identity is fixed by the session (ory/kratos#4194, after v26.2.0).
+    if refresh_mismatch(state, &flow, session, identity_id) {
         handle_error(state, req, &mut flow, body, false);
         return state.write_flow_error(store, req, flow, FlowErr::form(text::account_not_found()));
     }
@@ -583,7 +595,7 @@ fn verify_code(
         &body.address
     });
     let identity_id = find_identity(store, &body.identifier)?;
-    if flow.refresh && session.is_some_and(|s| s.identity_id != identity_id) {
+    if refresh_mismatch(state, flow, session, identity_id) {
         return Err(FlowErr::form(text::account_not_found()));
     }
     // The counter is incremented before anything is checked and never reset (reference §8).
@@ -659,11 +671,11 @@ fn succeed(
     // A refresh keeps the session of the same identity; anything else gets a new one.
     let (session, prior_same_identity) = match session.filter(|s| s.identity_id == identity_id) {
         Some(mut s) => {
-            let now = state.0.now();
-            s.authenticated_at = now;
-            s.expires_at = now
-                + time::Duration::try_from(state.0.config.session_lifespan)
-                    .unwrap_or(time::Duration::DAY);
+            s.activate(
+                state.0.now(),
+                state.0.config.session_lifespan,
+                state.0.device(req),
+            );
             store.sessions.insert(s.token.clone(), s.clone());
             (s, true)
         }

@@ -253,7 +253,11 @@ pub fn key_order(raw: &str, path: &[&str]) -> Vec<String> {
 /// Keys of the first object of a JSON array, in order.
 pub fn first_element_key_order(raw: &str) -> Vec<String> {
     let inner = raw.trim_start().strip_prefix('[').expect("an array");
-    let first: OrderedValue = serde_json::Deserializer::from_str(inner).into_iter::<OrderedValue>().next().unwrap().unwrap();
+    let first: OrderedValue = serde_json::Deserializer::from_str(inner)
+        .into_iter::<OrderedValue>()
+        .next()
+        .unwrap()
+        .unwrap();
     match first {
         OrderedValue::Object(pairs) => pairs.into_iter().map(|(k, _)| k).collect(),
         OrderedValue::Other => panic!("not an object"),
