@@ -77,9 +77,10 @@ impl AppState {
         let value = csrf::new_secret();
         let secret = csrf::parse_secret(&value).expect("a fresh secret parses");
         let cookie = format!(
-            "{}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax",
+            "{}={value}; Path=/; Max-Age={}; HttpOnly{}; SameSite=Lax",
             self.0.urls.csrf_cookie,
-            csrf::COOKIE_MAX_AGE_SECS
+            csrf::COOKIE_MAX_AGE_SECS,
+            self.0.urls.cookie_secure
         );
         (secret, cookie)
     }

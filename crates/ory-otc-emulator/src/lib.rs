@@ -60,6 +60,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::public())
         .merge(routes::admin(&state))
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(routes::method_not_allowed)
         // Inside the fault layer, so only deliberate hangs can outlive the timeout.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

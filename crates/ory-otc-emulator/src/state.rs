@@ -86,6 +86,8 @@ pub(crate) struct Urls {
     /// The base without a trailing slash, to append paths to.
     pub origin: String,
     pub csrf_cookie: String,
+    /// `; Secure` when the public URL is https (Kratos's `CookieSecure` outside dev HTTP).
+    pub cookie_secure: &'static str,
     pub login_ui: String,
     pub registration_ui: String,
     pub error_ui: String,
@@ -107,6 +109,11 @@ impl Urls {
             .default_return_url
             .clone()
             .unwrap_or_else(|| format!("{origin}/ui/welcome"));
+        let cookie_secure = if parsed.scheme() == "https" {
+            "; Secure"
+        } else {
+            ""
+        };
         let mut allowed_returns = vec![parsed];
         for raw in &config.allowed_return_urls {
             let u = url::Url::parse(raw)
@@ -115,6 +122,7 @@ impl Urls {
         }
         Ok(Urls {
             csrf_cookie: crate::csrf::cookie_name(base),
+            cookie_secure,
             login_ui: format!("{ui}/login"),
             registration_ui: format!("{ui}/registration"),
             error_ui: format!("{ui}/error"),
@@ -601,7 +609,7 @@ impl Shared {
             .insert(value.clone(), session.token.clone());
         let max_age = (session.expires_at - self.now()).whole_seconds().max(0);
         let expires = httpdate(session.expires_at);
-        format!("ory_kratos_session={value}; Path=/; Expires={expires}; Max-Age={max_age}; HttpOnly; SameSite=Lax")
+        format!("ory_kratos_session={value}; Path=/; Expires={expires}; Max-Age={max_age}; HttpOnly{}; SameSite=Lax", self.urls.cookie_secure)
     }
 
     /// Stores an error for the error UI (`errorx.Manager.Create`) and returns its URL.

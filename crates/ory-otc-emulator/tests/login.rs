@@ -844,3 +844,61 @@ async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_l
         assert_eq!(body["session"]["devices"].as_array().unwrap().len(), 2);
     }
 }
+
+#[tokio::test]
+async fn source_notes_c2_a_resend_after_an_error_keeps_the_bare_hidden_identifier() {
+    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
+    let id = h.login_code_sent(EMAIL).await;
+    h.login_submit(
+        &id,
+        json!({"method":"code","identifier":EMAIL,"code":"000000"}),
+    )
+    .await;
+    let r = h
+        .login_submit(
+            &id,
+            json!({"method":"code","identifier":EMAIL,"resend":"code"}),
+        )
+        .await;
+    let f = r.json();
+    assert_eq!(
+        nodes(&f),
+        [
+            "default:identifier:hidden",
+            "code:method:hidden",
+            "code:code:text",
+            "code:method:submit",
+            "code:resend:submit"
+        ]
+    );
+    assert_eq!(
+        node(&f, "identifier")["meta"],
+        json!({}),
+        "the label lost at the error stays lost"
+    );
+}
+
+#[tokio::test]
+async fn source_notes_c11_a_failed_resend_leaves_the_flow_in_choose_method() {
+    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
+    let id = h.login_code_sent(EMAIL).await;
+    let r = h
+        .login_submit(
+            &id,
+            json!({"method":"code","identifier":"nobody@example.com","resend":"code"}),
+        )
+        .await;
+    let f = r.json();
+    assert_eq!(ui_message_ids(&f), [4000035]);
+    assert_eq!(f["state"], "choose_method");
+    // The next submit with a code sends a new code instead of verifying it.
+    let r = h
+        .login_submit(
+            &id,
+            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(ui_message_ids(&r.json()), [1010014]);
+    assert_eq!(h.emu.messages().len(), 2);
+}

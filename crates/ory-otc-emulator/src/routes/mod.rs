@@ -67,6 +67,30 @@ async fn require_api_key(State(state): State<AppState>, req: Request, next: Next
     axum::response::IntoResponse::into_response(err)
 }
 
+/// Go's `http.NotFound`, which Kratos's router answers for unknown paths.
+pub(crate) async fn not_found() -> Response {
+    plain(StatusCode::NOT_FOUND, "404 page not found\n")
+}
+
+/// Go's `ServeMux` answer for a known path with another method.
+pub(crate) async fn method_not_allowed() -> Response {
+    plain(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed\n")
+}
+
+fn plain(status: StatusCode, body: &'static str) -> Response {
+    let mut res = Response::new(axum::body::Body::from(body));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        "x-content-type-options",
+        axum::http::HeaderValue::from_static("nosniff"),
+    );
+    res
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
