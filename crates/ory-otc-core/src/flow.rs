@@ -108,6 +108,10 @@ impl AnyFlow {
     /// The traits a registration flow holds in its `traits.*` nodes, nested as Kratos expects
     /// them back (`traits.name.first` becomes `{"name":{"first":…}}`). Kratos compares them
     /// with what the code was sent for (4000036 on a difference), so they are resubmitted as is.
+    ///
+    /// A name nested deeper than [`MAX_TRAIT_DEPTH`] is skipped: no identity schema nests that
+    /// deep, and building (then serialising, then dropping) a value as deep as a hostile name
+    /// is long would overflow the stack.
     pub fn traits(&self) -> Map<String, Value> {
         let mut traits = Map::new();
         for node in &self.ui().nodes {
@@ -117,11 +121,17 @@ impl AnyFlow {
             let Some(path) = name.strip_prefix("traits.") else {
                 continue;
             };
+            if path.split('.').nth(MAX_TRAIT_DEPTH).is_some() {
+                continue;
+            }
             insert_path(&mut traits, path, value.clone());
         }
         traits
     }
 }
+
+/// The deepest trait path (`traits.a.b.c` is 3) read back from a registration flow.
+pub(crate) const MAX_TRAIT_DEPTH: usize = 32;
 
 fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
     match path.split_once('.') {
@@ -174,6 +184,24 @@ mod tests {
             json!({"email":"a@example.com","name":{"first":"Ada","last":"Lovelace"},"newsletter":true})
         );
         assert_eq!(flow.address(), Some("a@example.com"));
+    }
+
+    #[test]
+    fn trait_names_nested_too_deep_are_skipped_not_followed() {
+        let deep = format!("traits.{}b", "a.".repeat(400_000));
+        let at_limit = format!("traits.{}b", "a.".repeat(MAX_TRAIT_DEPTH - 1));
+        let flow = registration_with_nodes(json!([
+            hidden("traits.email", json!("a@example.com")),
+            hidden(&deep, json!("x")),
+            hidden(&at_limit, json!("y")),
+        ]));
+        let traits = flow.traits();
+        assert_eq!(traits["email"], json!("a@example.com"));
+        let mut v = &traits["a"];
+        for _ in 1..MAX_TRAIT_DEPTH - 1 {
+            v = &v["a"];
+        }
+        assert_eq!(v["b"], json!("y"));
     }
 
     #[test]
