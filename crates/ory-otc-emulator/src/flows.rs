@@ -138,8 +138,21 @@ impl AppState {
         let base = ApiError::new(StatusCode::FORBIDDEN)
             .with_id(error_id::SECURITY_CSRF_VIOLATION)
             .with_message("the request was rejected to protect you from Cross-Site-Request-Forgery")
-            .with_detail("docs", json!("https://www.ory.com/docs/troubleshooting/csrf"))
             .with_reason("Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.");
+        if self.version() == KratosVersion::V26_2_0 {
+            // derived: v26.2.0 builds these errors as package variables on herodot v0.10.8,
+            // whose value-receiver `WithDetail` writes into one shared map; after package init
+            // that map holds the old docs URL, the last hint and the last reject reason, so every
+            // CSRF violation shows the same details (fixed after v26.2.0 by kratos 3a8b572b8).
+            return base
+                .with_detail("docs", json!("https://www.ory.sh/kratos/docs/debug/csrf"))
+                .with_detail("hint", json!(TOKEN_NOT_SENT))
+                .with_detail("reject_reason", json!(MISMATCH));
+        }
+        let base = base.with_detail(
+            "docs",
+            json!("https://www.ory.com/docs/troubleshooting/csrf"),
+        );
         let ajax = matches!(req.header("sec-fetch-mode"), Some("cors" | "same-origin"));
         let hinted = |e: ApiError| e.with_detail("hint", json!(if ajax { AJAX } else { SERVER }));
         if req.header("cookie").unwrap_or("").is_empty() {

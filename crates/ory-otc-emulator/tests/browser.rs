@@ -387,3 +387,22 @@ async fn reference_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() 
 fn urlencode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn reference_12_v26_csrf_violations_all_carry_the_same_details() {
+    let h = start_with_user(KratosVersion::V26_2_0, EMAIL).await;
+    let (flow, _) = spa_login_flow(&h).await;
+    let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+    let r = h
+        .post_json(&path, json!({"method":"code","identifier":EMAIL}))
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["error"]["details"],
+        json!({
+            "docs": "https://www.ory.sh/kratos/docs/debug/csrf",
+            "hint": "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request body (csrf_token) nor in the HTTP Header (X-CSRF-Token).",
+            "reject_reason": "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We recommend deleting all cookies for this domain and retrying the flow."
+        })
+    );
+}
