@@ -24,72 +24,76 @@ async fn spa_login_flow(h: &Harness) -> (Value, String) {
 
 #[tokio::test]
 async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_url() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let r = h
-        .get_with(
-            "/self-service/login/browser",
-            &[("accept", "application/json")],
-        )
-        .await;
-    let expected = format!(
-        "csrf_token_{}",
-        hex::encode(Sha256::digest(format!("{}/", h.emu.url()).as_bytes()))
-    );
-    let line = r
-        .set_cookies()
-        .into_iter()
-        .find(|c| c.starts_with("csrf_token_"))
-        .unwrap();
-    assert!(line.starts_with(&format!("{expected}=")), "{line}");
-    assert!(
-        line.ends_with("; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"),
-        "{line}"
-    );
-    let flow = r.json();
-    assert_eq!(flow["type"], "browser");
-    // §4: the csrf_token node is appended after the sorted code nodes.
-    assert_eq!(
-        nodes(&flow),
-        [
-            "default:identifier:text",
-            "code:method:submit",
-            "default:csrf_token:hidden"
-        ]
-    );
-    assert!(!node(&flow, "csrf_token")["attributes"]["value"]
-        .as_str()
-        .unwrap()
-        .is_empty());
-    // A second init with the cookie keeps it (no new Set-Cookie).
-    let cookie = line.split(';').next().unwrap();
-    let r = h
-        .get_with(
-            "/self-service/login/browser",
-            &[("accept", "application/json"), ("cookie", cookie)],
-        )
-        .await;
-    assert!(r.cookie_pair("csrf_token_").is_none());
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let r = h
+            .get_with(
+                "/self-service/login/browser",
+                &[("accept", "application/json")],
+            )
+            .await;
+        let expected = format!(
+            "csrf_token_{}",
+            hex::encode(Sha256::digest(format!("{}/", h.emu.url()).as_bytes()))
+        );
+        let line = r
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("csrf_token_"))
+            .unwrap();
+        assert!(line.starts_with(&format!("{expected}=")), "{line}");
+        assert!(
+            line.ends_with("; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"),
+            "{line}"
+        );
+        let flow = r.json();
+        assert_eq!(flow["type"], "browser");
+        // §4: the csrf_token node is appended after the sorted code nodes.
+        assert_eq!(
+            nodes(&flow),
+            [
+                "default:identifier:text",
+                "code:method:submit",
+                "default:csrf_token:hidden"
+            ]
+        );
+        assert!(!node(&flow, "csrf_token")["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .is_empty());
+        // A second init with the cookie keeps it (no new Set-Cookie).
+        let cookie = line.split(';').next().unwrap();
+        let r = h
+            .get_with(
+                "/self-service/login/browser",
+                &[("accept", "application/json"), ("cookie", cookie)],
+            )
+            .await;
+        assert!(r.cookie_pair("csrf_token_").is_none());
+    }
 }
 
 #[tokio::test]
 async fn reference_1_browser_init_without_json_accept_redirects_303_to_the_ui() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let r = h.get_with("/self-service/login/browser", &[]).await;
-    assert_eq!(r.status, 303);
-    let location = r.header("location").unwrap();
-    assert!(
-        location.starts_with(&h.url("/ui/login?flow=")),
-        "{location}"
-    );
-    assert!(r.cookie_pair("csrf_token_").is_some());
-    let r = h
-        .get_with("/self-service/registration/browser", &[("accept", "*/*")])
-        .await;
-    assert_eq!(r.status, 303);
-    assert!(r
-        .header("location")
-        .unwrap()
-        .starts_with(&h.url("/ui/registration?flow=")));
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let r = h.get_with("/self-service/login/browser", &[]).await;
+        assert_eq!(r.status, 303);
+        let location = r.header("location").unwrap();
+        assert!(
+            location.starts_with(&h.url("/ui/login?flow=")),
+            "{location}"
+        );
+        assert!(r.cookie_pair("csrf_token_").is_some());
+        let r = h
+            .get_with("/self-service/registration/browser", &[("accept", "*/*")])
+            .await;
+        assert_eq!(r.status, 303);
+        assert!(r
+            .header("location")
+            .unwrap()
+            .starts_with(&h.url("/ui/registration?flow=")));
+    }
 }
 
 #[tokio::test]
@@ -192,196 +196,204 @@ async fn reference_5_csrf_violations_are_403_envelopes_with_their_reject_reason(
 
 #[tokio::test]
 async fn reference_9_browser_login_by_form_redirects_and_sets_the_session_cookie() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let (flow, cookie) = spa_login_flow(&h).await;
-    let id = flow["id"].as_str().unwrap();
-    let token = node(&flow, "csrf_token")["attributes"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let form = |extra: &str| {
-        let mut s = form_urlencoded::Serializer::new(String::new());
-        s.append_pair("method", "code")
-            .append_pair("identifier", EMAIL)
-            .append_pair("csrf_token", &token);
-        format!("{}{extra}", s.finish())
-    };
-    let path = format!("/self-service/login?flow={id}");
-    // §9 "Code sent": form post → 303 to the UI.
-    let r = h
-        .post_raw(
-            &path,
-            "application/x-www-form-urlencoded",
-            &form(""),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    assert_eq!(
-        r.header("location"),
-        Some(h.url(&format!("/ui/login?flow={id}")).as_str())
-    );
-    // The GET of a browser flow needs the cookie.
-    assert_eq!(
-        h.get(&format!("/self-service/login/flows?id={id}"))
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let (flow, cookie) = spa_login_flow(&h).await;
+        let id = flow["id"].as_str().unwrap();
+        let token = node(&flow, "csrf_token")["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let form = |extra: &str| {
+            let mut s = form_urlencoded::Serializer::new(String::new());
+            s.append_pair("method", "code")
+                .append_pair("identifier", EMAIL)
+                .append_pair("csrf_token", &token);
+            format!("{}{extra}", s.finish())
+        };
+        let path = format!("/self-service/login?flow={id}");
+        // §9 "Code sent": form post → 303 to the UI.
+        let r = h
+            .post_raw(
+                &path,
+                "application/x-www-form-urlencoded",
+                &form(""),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(
+            r.header("location"),
+            Some(h.url(&format!("/ui/login?flow={id}")).as_str())
+        );
+        // The GET of a browser flow needs the cookie.
+        assert_eq!(
+            h.get(&format!("/self-service/login/flows?id={id}"))
+                .await
+                .status,
+            403
+        );
+        let f = h
+            .get_with(
+                &format!("/self-service/login/flows?id={id}"),
+                &[("cookie", &cookie)],
+            )
             .await
-            .status,
-        403
-    );
-    let f = h
-        .get_with(
-            &format!("/self-service/login/flows?id={id}"),
-            &[("cookie", &cookie)],
-        )
-        .await
-        .json();
-    assert_eq!(f["state"], "sent_email");
-    assert_eq!(nodes(&f).last().unwrap(), "default:csrf_token:hidden");
-    // Validation errors redirect with 303 too.
-    let r = h
-        .post_raw(
-            &path,
-            "application/x-www-form-urlencoded",
-            &form("&code=000000"),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let code = h.code(EMAIL);
-    let r = h
-        .post_raw(
-            &path,
-            "application/x-www-form-urlencoded",
-            &form(&format!("&code={code}")),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    assert_eq!(r.header("location"), Some(h.url("/ui/welcome").as_str()));
-    let session = r
-        .cookie_pair("ory_kratos_session=")
-        .expect("session cookie");
-    let line = r
-        .set_cookies()
-        .into_iter()
-        .find(|c| c.starts_with("ory_kratos_session="))
-        .unwrap();
-    assert!(
-        line.contains("; Path=/; Expires=") && line.contains("; HttpOnly; SameSite=Lax"),
-        "{line}"
-    );
-    assert!(
-        r.cookie_pair("csrf_token_").is_some(),
-        "§9: a login rotates the CSRF cookie"
-    );
-    let who = h
-        .get_with("/sessions/whoami", &[("cookie", &session)])
-        .await;
-    assert_eq!(who.status, 200);
+            .json();
+        assert_eq!(f["state"], "sent_email");
+        assert_eq!(nodes(&f).last().unwrap(), "default:csrf_token:hidden");
+        // Validation errors redirect with 303 too.
+        let r = h
+            .post_raw(
+                &path,
+                "application/x-www-form-urlencoded",
+                &form("&code=000000"),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let code = h.code(EMAIL);
+        let r = h
+            .post_raw(
+                &path,
+                "application/x-www-form-urlencoded",
+                &form(&format!("&code={code}")),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        assert_eq!(r.header("location"), Some(h.url("/ui/welcome").as_str()));
+        let session = r
+            .cookie_pair("ory_kratos_session=")
+            .expect("session cookie");
+        let line = r
+            .set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with("ory_kratos_session="))
+            .unwrap();
+        assert!(
+            line.contains("; Path=/; Expires=") && line.contains("; HttpOnly; SameSite=Lax"),
+            "{line}"
+        );
+        assert!(
+            r.cookie_pair("csrf_token_").is_some(),
+            "§9: a login rotates the CSRF cookie"
+        );
+        let who = h
+            .get_with("/sessions/whoami", &[("cookie", &session)])
+            .await;
+        assert_eq!(who.status, 200);
+    }
 }
 
 #[tokio::test]
 async fn reference_6_spa_login_success_has_continue_with_and_no_token() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let (flow, cookie) = spa_login_flow(&h).await;
-    let id = flow["id"].as_str().unwrap();
-    let token = node(&flow, "csrf_token")["attributes"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = format!("/self-service/login?flow={id}");
-    let r = h
-        .post_json_with(
-            &path,
-            json!({"method":"code","identifier":EMAIL,"csrf_token":token}),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 400, "SPA code-sent is 400 too");
-    let r = h
-        .post_json_with(
-            &path,
-            json!({"method":"code","identifier":EMAIL,"csrf_token":token,"code":h.code(EMAIL)}),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    let body = r.json();
-    assert!(body.get("session_token").is_none());
-    assert_eq!(
-        body["continue_with"],
-        json!([{"action":"redirect_browser_to","redirect_browser_to":h.url("/ui/welcome")}])
-    );
-    assert!(r.cookie_pair("ory_kratos_session=").is_some());
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let (flow, cookie) = spa_login_flow(&h).await;
+        let id = flow["id"].as_str().unwrap();
+        let token = node(&flow, "csrf_token")["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/self-service/login?flow={id}");
+        let r = h
+            .post_json_with(
+                &path,
+                json!({"method":"code","identifier":EMAIL,"csrf_token":token}),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 400, "SPA code-sent is 400 too");
+        let r = h
+            .post_json_with(
+                &path,
+                json!({"method":"code","identifier":EMAIL,"csrf_token":token,"code":h.code(EMAIL)}),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let body = r.json();
+        assert!(body.get("session_token").is_none());
+        assert_eq!(
+            body["continue_with"],
+            json!([{"action":"redirect_browser_to","redirect_browser_to":h.url("/ui/welcome")}])
+        );
+        assert!(r.cookie_pair("ory_kratos_session=").is_some());
+    }
 }
 
 #[tokio::test]
 async fn reference_9_browser_registration_errors_redirect_with_302() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let r = h
-        .get_with(
-            "/self-service/registration/browser",
-            &[("accept", "application/json")],
-        )
-        .await;
-    let cookie = r.cookie_pair("csrf_token_").unwrap();
-    let flow = r.json();
-    assert_eq!(nodes(&flow)[0], "default:csrf_token:hidden");
-    let token = node(&flow, "csrf_token")["attributes"]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let id = flow["id"].as_str().unwrap();
-    let body = format!(
-        "method=code&traits.email=bad&csrf_token={}",
-        urlencode(&token)
-    );
-    let r = h
-        .post_raw(
-            &format!("/self-service/registration?flow={id}"),
-            "application/x-www-form-urlencoded",
-            &body,
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 302);
-    assert_eq!(
-        r.header("location"),
-        Some(h.url(&format!("/ui/registration?flow={id}")).as_str())
-    );
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let r = h
+            .get_with(
+                "/self-service/registration/browser",
+                &[("accept", "application/json")],
+            )
+            .await;
+        let cookie = r.cookie_pair("csrf_token_").unwrap();
+        let flow = r.json();
+        assert_eq!(nodes(&flow)[0], "default:csrf_token:hidden");
+        let token = node(&flow, "csrf_token")["attributes"]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let id = flow["id"].as_str().unwrap();
+        let body = format!(
+            "method=code&traits.email=bad&csrf_token={}",
+            urlencode(&token)
+        );
+        let r = h
+            .post_raw(
+                &format!("/self-service/registration?flow={id}"),
+                "application/x-www-form-urlencoded",
+                &body,
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 302);
+        assert_eq!(
+            r.header("location"),
+            Some(h.url(&format!("/ui/registration?flow={id}")).as_str())
+        );
+    }
 }
 
 #[tokio::test]
 async fn reference_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let (flow, cookie) = spa_login_flow(&h).await;
-    h.emu.advance_time(std::time::Duration::from_secs(7200));
-    let id = flow["id"].as_str().unwrap();
-    let r = h
-        .post_raw(
-            &format!("/self-service/login?flow={id}"),
-            "application/x-www-form-urlencoded",
-            "method=code",
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let location = r.header("location").unwrap();
-    assert!(
-        location.starts_with(&h.url("/ui/login?flow=")) && !location.ends_with(id),
-        "{location}"
-    );
-    // GET of the expired browser flow: 410 with redirect_to and return_to.
-    let r = h
-        .get_with(
-            &format!("/self-service/login/flows?id={id}"),
-            &[("cookie", &cookie)],
-        )
-        .await;
-    assert_eq!(r.status, 410);
-    let details = &r.json()["error"]["details"];
-    assert_eq!(details["redirect_to"], h.url("/self-service/login/browser"));
-    assert_eq!(details["return_to"], "");
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let (flow, cookie) = spa_login_flow(&h).await;
+        h.emu.advance_time(std::time::Duration::from_secs(7200));
+        let id = flow["id"].as_str().unwrap();
+        let r = h
+            .post_raw(
+                &format!("/self-service/login?flow={id}"),
+                "application/x-www-form-urlencoded",
+                "method=code",
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let location = r.header("location").unwrap();
+        assert!(
+            location.starts_with(&h.url("/ui/login?flow=")) && !location.ends_with(id),
+            "{location}"
+        );
+        // GET of the expired browser flow: 410 with redirect_to and return_to.
+        let r = h
+            .get_with(
+                &format!("/self-service/login/flows?id={id}"),
+                &[("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(r.status, 410);
+        let details = &r.json()["error"]["details"];
+        assert_eq!(details["redirect_to"], h.url("/self-service/login/browser"));
+        assert_eq!(details["return_to"], "");
+    }
 }
 
 fn urlencode(s: &str) -> String {

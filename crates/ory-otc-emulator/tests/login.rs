@@ -10,57 +10,59 @@ const EMAIL: &str = "ada@example.com";
 
 #[tokio::test]
 async fn reference_4_api_login_flow_matches_the_example() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let r = h.get("/self-service/login/api").await;
-    assert_eq!(r.status, 200);
-    assert_eq!(
-        r.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
-    assert!(
-        r.set_cookies().is_empty(),
-        "§9: API flows never set cookies"
-    );
-    let flow = r.json();
-    let id = flow["id"].as_str().unwrap();
-    assert_eq!(
-        key_order(&r.text, &[]),
-        [
-            "id",
-            "organization_id",
-            "type",
-            "expires_at",
-            "issued_at",
-            "request_url",
-            "ui",
-            "created_at",
-            "updated_at",
-            "refresh",
-            "requested_aal",
-            "state"
-        ]
-    );
-    assert_eq!(flow["organization_id"], Value::Null);
-    assert_eq!(flow["type"], "api");
-    assert_eq!(flow["state"], "choose_method");
-    assert_eq!(flow["requested_aal"], "aal1");
-    assert_eq!(flow["request_url"], h.url("/self-service/login/api"));
-    assert_eq!(
-        flow["ui"]["action"],
-        h.url(&format!("/self-service/login?flow={id}"))
-    );
-    assert!(
-        flow["ui"].get("messages").is_none(),
-        "§4: empty ui.messages is omitted"
-    );
-    // The e-mail trait has a title, so the identifier label is 1070002 {title,name}.
-    assert_eq!(
-        flow["ui"]["nodes"],
-        json!([
-            {"type":"input","group":"default","attributes":{"name":"identifier","type":"text","value":"","required":true,"disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070002,"text":"E-Mail","type":"info","context":{"name":"traits.email","title":"E-Mail"}}}},
-            {"type":"input","group":"code","attributes":{"name":"method","type":"submit","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1010015,"text":"Send sign in code","type":"info"}}}
-        ])
-    );
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let r = h.get("/self-service/login/api").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/json; charset=utf-8")
+        );
+        assert!(
+            r.set_cookies().is_empty(),
+            "§9: API flows never set cookies"
+        );
+        let flow = r.json();
+        let id = flow["id"].as_str().unwrap();
+        assert_eq!(
+            key_order(&r.text, &[]),
+            [
+                "id",
+                "organization_id",
+                "type",
+                "expires_at",
+                "issued_at",
+                "request_url",
+                "ui",
+                "created_at",
+                "updated_at",
+                "refresh",
+                "requested_aal",
+                "state"
+            ]
+        );
+        assert_eq!(flow["organization_id"], Value::Null);
+        assert_eq!(flow["type"], "api");
+        assert_eq!(flow["state"], "choose_method");
+        assert_eq!(flow["requested_aal"], "aal1");
+        assert_eq!(flow["request_url"], h.url("/self-service/login/api"));
+        assert_eq!(
+            flow["ui"]["action"],
+            h.url(&format!("/self-service/login?flow={id}"))
+        );
+        assert!(
+            flow["ui"].get("messages").is_none(),
+            "§4: empty ui.messages is omitted"
+        );
+        // The e-mail trait has a title, so the identifier label is 1070002 {title,name}.
+        assert_eq!(
+            flow["ui"]["nodes"],
+            json!([
+                {"type":"input","group":"default","attributes":{"name":"identifier","type":"text","value":"","required":true,"disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070002,"text":"E-Mail","type":"info","context":{"name":"traits.email","title":"E-Mail"}}}},
+                {"type":"input","group":"code","attributes":{"name":"method","type":"submit","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1010015,"text":"Send sign in code","type":"info"}}}
+            ])
+        );
+    }
 }
 
 #[tokio::test]
@@ -121,119 +123,127 @@ async fn reference_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_vers
 
 #[tokio::test]
 async fn reference_6_login_row_3_unknown_account_is_4000035_and_nothing_is_sent() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let flow = h.api_login_flow().await;
-    let r = h
-        .login_submit(
-            flow["id"].as_str().unwrap(),
-            json!({"method":"code","identifier":"Nobody@Example.com"}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    let f = r.json();
-    assert_eq!(f["state"], "choose_method");
-    assert_eq!(
-        f["ui"]["messages"],
-        json!([{"id":4000035,"text":"This account does not exist or has not setup sign in with code.","type":"error"}])
-    );
-    // §4 error lists: csrf_token (value "") first, the identifier keeps the raw value.
-    assert_eq!(
-        nodes(&f),
-        [
-            "default:csrf_token:hidden",
-            "default:identifier:text",
-            "code:method:submit"
-        ]
-    );
-    assert_eq!(node(&f, "csrf_token")["attributes"]["value"], "");
-    assert_eq!(
-        node(&f, "identifier")["attributes"]["value"],
-        "Nobody@Example.com"
-    );
-    assert!(h.emu.messages().is_empty());
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let flow = h.api_login_flow().await;
+        let r = h
+            .login_submit(
+                flow["id"].as_str().unwrap(),
+                json!({"method":"code","identifier":"Nobody@Example.com"}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        let f = r.json();
+        assert_eq!(f["state"], "choose_method");
+        assert_eq!(
+            f["ui"]["messages"],
+            json!([{"id":4000035,"text":"This account does not exist or has not setup sign in with code.","type":"error"}])
+        );
+        // §4 error lists: csrf_token (value "") first, the identifier keeps the raw value.
+        assert_eq!(
+            nodes(&f),
+            [
+                "default:csrf_token:hidden",
+                "default:identifier:text",
+                "code:method:submit"
+            ]
+        );
+        assert_eq!(node(&f, "csrf_token")["attributes"]["value"], "");
+        assert_eq!(
+            node(&f, "identifier")["attributes"]["value"],
+            "Nobody@Example.com"
+        );
+        assert!(h.emu.messages().is_empty());
+    }
 }
 
 #[tokio::test]
 async fn reference_6_login_row_4_empty_identifier_is_4000002_on_the_identifier_node() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let flow = h.api_login_flow().await;
-    let r = h
-        .login_submit(
-            flow["id"].as_str().unwrap(),
-            json!({"method":"code","identifier":""}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    let f = r.json();
-    assert!(f["ui"].get("messages").is_none());
-    assert_eq!(
-        node(&f, "identifier")["messages"],
-        json!([{"id":4000002,"text":"Property identifier is missing.","type":"error","context":{"property":"identifier"}}])
-    );
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let flow = h.api_login_flow().await;
+        let r = h
+            .login_submit(
+                flow["id"].as_str().unwrap(),
+                json!({"method":"code","identifier":""}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        let f = r.json();
+        assert!(f["ui"].get("messages").is_none());
+        assert_eq!(
+            node(&f, "identifier")["messages"],
+            json!([{"id":4000002,"text":"Property identifier is missing.","type":"error","context":{"property":"identifier"}}])
+        );
+    }
 }
 
 #[tokio::test]
 async fn reference_6_login_row_5_wrong_code_is_4010008_with_the_error_node_order() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":"ADA@example.com","code":"000000"}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert!(
-        r.header("ory-error-id").is_none(),
-        "§2: flow JSON 400s carry no Ory-Error-Id"
-    );
-    let f = r.json();
-    assert_eq!(f["state"], "sent_email");
-    assert_eq!(
-        f["ui"]["messages"],
-        json!([{"id":4010008,"text":"The login code is invalid or has already been used. Please try again.","type":"error"}])
-    );
-    assert_eq!(
-        nodes(&f),
-        [
-            "default:csrf_token:hidden",
-            "default:identifier:hidden",
-            "code:code:text",
-            "code:resend:submit",
-            "code:method:hidden",
-            "code:method:submit"
-        ]
-    );
-    let identifier = node(&f, "identifier");
-    // source notes C1: lowercased, and the fresh node has no label and no `required`.
-    assert_eq!(identifier["attributes"]["value"], "ada@example.com");
-    assert_eq!(identifier["meta"], json!({}));
-    assert!(identifier["attributes"].get("required").is_none());
-    assert!(
-        f.get("transient_payload").is_none(),
-        "§4: not persisted, so absent from error responses"
-    );
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":"ADA@example.com","code":"000000"}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert!(
+            r.header("ory-error-id").is_none(),
+            "§2: flow JSON 400s carry no Ory-Error-Id"
+        );
+        let f = r.json();
+        assert_eq!(f["state"], "sent_email");
+        assert_eq!(
+            f["ui"]["messages"],
+            json!([{"id":4010008,"text":"The login code is invalid or has already been used. Please try again.","type":"error"}])
+        );
+        assert_eq!(
+            nodes(&f),
+            [
+                "default:csrf_token:hidden",
+                "default:identifier:hidden",
+                "code:code:text",
+                "code:resend:submit",
+                "code:method:hidden",
+                "code:method:submit"
+            ]
+        );
+        let identifier = node(&f, "identifier");
+        // source notes C1: lowercased, and the fresh node has no label and no `required`.
+        assert_eq!(identifier["attributes"]["value"], "ada@example.com");
+        assert_eq!(identifier["meta"], json!({}));
+        assert!(identifier["attributes"].get("required").is_none());
+        assert!(
+            f.get("transient_payload").is_none(),
+            "§4: not persisted, so absent from error responses"
+        );
+    }
 }
 
 #[tokio::test]
 async fn reference_6_login_missing_code_is_4000002_on_the_code_node_and_not_counted() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    for _ in 0..6 {
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        for _ in 0..6 {
+            let r = h
+                .login_submit(&id, json!({"method":"code","identifier":EMAIL}))
+                .await;
+            assert_eq!(r.status, 400);
+            assert_eq!(node_message_ids(&r.json(), "code"), [4000002]);
+        }
+        // Six uncounted submissions later the right code still works (§8 "Attempts").
         let r = h
-            .login_submit(&id, json!({"method":"code","identifier":EMAIL}))
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
             .await;
-        assert_eq!(r.status, 400);
-        assert_eq!(node_message_ids(&r.json(), "code"), [4000002]);
+        assert_eq!(r.status, 200, "{}", r.text);
     }
-    // Six uncounted submissions later the right code still works (§8 "Attempts").
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
 }
 
 #[tokio::test]
@@ -277,160 +287,170 @@ async fn reference_8_the_sixth_submission_is_refused_even_with_the_right_code() 
 
 #[tokio::test]
 async fn reference_8_max_submissions_is_configurable() {
-    let h = start(Config {
-        max_submissions: 1,
-        ..config(KratosVersion::Latest)
-    })
-    .await;
-    h.emu.create_identity(EMAIL, None).unwrap();
-    let id = h.login_code_sent(EMAIL).await;
-    h.login_submit(
-        &id,
-        json!({"method":"code","identifier":EMAIL,"code":"111111"}),
-    )
-    .await;
-    let r = h
-        .login_submit(
+    for version in BOTH {
+        let h = start(Config {
+            max_submissions: 1,
+            ..config(version)
+        })
+        .await;
+        h.emu.create_identity(EMAIL, None).unwrap();
+        let id = h.login_code_sent(EMAIL).await;
+        h.login_submit(
             &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            json!({"method":"code","identifier":EMAIL,"code":"111111"}),
         )
         .await;
-    assert_eq!(ui_message_ids(&r.json()), [4000001]);
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await;
+        assert_eq!(ui_message_ids(&r.json()), [4000001]);
+    }
 }
 
 #[tokio::test]
 async fn reference_8_resend_deletes_the_previous_code() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    let old = h.code(EMAIL);
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"resend":"code"}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(ui_message_ids(&r.json()), [1010014]);
-    let new = h.code(EMAIL);
-    assert_eq!(h.emu.messages().len(), 2);
-    if old != new {
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let old = h.code(EMAIL);
         let r = h
-            .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":old}))
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"resend":"code"}),
+            )
             .await;
-        assert_eq!(ui_message_ids(&r.json()), [4010008]);
+        assert_eq!(r.status, 400);
+        assert_eq!(ui_message_ids(&r.json()), [1010014]);
+        let new = h.code(EMAIL);
+        assert_eq!(h.emu.messages().len(), 2);
+        if old != new {
+            let r = h
+                .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":old}))
+                .await;
+            assert_eq!(ui_message_ids(&r.json()), [4010008]);
+        }
+        let r = h
+            .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":new}))
+            .await;
+        assert_eq!(r.status, 200);
     }
-    let r = h
-        .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":new}))
-        .await;
-    assert_eq!(r.status, 200);
 }
 
 #[tokio::test]
 async fn reference_6_login_success_api_returns_a_session_token_and_whoami_accepts_it() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(
-        key_order(&r.text, &[]),
-        ["session_token", "session", "continue_with"]
-    );
-    let body = r.json();
-    let token = body["session_token"].as_str().unwrap();
-    // §10: ory_st_ + 32 alphanumerics.
-    assert_eq!(token.len(), 7 + 32);
-    assert!(token.starts_with("ory_st_") && token[7..].chars().all(|c| c.is_ascii_alphanumeric()));
-    assert_eq!(body["continue_with"], Value::Null);
-    let s = &body["session"];
-    assert_eq!(
-        key_order(&r.text, &["session"]),
-        [
-            "id",
-            "active",
-            "expires_at",
-            "authenticated_at",
-            "authenticator_assurance_level",
-            "authentication_methods",
-            "issued_at",
-            "identity",
-            "devices"
-        ]
-    );
-    assert_eq!(s["active"], true);
-    assert_eq!(s["authenticator_assurance_level"], "aal1");
-    assert_eq!(s["authentication_methods"][0]["method"], "code");
-    assert_eq!(s["authentication_methods"][0]["aal"], "aal1");
-    let identity = &s["identity"];
-    assert!(identity.get("credentials").is_none());
-    // §6: the address the code went to is now verified.
-    assert_eq!(identity["verifiable_addresses"][0]["verified"], true);
-    assert_eq!(identity["verifiable_addresses"][0]["status"], "completed");
-    let who = h
-        .get_with("/sessions/whoami", &[("x-session-token", token)])
-        .await;
-    assert_eq!(who.status, 200);
-    assert_eq!(
-        who.header("x-kratos-authenticated-identity-id"),
-        identity["id"].as_str()
-    );
-    // §8: reuse after success is 4010002 on the passed_challenge flow.
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
-        )
-        .await;
-    let f = r.json();
-    assert_eq!(f["state"], "passed_challenge");
-    assert_eq!(ui_message_ids(&f), [4010002]);
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(
+            key_order(&r.text, &[]),
+            ["session_token", "session", "continue_with"]
+        );
+        let body = r.json();
+        let token = body["session_token"].as_str().unwrap();
+        // §10: ory_st_ + 32 alphanumerics.
+        assert_eq!(token.len(), 7 + 32);
+        assert!(
+            token.starts_with("ory_st_") && token[7..].chars().all(|c| c.is_ascii_alphanumeric())
+        );
+        assert_eq!(body["continue_with"], Value::Null);
+        let s = &body["session"];
+        assert_eq!(
+            key_order(&r.text, &["session"]),
+            [
+                "id",
+                "active",
+                "expires_at",
+                "authenticated_at",
+                "authenticator_assurance_level",
+                "authentication_methods",
+                "issued_at",
+                "identity",
+                "devices"
+            ]
+        );
+        assert_eq!(s["active"], true);
+        assert_eq!(s["authenticator_assurance_level"], "aal1");
+        assert_eq!(s["authentication_methods"][0]["method"], "code");
+        assert_eq!(s["authentication_methods"][0]["aal"], "aal1");
+        let identity = &s["identity"];
+        assert!(identity.get("credentials").is_none());
+        // §6: the address the code went to is now verified.
+        assert_eq!(identity["verifiable_addresses"][0]["verified"], true);
+        assert_eq!(identity["verifiable_addresses"][0]["status"], "completed");
+        let who = h
+            .get_with("/sessions/whoami", &[("x-session-token", token)])
+            .await;
+        assert_eq!(who.status, 200);
+        assert_eq!(
+            who.header("x-kratos-authenticated-identity-id"),
+            identity["id"].as_str()
+        );
+        // §8: reuse after success is 4010002 on the passed_challenge flow.
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await;
+        let f = r.json();
+        assert_eq!(f["state"], "passed_challenge");
+        assert_eq!(ui_message_ids(&f), [4010002]);
+    }
 }
 
 #[tokio::test]
 async fn reference_6_login_session_already_available_on_create_and_submit() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    let token = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
-        )
-        .await
-        .json()["session_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = h
-        .get_with("/self-service/login/api", &[("x-session-token", &token)])
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.header("ory-error-id"), Some("session_already_available"));
-    assert_eq!(
-        r.json(),
-        json!({"error":{"id":"session_already_available","code":400,"status":"Bad Request","reason":"A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?","message":"you are already logged in"}})
-    );
-    // On submit it is a 400 flow with 4000001, not an envelope.
-    let fresh = h.api_login_flow().await;
-    let r = h
-        .post_json_with(
-            &format!("/self-service/login?flow={}", fresh["id"].as_str().unwrap()),
-            json!({"method":"code","identifier":EMAIL}),
-            &[("x-session-token", &token)],
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    let f = r.json();
-    assert_eq!(ui_message_ids(&f), [4000001]);
-    assert_eq!(f["ui"]["messages"][0]["text"], "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?");
-    assert_eq!(
-        nodes(&f),
-        ["default:identifier:text", "code:method:submit"],
-        "source notes C8: no csrf node added"
-    );
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let token = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await
+            .json()["session_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let r = h
+            .get_with("/self-service/login/api", &[("x-session-token", &token)])
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.header("ory-error-id"), Some("session_already_available"));
+        assert_eq!(
+            r.json(),
+            json!({"error":{"id":"session_already_available","code":400,"status":"Bad Request","reason":"A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?","message":"you are already logged in"}})
+        );
+        // On submit it is a 400 flow with 4000001, not an envelope.
+        let fresh = h.api_login_flow().await;
+        let r = h
+            .post_json_with(
+                &format!("/self-service/login?flow={}", fresh["id"].as_str().unwrap()),
+                json!({"method":"code","identifier":EMAIL}),
+                &[("x-session-token", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        let f = r.json();
+        assert_eq!(ui_message_ids(&f), [4000001]);
+        assert_eq!(f["ui"]["messages"][0]["text"], "A valid session was detected and thus login is not possible. Did you forget to set `?refresh=true`?");
+        assert_eq!(
+            nodes(&f),
+            ["default:identifier:text", "code:method:submit"],
+            "source notes C8: no csrf node added"
+        );
+    }
 }
 
 #[tokio::test]
@@ -528,154 +548,164 @@ async fn reference_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() 
 
 #[tokio::test]
 async fn reference_6_login_unknown_and_malformed_flow_ids() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let unknown = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
-    let r = h.login_submit(unknown, json!({"method":"code"})).await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.header("ory-error-id"), Some(""));
-    assert_eq!(
-        r.json(),
-        json!({"error":{"code":404,"status":"Not Found","message":"Unable to locate the resource"}})
-    );
-    let r = h.login_submit("not-a-uuid", json!({"method":"code"})).await;
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json(),
-        json!({"error":{"code":400,"status":"Bad Request","reason":"The flow query parameter is missing or malformed.","message":"The request was malformed or contained invalid parameters"}})
-    );
-    // source notes C4: without JSON negotiation the error goes to the error UI.
-    let r = h
-        .post_raw(
-            &format!("/self-service/login?flow={unknown}"),
-            "application/x-www-form-urlencoded",
-            "method=code",
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 303);
-    let location = r.header("location").unwrap();
-    assert!(location.starts_with(&h.url("/ui/error?id=")), "{location}");
-    // GET …/flows: unknown and malformed ids are both 404.
-    assert_eq!(
-        h.get(&format!("/self-service/login/flows?id={unknown}"))
-            .await
-            .status,
-        404
-    );
-    assert_eq!(h.get("/self-service/login/flows?id=nope").await.status, 404);
-    // The request id is echoed as error.request.
-    let r = h
-        .get_with(
-            "/self-service/login/flows?id=nope",
-            &[("x-request-id", "req-42")],
-        )
-        .await;
-    assert_eq!(r.json()["error"]["request"], "req-42");
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let unknown = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
+        let r = h.login_submit(unknown, json!({"method":"code"})).await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.header("ory-error-id"), Some(""));
+        assert_eq!(
+            r.json(),
+            json!({"error":{"code":404,"status":"Not Found","message":"Unable to locate the resource"}})
+        );
+        let r = h.login_submit("not-a-uuid", json!({"method":"code"})).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.json(),
+            json!({"error":{"code":400,"status":"Bad Request","reason":"The flow query parameter is missing or malformed.","message":"The request was malformed or contained invalid parameters"}})
+        );
+        // source notes C4: without JSON negotiation the error goes to the error UI.
+        let r = h
+            .post_raw(
+                &format!("/self-service/login?flow={unknown}"),
+                "application/x-www-form-urlencoded",
+                "method=code",
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, 303);
+        let location = r.header("location").unwrap();
+        assert!(location.starts_with(&h.url("/ui/error?id=")), "{location}");
+        // GET …/flows: unknown and malformed ids are both 404.
+        assert_eq!(
+            h.get(&format!("/self-service/login/flows?id={unknown}"))
+                .await
+                .status,
+            404
+        );
+        assert_eq!(h.get("/self-service/login/flows?id=nope").await.status, 404);
+        // The request id is echoed as error.request.
+        let r = h
+            .get_with(
+                "/self-service/login/flows?id=nope",
+                &[("x-request-id", "req-42")],
+            )
+            .await;
+        assert_eq!(r.json()["error"]["request"], "req-42");
+    }
 }
 
 #[tokio::test]
 async fn reference_6_login_get_of_an_expired_api_flow_is_410_with_the_api_detail() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let flow = h.api_login_flow().await;
-    h.emu.advance_time(Duration::from_secs(7200));
-    let r = h
-        .get(&format!(
-            "/self-service/login/flows?id={}",
-            flow["id"].as_str().unwrap()
-        ))
-        .await;
-    assert_eq!(r.status, 410);
-    assert_eq!(
-        r.json(),
-        json!({"error":{"id":"self_service_flow_expired","code":410,"status":"Gone","reason":"The login flow has expired. Call the login flow init API endpoint to initialize a new login flow.","details":{"api":h.url("/self-service/login/api")},"message":"The requested resource is no longer available because it has expired or is otherwise invalid."}})
-    );
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let flow = h.api_login_flow().await;
+        h.emu.advance_time(Duration::from_secs(7200));
+        let r = h
+            .get(&format!(
+                "/self-service/login/flows?id={}",
+                flow["id"].as_str().unwrap()
+            ))
+            .await;
+        assert_eq!(r.status, 410);
+        assert_eq!(
+            r.json(),
+            json!({"error":{"id":"self_service_flow_expired","code":410,"status":"Gone","reason":"The login flow has expired. Call the login flow init API endpoint to initialize a new login flow.","details":{"api":h.url("/self-service/login/api")},"message":"The requested resource is no longer available because it has expired or is otherwise invalid."}})
+        );
+    }
 }
 
 #[tokio::test]
 async fn reference_2_api_guard_refuses_cookie_and_origin_with_4000001() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let flow = h.api_login_flow().await;
-    let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
-    let body = json!({"method":"code","identifier":EMAIL});
-    let r = h
-        .post_json_with(&path, body.clone(), &[("origin", "https://app.example")])
-        .await;
-    assert_eq!(r.status, 400);
-    let f = r.json();
-    assert_eq!(ui_message_ids(&f), [4000001]);
-    assert!(f["ui"]["messages"][0]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("The HTTP Request Header included the \"Origin\" key"));
-    let r = h
-        .post_json_with(&path, body.clone(), &[("cookie", "session=1; __cf_bm=x")])
-        .await;
-    let f = r.json();
-    assert!(f["ui"]["messages"][0]["text"]
-        .as_str()
-        .unwrap()
-        .starts_with("The HTTP Request Header included the \"Cookie\" key"));
-    assert_eq!(
-        f["ui"]["messages"][0]["context"].as_object().unwrap().len(),
-        1,
-        "C7: the cookie names are not exposed"
-    );
-    // Cloudflare cookies alone pass the guard.
-    let r = h
-        .post_json_with(&path, body, &[("cookie", "__cf_bm=x; cf_clearance=y")])
-        .await;
-    assert_eq!(r.json()["state"], "sent_email");
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let flow = h.api_login_flow().await;
+        let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+        let body = json!({"method":"code","identifier":EMAIL});
+        let r = h
+            .post_json_with(&path, body.clone(), &[("origin", "https://app.example")])
+            .await;
+        assert_eq!(r.status, 400);
+        let f = r.json();
+        assert_eq!(ui_message_ids(&f), [4000001]);
+        assert!(f["ui"]["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("The HTTP Request Header included the \"Origin\" key"));
+        let r = h
+            .post_json_with(&path, body.clone(), &[("cookie", "session=1; __cf_bm=x")])
+            .await;
+        let f = r.json();
+        assert!(f["ui"]["messages"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("The HTTP Request Header included the \"Cookie\" key"));
+        assert_eq!(
+            f["ui"]["messages"][0]["context"].as_object().unwrap().len(),
+            1,
+            "C7: the cookie names are not exposed"
+        );
+        // Cloudflare cookies alone pass the guard.
+        let r = h
+            .post_json_with(&path, body, &[("cookie", "__cf_bm=x; cf_clearance=y")])
+            .await;
+        assert_eq!(r.json()["state"], "sent_email");
+    }
 }
 
 #[tokio::test]
 async fn reference_3_method_must_be_code() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let flow = h.api_login_flow().await;
-    let id = flow["id"].as_str().unwrap();
-    let r = h.login_submit(id, json!({"identifier":EMAIL})).await;
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["ui"]["messages"],
-        json!([{"id":4010002,"text":"Could not find a strategy to log you in with. Did you fill out the form correctly?","type":"error"}])
-    );
-    // derived: the disabled password strategy claims method=password and answers 404.
-    let r = h
-        .login_submit(id, json!({"method":"password","identifier":EMAIL}))
-        .await;
-    assert_eq!(r.status, 404);
-    assert_eq!(r.json()["error"]["reason"], "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let flow = h.api_login_flow().await;
+        let id = flow["id"].as_str().unwrap();
+        let r = h.login_submit(id, json!({"identifier":EMAIL})).await;
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.json()["ui"]["messages"],
+            json!([{"id":4010002,"text":"Could not find a strategy to log you in with. Did you fill out the form correctly?","type":"error"}])
+        );
+        // derived: the disabled password strategy claims method=password and answers 404.
+        let r = h
+            .login_submit(id, json!({"method":"password","identifier":EMAIL}))
+            .await;
+        assert_eq!(r.status, 404);
+        assert_eq!(r.json()["error"]["reason"], "This endpoint was disabled by system administrator. Please check your url or contact the system administrator to enable it.");
+    }
 }
 
 #[tokio::test]
 async fn reference_2_decoder_errors_become_4000001_on_the_flow() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let flow = h.api_login_flow().await;
-    let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
-    let r = h
-        .post_raw(
-            &path,
-            "text/plain",
-            "method=code",
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(
-        r.json()["ui"]["messages"][0]["text"],
-        "HTTP POST Request used unknown HTTP Header \"Content-Type: text/plain\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported."
-    );
-    let r = h
-        .post_raw(
-            &path,
-            "application/json",
-            "",
-            &[("accept", "application/json")],
-        )
-        .await;
-    assert_eq!(
-        r.json()["ui"]["messages"][0]["text"],
-        "Unable to decode HTTP Request Body because its HTTP Header \"Content-Length\" is zero."
-    );
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let flow = h.api_login_flow().await;
+        let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+        let r = h
+            .post_raw(
+                &path,
+                "text/plain",
+                "method=code",
+                &[("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(
+            r.json()["ui"]["messages"][0]["text"],
+            "HTTP POST Request used unknown HTTP Header \"Content-Type: text/plain\", only [multipart/form-data application/x-www-form-urlencoded application/json] are supported."
+        );
+        let r = h
+            .post_raw(
+                &path,
+                "application/json",
+                "",
+                &[("accept", "application/json")],
+            )
+            .await;
+        assert_eq!(
+            r.json()["ui"]["messages"][0]["text"],
+            "Unable to decode HTTP Request Body because its HTTP Header \"Content-Length\" is zero."
+        );
+    }
 }
 
 #[tokio::test]
@@ -712,16 +742,18 @@ async fn reference_2_form_post_to_an_api_flow_without_json_accept_redirects_when
 
 #[tokio::test]
 async fn reference_3_json_follows_form_format_and_transient_payload_is_echoed_once() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let flow = h.api_login_flow().await;
-    let r = h
-        .login_submit(
-            flow["id"].as_str().unwrap(),
-            json!({"method":"code","identifier":EMAIL,"transient_payload":{"utm":"x"},"unknown":1}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["transient_payload"], json!({"utm":"x"}));
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let flow = h.api_login_flow().await;
+        let r = h
+            .login_submit(
+                flow["id"].as_str().unwrap(),
+                json!({"method":"code","identifier":EMAIL,"transient_payload":{"utm":"x"},"unknown":1}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.json()["transient_payload"], json!({"utm":"x"}));
+    }
 }
 
 #[tokio::test]
@@ -768,13 +800,15 @@ async fn reference_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_
 
 #[tokio::test]
 async fn reference_6_login_aal_parameter_is_checked() {
-    let h = start(config(KratosVersion::Latest)).await;
-    let r = h.get("/self-service/login/api?aal=aal0").await;
-    assert_eq!(r.status, 400);
-    assert_eq!(r.json()["error"]["reason"], "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got aal0");
-    let r = h.get("/self-service/login/api?aal=aal2").await;
-    assert_eq!(r.status, 401);
-    assert_eq!(r.json()["error"]["id"], "session_aal1_required");
+    for version in BOTH {
+        let h = start(config(version)).await;
+        let r = h.get("/self-service/login/api?aal=aal0").await;
+        assert_eq!(r.status, 400);
+        assert_eq!(r.json()["error"]["reason"], "Unable to parse AuthenticationMethod Assurance Level (AAL): expected one of [aal1, aal2] but got aal0");
+        let r = h.get("/self-service/login/api?aal=aal2").await;
+        assert_eq!(r.status, 401);
+        assert_eq!(r.json()["error"]["id"], "session_aal1_required");
+    }
 }
 
 #[tokio::test]
@@ -847,58 +881,62 @@ async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_l
 
 #[tokio::test]
 async fn source_notes_c2_a_resend_after_an_error_keeps_the_bare_hidden_identifier() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    h.login_submit(
-        &id,
-        json!({"method":"code","identifier":EMAIL,"code":"000000"}),
-    )
-    .await;
-    let r = h
-        .login_submit(
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        h.login_submit(
             &id,
-            json!({"method":"code","identifier":EMAIL,"resend":"code"}),
+            json!({"method":"code","identifier":EMAIL,"code":"000000"}),
         )
         .await;
-    let f = r.json();
-    assert_eq!(
-        nodes(&f),
-        [
-            "default:identifier:hidden",
-            "code:method:hidden",
-            "code:code:text",
-            "code:method:submit",
-            "code:resend:submit"
-        ]
-    );
-    assert_eq!(
-        node(&f, "identifier")["meta"],
-        json!({}),
-        "the label lost at the error stays lost"
-    );
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"resend":"code"}),
+            )
+            .await;
+        let f = r.json();
+        assert_eq!(
+            nodes(&f),
+            [
+                "default:identifier:hidden",
+                "code:method:hidden",
+                "code:code:text",
+                "code:method:submit",
+                "code:resend:submit"
+            ]
+        );
+        assert_eq!(
+            node(&f, "identifier")["meta"],
+            json!({}),
+            "the label lost at the error stays lost"
+        );
+    }
 }
 
 #[tokio::test]
 async fn source_notes_c11_a_failed_resend_leaves_the_flow_in_choose_method() {
-    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
-    let id = h.login_code_sent(EMAIL).await;
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":"nobody@example.com","resend":"code"}),
-        )
-        .await;
-    let f = r.json();
-    assert_eq!(ui_message_ids(&f), [4000035]);
-    assert_eq!(f["state"], "choose_method");
-    // The next submit with a code sends a new code instead of verifying it.
-    let r = h
-        .login_submit(
-            &id,
-            json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
-        )
-        .await;
-    assert_eq!(r.status, 400);
-    assert_eq!(ui_message_ids(&r.json()), [1010014]);
-    assert_eq!(h.emu.messages().len(), 2);
+    for version in BOTH {
+        let h = start_with_user(version, EMAIL).await;
+        let id = h.login_code_sent(EMAIL).await;
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":"nobody@example.com","resend":"code"}),
+            )
+            .await;
+        let f = r.json();
+        assert_eq!(ui_message_ids(&f), [4000035]);
+        assert_eq!(f["state"], "choose_method");
+        // The next submit with a code sends a new code instead of verifying it.
+        let r = h
+            .login_submit(
+                &id,
+                json!({"method":"code","identifier":EMAIL,"code":h.code(EMAIL)}),
+            )
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(ui_message_ids(&r.json()), [1010014]);
+        assert_eq!(h.emu.messages().len(), 2);
+    }
 }
