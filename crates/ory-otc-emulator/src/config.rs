@@ -129,8 +129,8 @@ impl SeedIdentity {
 }
 
 /// Everything an emulator instance is started with. Build one with `Config::default()` and
-/// change the fields you need.
-#[derive(Debug, Clone)]
+/// change the fields you need. `Debug` shows the API key as `***`.
+#[derive(Clone)]
 pub struct Config {
     /// Address to listen on. Default `127.0.0.1` (loopback only).
     pub host: IpAddr,
@@ -206,6 +206,36 @@ impl Default for Config {
     }
 }
 
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("public_url", &self.public_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "***"))
+            .field("code_lifespan", &self.code_lifespan)
+            .field("flow_lifespan", &self.flow_lifespan)
+            .field("session_lifespan", &self.session_lifespan)
+            .field("max_submissions", &self.max_submissions)
+            .field(
+                "session_after_registration",
+                &self.session_after_registration,
+            )
+            .field("dev_mode", &self.dev_mode)
+            .field("version", &self.version)
+            .field("identities", &self.identities)
+            .field("registration_style", &self.registration_style)
+            .field("traits", &self.traits)
+            .field("allow_additional_traits", &self.allow_additional_traits)
+            .field("ui_url", &self.ui_url)
+            .field("default_return_url", &self.default_return_url)
+            .field("allowed_return_urls", &self.allowed_return_urls)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_flows", &self.max_flows)
+            .finish()
+    }
+}
+
 impl Config {
     /// Checks what Kratos's config schema would refuse.
     pub(crate) fn validate(&self) -> Result<(), String> {
@@ -268,6 +298,16 @@ mod tests {
         assert!(c.session_after_registration && c.dev_mode);
         assert_eq!(c.host, IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn debug_hides_the_api_key() {
+        let c = Config {
+            api_key: Some("sk-very-secret".into()),
+            ..Config::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("sk-very-secret") && shown.contains("***"));
     }
 
     #[test]

@@ -20,8 +20,8 @@ const MAX_BODY: usize = 10 * 1024 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct RemoteAddr(pub SocketAddr);
 
-/// A whole request: head plus the body read into memory.
-#[derive(Debug)]
+/// A whole request: head plus the body read into memory. No `Debug`: headers and body can
+/// carry codes and session tokens.
 pub struct Req {
     pub method: Method,
     pub uri: Uri,
@@ -255,13 +255,27 @@ const JSON: &str = "application/json";
 const FORM: &str = "application/x-www-form-urlencoded";
 const MULTIPART: &str = "multipart/form-data";
 
-/// The decoded top level of a body, before it is matched against a method's schema.
-#[derive(Debug, Clone)]
+/// The decoded top level of a body, before it is matched against a method's schema. No
+/// `Debug`: it can hold a code.
+#[derive(Clone)]
 pub enum Fields {
     /// A JSON object; values keep their JSON type.
     Json(Map<String, Value>),
     /// Form or query pairs, in order.
     Form(Vec<(String, String)>),
+}
+
+impl std::fmt::Debug for Fields {
+    /// Keys only: values can be codes.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let keys: Vec<&str> = match self {
+            Fields::Json(m) => m.keys().map(String::as_str).collect(),
+            Fields::Form(pairs) => pairs.iter().map(|(k, _)| k.as_str()).collect(),
+        };
+        f.debug_struct("Fields")
+            .field("keys", &keys)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Fields {

@@ -179,7 +179,7 @@ pub(crate) struct Flow {
 }
 
 /// What a response shows besides the stored flow: values that Kratos does not persist.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Transient {
     pub transient_payload: Option<Value>,
     pub session_token_exchange_code: Option<String>,
@@ -274,7 +274,7 @@ impl IdentityRec {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct SessionRec {
     pub id: Uuid,
     pub token: String,
@@ -315,7 +315,7 @@ pub(crate) struct DeviceRec {
     pub location: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct MessageRec {
     pub id: Uuid,
     pub recipient: String,

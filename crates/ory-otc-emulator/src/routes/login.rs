@@ -231,7 +231,7 @@ pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
 }
 
 /// The decoded code-method body (`updateLoginFlowWithCodeMethod`).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Body {
     identifier: String,
     code: String,

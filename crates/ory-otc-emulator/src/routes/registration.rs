@@ -168,7 +168,7 @@ async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
 }
 
 /// The decoded body (`updateRegistrationFlowWithCodeMethod`, plus the profile fields).
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Body {
     method: String,
     code: String,
