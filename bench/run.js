@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// `npm run bench`: builds in release mode, then measures every implementation in impl/ against
+// the emulator (a separate process), at several concurrencies, pinned and unpinned; measures
+// the ceiling with a native client, require() time, the .node size and a soak; prints markdown,
+// writes results.json and (full runs) the table in README.md. See README.md for the method.
+//
+//   node run.js            full run (about 10 minutes)
+//   node run.js --quick    every cell, shorter (about 4 minutes)
+//   node run.js --smoke    a few dozen sign-ins per implementation, no build (the Jest smoke test)
+// Options: --no-build, --out <file>, --impl a,b  --concurrency 1,64  --placement pinned,unpinned,
+//          --no-ceiling, --no-soak, --readme / --no-readme
+'use strict'
+const { execFileSync, spawn } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { parseArgs } = require('node:util')
+const { startEmulator, emulatorCommand } = require('./lib/emulator')
+const report = require('./lib/report')
+
+const ROOT = path.join(__dirname, '..')
+const CEILING_BIN = path.join(__dirname, 'ceiling', 'target', 'release', 'ory-otc-bench-ceiling')
+const NODE_FILE = path.join(ROOT, 'ory-otc.linux-x64-gnu.node')
+
+const { values: opts } = parseArgs({
+  options: {
+    smoke: { type: 'boolean' },
+    quick: { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    out: { type: 'string' },
+    impl: { type: 'string' },
+    concurrency: { type: 'string' },
+    placement: { type: 'string' },
+    'no-ceiling': { type: 'boolean' },
+    'no-soak': { type: 'boolean' },
+    readme: { type: 'boolean' },
+    'no-readme': { type: 'boolean' },
+  },
+})
+
+const mode = opts.smoke ? 'smoke' : opts.quick ? 'quick' : 'full'
+const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean)
+const canPin = os.availableParallelism() >= 2 && hasTaskset()
+
+/** Per-mode settings. Every loop is bounded in count (maxSignIns) and time (seconds). */
+const PLAN = {
+  full: { seconds: 4, warmupMs: 1000, warmupMin: 300, maxSignIns: 200000, identities: 4096, soak: 100000, soakWarmup: 10000, requireRuns: 10, ceilingSeconds: 4 },
+  quick: { seconds: 1.5, warmupMs: 400, warmupMin: 200, maxSignIns: 50000, identities: 4096, soak: 20000, soakWarmup: 4000, requireRuns: 10, ceilingSeconds: 1.5 },
+  smoke: { seconds: 0, warmupMs: 0, warmupMin: 8, maxSignIns: 24, identities: 64, soak: 200, soakWarmup: 40, requireRuns: 3, ceilingSeconds: 0.2 },
+}[mode]
+const impls = opts.impl ? list(opts.impl) : report.IMPLS
+const concurrencies = opts.concurrency ? list(opts.concurrency).map(Number) : mode === 'smoke' ? [1, 4] : [1, 16, 64, 256]
+const placements = (opts.placement ? list(opts.placement) : mode === 'smoke' ? ['unpinned'] : ['pinned', 'unpinned']).filter(
+  (p) => p !== 'pinned' || canPin || warn('pinned placement skipped: needs 2 cores and taskset'),
+)
+const withCeiling = !opts['no-ceiling'] && (mode !== 'smoke' || fs.existsSync(CEILING_BIN))
+const withSoak = !opts['no-soak']
+const outFile = opts.out ?? path.join(__dirname, mode === 'full' ? 'results.json' : path.join('out', `${mode}.json`))
+const writeReadme = opts.readme || (mode === 'full' && !opts['no-readme'] && !opts.impl && !opts.concurrency && !opts.placement)
+
+function warn(msg) {
+  process.stderr.write(`bench: ${msg}\n`)
+  return false
+}
+function log(msg) {
+  process.stderr.write(`${msg}\n`)
+}
+function hasTaskset() {
+  try {
+    execFileSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+const pinned = (placement, cpu) => (placement === 'pinned' ? cpu : undefined)
+const withTaskset = (cpu, cmd, args) => (cpu === undefined ? [cmd, args] : ['taskset', ['-c', String(cpu), cmd, ...args]])
+const loadavg = () => os.loadavg().map((x) => Number(x.toFixed(2)))
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]
+
+function build() {
+  const run = (cmd, args, cwd = ROOT) => {
+    log(`== ${cmd} ${args.join(' ')}`)
+    execFileSync(cmd, args, { cwd, stdio: ['ignore', 2, 2] })
+  }
+  run('npm', ['run', '--silent', 'build'])
+  run('cargo', ['build', '--release', '--quiet', '-p', 'ory-otc-emulator', '--bin', 'ory-otc-emulator'])
+  run('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(__dirname, 'ceiling', 'Cargo.toml')])
+}
+
+/** Spawns `cmd`, resolves its stdout; kills it after `timeoutMs`. */
+function capture(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) resolve(out)
+      else reject(new Error(`${path.basename(args.find((a) => a.includes('/')) ?? cmd)} failed (${code ?? signal})\n${err}${out}`))
+    })
+  })
+}
+
+/** require() of the package in a fresh process, `runs` times: the median in ms. */
+async function requireTime(runs) {
+  const script = `const t = process.hrtime.bigint(); require(${JSON.stringify(ROOT)}); process.stdout.write(String(Number(process.hrtime.bigint() - t) / 1e6))`
+  const times = []
+  for (let i = 0; i < runs; i++) times.push(Number(await capture(process.execPath, ['-e', script], 20000)))
+  return { median: Number(median(times).toFixed(3)), runs: times.map((t) => Number(t.toFixed(3))) }
+}
+
+/** One cell in a fresh process (pinned to core 1 when asked), against `emu`. */
+async function runCell(emu, impl, concurrency, placement, extra = {}) {
+  const config = {
+    impl,
+    concurrency,
+    baseUrl: emu.url,
+    identities: PLAN.identities,
+    warmupSignIns: Math.max(PLAN.warmupMin, mode === 'smoke' ? 0 : 4 * concurrency),
+    warmupMs: PLAN.warmupMs,
+    seconds: PLAN.seconds,
+    minSignIns: mode === 'smoke' ? PLAN.maxSignIns : 0,
+    maxSignIns: PLAN.maxSignIns,
+    minBatch: Math.min(PLAN.identities, Math.max(4 * concurrency, 64)),
+    ...extra,
+  }
+  const [cmd, args] = withTaskset(pinned(placement, 1), process.execPath, ['--expose-gc', path.join(__dirname, 'lib', 'cell.js'), JSON.stringify(config)])
+  const out = await capture(cmd, args, 10 * 60 * 1000).catch((e) => `RESULT ${JSON.stringify({ error: e.message })}`)
+  const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+  const result = line ? JSON.parse(line.slice(7)) : { error: `no result line:\n${out}` }
+  if (result.error) throw new Error(`${impl} c=${concurrency} ${placement}: ${result.error}`)
+  const label = require(path.join(__dirname, 'impl', impl)).label
+  return { impl, label, concurrency, placement, ...result }
+}
+
+async function runCeiling(emu, concurrency, placement) {
+  const args = [emu.url, String(concurrency), String(PLAN.ceilingSeconds), String(PLAN.identities)]
+  const [cmd, full] = withTaskset(pinned(placement, 1), CEILING_BIN, args)
+  const out = await capture(cmd, full, 5 * 60 * 1000)
+  return { concurrency, placement, ...JSON.parse(out.trim().split('\n').pop()) }
+}
+
+/** A fresh emulator (pinned to core 0 when asked) for one measurement. */
+async function withEmulator(placement, fn) {
+  const emu = await startEmulator({ identities: PLAN.identities, cpu: pinned(placement, 0) })
+  try {
+    return await fn(emu)
+  } finally {
+    await emu.stop()
+  }
+}
+
+function machine(loadStart) {
+  return {
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cpus: os.availableParallelism(),
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.versions.node,
+    loadStart,
+    loadEnd: loadavg(),
+  }
+}
+
+function versions() {
+  const v = (name) => {
+    try {
+      return require(path.join(__dirname, 'node_modules', name, 'package.json')).version
+    } catch {
+      return null
+    }
+  }
+  return { axios: v('axios'), undici: v('undici'), '@ory/client-fetch': v('@ory/client-fetch'), nodeFetchUndici: process.versions.undici }
+}
+
+function gitHead() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim()
+  } catch {
+    return 'unknown'
+  }
+}
+
+function releaseProfile() {
+  const toml = fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8')
+  const m = /\[profile\.release\][\s\S]*?(?=\n\[(?!profile\.release)|$)/.exec(toml)
+  return m ? m[0].trim() : null
+}
+
+function updateReadme(md) {
+  const file = path.join(__dirname, 'README.md')
+  const text = fs.readFileSync(file, 'utf8')
+  const start = '<!-- results:start -->'
+  const end = '<!-- results:end -->'
+  const i = text.indexOf(start)
+  const j = text.indexOf(end)
+  if (i < 0 || j < i) return warn('README.md has no results markers; not updated')
+  fs.writeFileSync(file, `${text.slice(0, i + start.length)}\n${md}\n${text.slice(j)}`)
+  log(`wrote ${path.relative(ROOT, file)}`)
+}
+
+async function main() {
+  const loadStart = loadavg()
+  log(`bench: ${mode} mode; load average ${loadStart.join(' ')}${loadStart[0] > 0.5 ? ' (above 0.5: figures will be noisy)' : ''}`)
+  if (!opts['no-build'] && mode !== 'smoke') build()
+  if (!fs.existsSync(NODE_FILE)) throw new Error(`${NODE_FILE} is missing: run npm run build`)
+  const results = {
+    generatedAt: new Date().toISOString(),
+    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    mode,
+    git: gitHead(),
+    emulator: emulatorCommand().kind,
+    versions: versions(),
+    releaseProfile: releaseProfile(),
+    nodeFile: { path: path.basename(NODE_FILE), bytes: fs.statSync(NODE_FILE).size },
+    requireMs: await requireTime(PLAN.requireRuns),
+    records: [],
+    ceiling: [],
+    soak: null,
+  }
+  log(`require(): median ${results.requireMs.median} ms; .node ${results.nodeFile.bytes} bytes`)
+  for (const placement of placements) {
+    for (const c of concurrencies) {
+      for (const impl of impls) {
+        const r = await withEmulator(placement, (emu) => runCell(emu, impl, c, placement))
+        results.records.push(r)
+        log(`${placement.padEnd(8)} c=${String(c).padEnd(3)} ${impl.padEnd(16)} ${String(r.signInsPerSec).padStart(8)}/s  p50 ${r.p50Ms} ms  main ${r.mainThreadMsPerSignIn} ms  cpu ${r.cpuMsPerSignIn} ms  load ${r.loadavg1.join('→')}`)
+      }
+      if (withCeiling) {
+        const r = await withEmulator(placement, (emu) => runCeiling(emu, c, placement))
+        results.ceiling.push(r)
+        log(`${placement.padEnd(8)} c=${String(c).padEnd(3)} ${'ceiling'.padEnd(16)} ${String(r.signInsPerSec).padStart(8)}/s  p50 ${r.p50Ms} ms`)
+      }
+    }
+  }
+  if (withSoak) {
+    const placement = placements.includes('pinned') ? 'pinned' : placements[0]
+    const c = mode === 'smoke' ? 4 : 64
+    const soak = await withEmulator(placement, (emu) =>
+      runCell(emu, 'addon', c, placement, { soak: true, warmupSignIns: PLAN.soakWarmup, warmupMs: 0, minSignIns: PLAN.soak, maxSignIns: PLAN.soak, seconds: 0 }),
+    )
+    results.soak = soak
+    log(`soak: ${soak.signIns} sign-ins, RSS ${soak.rssAfterWarmupMb} → ${soak.rssEndMb} MB`)
+  }
+  results.machine = machine(loadStart)
+  results.targets = report.targets(results)
+  const md = report.markdown(results)
+  process.stdout.write(`${md}\n`)
+  fs.mkdirSync(path.dirname(outFile), { recursive: true })
+  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)
+  log(`wrote ${path.relative(process.cwd(), outFile)}`)
+  if (writeReadme) updateReadme(md)
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench: ${err.stack || err}\n`)
+  process.exitCode = 1
+})
