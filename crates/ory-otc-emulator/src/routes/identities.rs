@@ -95,11 +95,16 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         }
         true
     };
-    let out: Vec<_> = store
+    // Kratos pages identities by id (keyset pagination), so the list is in id order.
+    let mut found: Vec<&IdentityRec> = store
         .identity_order
         .iter()
         .filter_map(|id| store.identities.get(id))
         .filter(|i| matches(i))
+        .collect();
+    found.sort_by_key(|i| i.id);
+    let out: Vec<_> = found
+        .into_iter()
         .map(|i| state.0.identity_json(i, view))
         .collect();
     drop(store);
