@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::config::KratosVersion;
 use crate::error::ApiError;
-use crate::flows::{expired_get_error, is_expired, FlowErr};
+use crate::flows::{csrf_matches, expired_get_error, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
 use crate::schema;
@@ -184,22 +184,6 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     http::with_cookies(res, cookie.as_slice())
 }
 
-/// Makes a freshly minted CSRF cookie visible to the handler, as nosurf's context does.
-pub(crate) fn with_csrf_cookie(mut req: Req, state: &AppState, set_cookie: Option<&str>) -> Req {
-    if let Some(line) = set_cookie {
-        let pair = line.split(';').next().unwrap_or("");
-        let merged = match req.header("cookie") {
-            Some(existing) if !existing.is_empty() => format!("{existing}; {pair}"),
-            _ => pair.to_owned(),
-        };
-        if let Ok(v) = axum::http::HeaderValue::from_str(&merged) {
-            req.headers.insert(axum::http::header::COOKIE, v);
-        }
-        debug_assert!(pair.starts_with(&state.0.urls.csrf_cookie));
-    }
-    req
-}
-
 /// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
@@ -221,13 +205,6 @@ async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
         return state.envelope(&req, expired_get_error(&state, &flow));
     }
     state.flow_json(&flow, StatusCode::OK, Transient::default())
-}
-
-/// `nosurf.VerifyToken(GenerateCSRFToken(r), flow.CSRFToken)`.
-pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
-    state
-        .csrf_secret(req)
-        .is_some_and(|s| crate::csrf::verify(&s, &flow.csrf_token))
 }
 
 /// The decoded code-method body (`updateLoginFlowWithCodeMethod`).

@@ -14,10 +14,9 @@ use uuid::Uuid;
 
 use crate::config::{KratosVersion, RegistrationStyle};
 use crate::error::ApiError;
-use crate::flows::{expired_get_error, is_expired, FlowErr};
+use crate::flows::{csrf_matches, expired_get_error, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
-use crate::routes::login::{csrf_matches, with_csrf_cookie};
 use crate::schema;
 use crate::state::{
     AppState, ContinueWith, Flow, FlowKind, NewIdentity, RegistrationSuccess, Store, Transient,
