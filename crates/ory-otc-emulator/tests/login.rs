@@ -940,3 +940,25 @@ async fn source_notes_c11_a_failed_resend_leaves_the_flow_in_choose_method() {
         assert_eq!(h.emu.messages().len(), 2);
     }
 }
+
+#[tokio::test]
+async fn reference_4_code_nodes_match_kratos_native_snapshot() {
+    // The code, method and resend nodes of Kratos's snapshot
+    // `TestLoginCodeStrategy-test=Native_client-suite=mfa-case=verify_initial_payload_with_fast_login.json`.
+    let expected = json!([
+        {"type":"input","group":"code","attributes":{"name":"method","type":"hidden","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{}},
+        {"type":"input","group":"code","attributes":{"name":"code","type":"text","required":true,"autocomplete":"one-time-code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070013,"text":"Login code","type":"info"}}},
+        {"type":"input","group":"code","attributes":{"name":"method","type":"submit","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070009,"text":"Continue","type":"info"}}},
+        {"type":"input","group":"code","attributes":{"name":"resend","type":"submit","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070008,"text":"Resend code","type":"info"}}}
+    ]);
+    let h = start_with_user(KratosVersion::Latest, EMAIL).await;
+    let flow = h.api_login_flow().await;
+    let r = h
+        .login_submit(
+            flow["id"].as_str().unwrap(),
+            json!({"method":"code","identifier":EMAIL}),
+        )
+        .await;
+    let nodes = r.json()["ui"]["nodes"].as_array().unwrap()[1..].to_vec();
+    assert_eq!(Value::Array(nodes), expected);
+}
