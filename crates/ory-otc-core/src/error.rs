@@ -152,17 +152,28 @@ impl Error {
         }
     }
 
+    /// Whether the connection could not be made (refused, DNS, TLS, or `connectTimeoutMs`
+    /// passed): the request was not sent, so a GET may be retried.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Network { detail, .. } if *detail == CONNECT_FAILED || *detail == CONNECT_TIMED_OUT)
+    }
+
     /// Maps a transport error. A timeout is recognised anywhere in the source chain (hyper and
-    /// io wrap it), as reqwest's own `is_timeout` does.
+    /// io wrap it), as reqwest's own `is_timeout` does. A connect timeout is a failure to
+    /// connect, not the call's timeout: reqwest reports it as both, and it happens after
+    /// `connect_timeout`, long before `timeout`.
     pub(crate) fn from_transport(err: reqwest::Error, target: &Target, timeout: Duration) -> Self {
-        if err.is_timeout() || chain_has_timeout(&err) {
+        let connect = err.is_connect();
+        if !connect && (err.is_timeout() || chain_has_timeout(&err)) {
             return Error::Timeout {
                 target: target.to_string(),
                 after: timeout,
             };
         }
-        let detail = if err.is_connect() {
-            "connection failed"
+        let detail = if connect && (err.is_timeout() || chain_has_timeout(&err)) {
+            CONNECT_TIMED_OUT
+        } else if connect {
+            CONNECT_FAILED
         } else if err.is_body() || err.is_decode() {
             "the connection broke while reading the response"
         } else if err.is_request() {
@@ -178,6 +189,9 @@ impl Error {
         }
     }
 }
+
+const CONNECT_FAILED: &str = "connection failed";
+const CONNECT_TIMED_OUT: &str = "connecting timed out";
 
 fn chain_has_timeout(err: &(dyn StdError + 'static)) -> bool {
     let mut source = err.source();

@@ -91,8 +91,7 @@ impl Http {
                 .await;
             let retry = match &result {
                 Ok(reply) => matches!(reply.status, 502..=504),
-                Err(Error::Network { detail, .. }) => *detail == "connection failed",
-                Err(_) => false,
+                Err(e) => e.is_connect(),
             };
             if !retry || attempt == GET_RETRIES {
                 return result;
