@@ -216,14 +216,14 @@ fn too_large(status: u16, target: &Target) -> Error {
     )
 }
 
-fn is_json_content_type(value: &str) -> bool {
+pub(crate) fn is_json_content_type(value: &str) -> bool {
     let mime = value.split(';').next().unwrap_or("").trim();
     mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
 }
 
 /// `Retry-After` as seconds (a delay or an HTTP date), else `x-ratelimit-reset`, which Ory
 /// Network sends as seconds until the window resets.
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u32> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u32> {
     let text = |name| {
         headers
             .get(name)

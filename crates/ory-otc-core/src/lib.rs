@@ -22,6 +22,10 @@ mod client;
 pub mod config;
 mod error;
 mod flow;
+/// Entry points for the fuzz target and the property tests; not part of the API.
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod outcome;
 
