@@ -282,7 +282,7 @@ fn default_client() -> std::result::Result<Client, CoreError> {
 
 /// Checks arguments, links the signal, and runs the call. Bad arguments and an already
 /// aborted signal reject without a request.
-fn run<'env, F, T, R>(
+pub(crate) fn run<'env, F, T, R>(
     env: &'env Env,
     options: Option<Unknown>,
     prepare: impl FnOnce() -> std::result::Result<F, CoreError>,

@@ -10,6 +10,7 @@ mod emulator;
 mod error;
 mod options;
 mod results;
+mod testing;
 
 pub use client::{complete_otc_login, initiate_otc_login, OryOtc};
 pub use emulator::{start_emulator, CourierMessage, Emulator, EmulatorOptions, FaultOptions};
