@@ -2,7 +2,8 @@
 //!
 //! The call runs on napi's tokio runtime. On the JS thread, when it ends, the outcome is
 //! converted to its result type and a core error to a JS error ([`crate::error::to_js`]).
-//! A panic inside the call becomes `ERR_ORY_INTERNAL`, never a crashed process. An
+//! A panic inside the call, or while its outcome becomes a JS value, becomes
+//! `ERR_ORY_INTERNAL`, never a crashed process. An
 //! `AbortSignal` cancels the call (the request is dropped mid-flight) and rejects with
 //! `ERR_ORY_ABORTED`; its listener is removed when the call ends, so a long-lived signal
 //! collects no listeners.
@@ -107,19 +108,28 @@ where
             },
             None => call.await,
         };
-        // A panic's payload is not shown: it could hold anything.
-        Ok::<_, napi::Error>(outcome.unwrap_or_else(|_| {
-            Err(CoreError::Internal(
-                "a panic was caught; please report this bug".into(),
-            ))
-        }))
+        Ok::<_, napi::Error>(outcome.unwrap_or_else(|_| Err(panicked())))
     };
     env.spawn_future_with_callback(guarded, move |env, outcome| {
-        if let Some(linked) = linked {
-            linked.unlink(env);
-        }
-        outcome.map(R::from).map_err(|e| error::to_js(env, &e))
+        settle(env, || {
+            if let Some(linked) = linked {
+                linked.unlink(env);
+            }
+            outcome.map(R::from).map_err(|e| error::to_js(env, &e))
+        })
     })
+}
+
+/// The error a caught panic becomes. Its payload is not shown: it could hold anything.
+pub(crate) fn panicked() -> CoreError {
+    CoreError::Internal("a panic was caught; please report this bug".into())
+}
+
+/// Runs a promise's settling callback on the JS thread. napi calls it from an `extern "C"`
+/// function, where an unwinding panic aborts the process; here it rejects the promise.
+fn settle<R>(env: &Env, f: impl FnOnce() -> Result<R>) -> Result<R> {
+    std::panic::catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(error::to_js(env, &panicked())))
 }
 
 /// A promise already rejected with `err` (bad arguments, aborted before the start).
@@ -128,6 +138,6 @@ where
     R: ToNapiValue + 'static,
 {
     env.spawn_future_with_callback(async move { Ok::<_, napi::Error>(err) }, |env, err| {
-        Err::<R, _>(error::to_js(env, &err))
+        settle(env, || Err::<R, _>(error::to_js(env, &err)))
     })
 }
