@@ -5,6 +5,7 @@
 //! outcome. Every method returns a promise; bad arguments reject it before any request.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 
 use napi::bindgen_prelude::*;
@@ -281,7 +282,7 @@ fn default_client() -> std::result::Result<Client, CoreError> {
 }
 
 /// Checks arguments, links the signal, and runs the call. Bad arguments and an already
-/// aborted signal reject without a request.
+/// aborted signal reject without a request; so does a panic while checking them.
 pub(crate) fn run<'env, F, T, R>(
     env: &'env Env,
     options: Option<Unknown>,
@@ -292,13 +293,18 @@ where
     T: Send + 'static,
     R: From<T> + ToNapiValue + 'static,
 {
-    let prepared = prepare().and_then(|call| {
-        let signal = match signal_arg(options)? {
-            Some(signal) => call::link(env, signal)?,
-            None => Signal::None,
-        };
-        Ok((call, signal))
-    });
+    // A panic here would reach napi's catch_unwind, which throws a plain Error instead of
+    // returning the promise; it rejects with ERR_ORY_INTERNAL like a panic in the call.
+    let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        prepare().and_then(|call| {
+            let signal = match signal_arg(options)? {
+                Some(signal) => call::link(env, signal)?,
+                None => Signal::None,
+            };
+            Ok((call, signal))
+        })
+    }))
+    .unwrap_or_else(|_| Err(call::panicked()));
     match prepared {
         Ok((call, signal)) => call::promise(env, signal, call),
         Err(err) => call::rejected(env, err),
