@@ -10,6 +10,7 @@
 //! - The API key goes to `/admin/` paths only.
 //! - GETs are retried at most twice, on connect errors and 502/503/504, with jittered backoff.
 //!   POSTs are never retried: a retried send could mail a second code.
+//! - At most [`MAX_IN_FLIGHT`] requests are in flight per client; the others wait their turn.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use ory_otc_protocol::Secret;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
+use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::Config;
@@ -27,6 +29,10 @@ use crate::error::{Error, Target};
 
 /// The largest response body read: 1 MiB. Kratos's flows are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The most requests one client has in flight; more wait for a slot, within their call's
+/// timeout. With as many idle connections kept, a burst of calls opens a few hundred
+/// connections, not thousands, and does not overflow the server's accept queue.
+pub const MAX_IN_FLIGHT: usize = 256;
 /// Retries of a GET after the first attempt.
 const GET_RETRIES: u32 = 2;
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
@@ -49,6 +55,7 @@ pub(crate) struct Reply {
 pub(crate) struct Http {
     client: reqwest::Client,
     config: Arc<Config>,
+    slots: Arc<Semaphore>,
 }
 
 impl Http {
@@ -60,11 +67,13 @@ impl Http {
             .timeout(config.timeout())
             .connect_timeout(config.connect_timeout())
             .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(MAX_IN_FLIGHT)
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             client,
             config: Arc::new(config),
+            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -129,6 +138,12 @@ impl Http {
                 "refusing to send a request to another origin",
             ));
         }
+        // Held until the body is read: one slot is one connection busy.
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("the request slots were closed".into()))?;
         let admin = url.path().starts_with(&format!(
             "{}/admin/",
             self.config.base_url().path().trim_end_matches('/')
