@@ -118,8 +118,13 @@ impl Emulator {
 
     /// The newest code mailed to `email`, or `null`.
     #[napi(ts_return_type = "string | null")]
-    pub fn code_for(&self, email: String) -> Option<String> {
-        self.inner.code_for(&email)
+    pub fn code_for(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "string")] email: Unknown,
+    ) -> Result<Option<String>> {
+        let email = string_arg(email, "email").map_err(|e| error::throw(env, &e))?;
+        Ok(self.inner.code_for(&email))
     }
 
     /// Every message the courier queued, newest first.
@@ -159,11 +164,16 @@ impl Emulator {
 
     /// Moves the emulator's clock forward, to expire codes, flows and sessions without waiting.
     #[napi]
-    pub fn advance_time(&self, env: &Env, ms: f64) -> Result<()> {
-        if !ms.is_finite() || ms < 0.0 {
+    pub fn advance_time(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number")] ms: Unknown,
+    ) -> Result<()> {
+        let ms = number_arg(ms, "ms").map_err(|e| error::throw(env, &e))?;
+        if !ms.is_finite() || !(0.0..=MAX_MS).contains(&ms) {
             return Err(error::throw(
                 env,
-                &value_error("ms", "must be a finite number >= 0"),
+                &value_error("ms", "must be a number from 0 to 3153600000000 (100 years)"),
             ));
         }
         self.inner.advance_time(Duration::from_millis(ms as u64));
@@ -182,8 +192,15 @@ impl Emulator {
     }
 
     #[napi]
-    pub fn remove_fault(&self, id: u32) -> bool {
-        self.inner.remove_fault(emu::FaultId(u64::from(id)))
+    pub fn remove_fault(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "number")] id: Unknown,
+    ) -> Result<bool> {
+        let id = number_arg(id, "id").map_err(|e| error::throw(env, &e))?;
+        // Ids are whole and positive; anything else names no fault.
+        let known = id.is_finite() && id.fract() == 0.0 && id >= 1.0;
+        Ok(known && self.inner.remove_fault(emu::FaultId(id as u64)))
     }
 
     #[napi]
@@ -284,6 +301,10 @@ fn whole(n: Option<f64>, name: &str, max: u32) -> std::result::Result<Option<u32
     }
 }
 
+/// The longest lifespan, latency or clock step accepted: 100 years. The emulator's dates are
+/// `now + lifespan`; a larger value would overflow them, and every request would then fail.
+const MAX_MS: f64 = 3_153_600_000_000.0;
+
 fn lifespan(
     ms: Option<f64>,
     name: &str,
@@ -291,8 +312,24 @@ fn lifespan(
 ) -> std::result::Result<Duration, CoreError> {
     match ms {
         None => Ok(default),
-        Some(ms) if ms.is_finite() && ms >= 1.0 => Ok(Duration::from_millis(ms as u64)),
-        Some(_) => Err(value_error(name, "must be a number of milliseconds >= 1")),
+        Some(ms) if ms.is_finite() && (1.0..=MAX_MS).contains(&ms) => {
+            Ok(Duration::from_millis(ms as u64))
+        }
+        Some(_) => Err(value_error(
+            name,
+            "must be a number of milliseconds from 1 to 3153600000000 (100 years)",
+        )),
+    }
+}
+
+/// A number argument, type-checked like every other.
+fn number_arg(value: Unknown, name: &str) -> std::result::Result<f64, CoreError> {
+    match value.get_type() {
+        Ok(ValueType::Number) => {
+            f64::from_unknown(value).map_err(|_| type_error(name, "number", ValueType::Number))
+        }
+        Ok(t) => Err(type_error(name, "number", t)),
+        Err(_) => Err(type_error(name, "number", ValueType::Unknown)),
     }
 }
 
