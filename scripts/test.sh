@@ -5,6 +5,8 @@
 #   3. Jest over the real addon and the emulator, in __test__/ (and the README's Jest example)
 #   4. node --test on the README's ESM endpoint example
 #   5. tsc on a typed usage file that switches over every result status
+#   6. the Payload 3 example: migrate, next build, next start, end-to-end and in-process suites
+#      (ORY_OTC_SKIP_PAYLOAD=1 skips it)
 # Installs and builds what is missing first (scripts/setup.sh; SKIP_BUILD=1 reuses a build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,12 @@ node --test examples/readme/*.test.mjs
 
 step "tsc (types)"
 npx tsc -p __test__/types/tsconfig.json
+
+if [ "${ORY_OTC_SKIP_PAYLOAD:-0}" != 1 ]; then
+  step "the Payload example, installed from the packed tarballs (examples/payload-subscribe)"
+  npm run --silent pack
+  bash examples/payload-subscribe/run-ci.sh
+fi
 
 echo
 echo "all tests passed"
