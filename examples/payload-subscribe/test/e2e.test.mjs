@@ -4,13 +4,14 @@
 // on a free port, and stops it by its pid.
 //
 // Run with: npm run test:e2e
-//   E2E_REUSE_BUILD=1  reuse .next when .next/BUILD_ID exists (run-ci.sh builds first)
+//   E2E_REUSE_BUILD=1       reuse .next when .next/BUILD_ID exists (run-ci.sh builds first)
+//   E2E_SERVER_PIDFILE=f    write the server's pid (and process group) to f, for run-ci.sh's cleanup
 //
 // Needs the addon installed from its tarballs (npm run install:addon); without it the run fails.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -30,6 +31,9 @@ const MESSAGES = {
   invalidCode: 'That code is not correct. Check the e-mail we sent and try again.',
   flowNotFound: 'We could not find this sign-up attempt. Please ask for a new code.',
   invalidRequest: 'The request has a value in the wrong format.',
+  invalidIdentifier: 'Please enter a valid e-mail address.',
+  rateLimited: 'Too many requests. Please wait a moment and try again.',
+  unavailable: 'The sign-in service is not available right now. Please try again shortly.',
 }
 
 /** The addon, loaded as the server will load it; a missing package or binary fails the run here. */
@@ -89,6 +93,8 @@ before(async () => {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // run-ci.sh stops the server through this file if this process dies before `after` runs.
+  if (process.env.E2E_SERVER_PIDFILE) writeFileSync(process.env.E2E_SERVER_PIDFILE, `${server.pid}\n`)
   server.stdout.on('data', (d) => (serverLog += d))
   server.stderr.on('data', (d) => (serverLog += d))
   await waitUntilUp()
@@ -122,6 +128,12 @@ async function waitUntilUp() {
   throw new Error(`next start did not answer within 60 s:\n${serverLog}`)
 }
 
+/** Polls `check` (the server's output arrives on its own schedule) for up to 5 s. */
+async function waitFor(check, what) {
+  for (let i = 0; i < 50 && !check(); i++) await delay(100)
+  assert.ok(check(), `timed out waiting for ${what}`)
+}
+
 function delay(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
@@ -142,8 +154,9 @@ async function post(endpoint, body, headers = {}) {
   return { status: res.status, body: json, cookies: res.headers.getSetCookie(), type: res.headers.get('content-type') }
 }
 
-async function codeFor(email) {
-  const code = await emu.codeFor(email)
+/** The newest code the emulator mailed to `email` (`codeFor` is synchronous). */
+function codeFor(email) {
+  const code = emu.codeFor(email)
   assert.match(code ?? '', /^\d{6}$/, `the emulator mailed no code to ${email}`)
   secrets.push(code)
   return code
@@ -159,7 +172,7 @@ function checkSessionCookie(cookies) {
 
 const newEmail = () => `e2e-${randomUUID().slice(0, 8)}@example.com`
 
-describe('payload-subscribe under next start', () => {
+describe('payload-subscribe under next start', { timeout: 120_000 }, () => {
   const email = newEmail()
   let adminToken
 
@@ -170,7 +183,7 @@ describe('payload-subscribe under next start', () => {
     assert.deepEqual(Object.keys(sent.body).sort(), ['flowId', 'flowType'])
     assert.equal(sent.body.flowType, 'registration')
 
-    const res = await post('verify', { ...sent.body, code: await codeFor(email) })
+    const res = await post('verify', { ...sent.body, code: codeFor(email) })
     assert.equal(res.status, 200, JSON.stringify(res.body))
     assert.deepEqual(res.body, { email, status: 'confirmed', signedIn: res.body.signedIn })
     assert.equal(typeof res.body.signedIn, 'boolean')
@@ -183,7 +196,7 @@ describe('payload-subscribe under next start', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
     assert.equal(sent.body.flowType, 'login')
 
-    const res = await post('verify', { ...sent.body, code: await codeFor(email) })
+    const res = await post('verify', { ...sent.body, code: codeFor(email) })
     assert.equal(res.status, 200, JSON.stringify(res.body))
     assert.deepEqual(res.body, { email, status: 'confirmed', signedIn: true })
     checkSessionCookie(res.cookies)
@@ -246,7 +259,7 @@ describe('payload-subscribe under next start', () => {
     const other = newEmail()
     const sent = await post('subscribe', { email: other })
     assert.equal(sent.status, 200, JSON.stringify(sent.body))
-    const code = await codeFor(other)
+    const code = codeFor(other)
     const wrong = code === '000000' ? '111111' : '000000'
     const res = await post('verify', { ...sent.body, code: wrong })
     assert.equal(res.status, 400)
@@ -256,6 +269,41 @@ describe('payload-subscribe under next start', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body))
     assert.equal(ok.body.status, 'confirmed')
     if (ok.body.signedIn) checkSessionCookie(ok.cookies)
+  })
+
+  it('answers 400 invalid_identifier for an address Ory refuses', async () => {
+    const res = await post('subscribe', { email: 'not-an-email' })
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body, { error: 'invalid_identifier', message: MESSAGES.invalidIdentifier })
+  })
+
+  it('answers 429 with Retry-After when Ory rate-limits', async () => {
+    const fault = emu.setFault({ kind: 'rate_limited', route: '/self-service/login', retryAfterSeconds: 23 })
+    try {
+      const res = await fetch(`${baseUrl}/api/subscriptions/subscribe`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: newEmail() }),
+      })
+      assert.equal(res.status, 429)
+      assert.equal(res.headers.get('retry-after'), '23')
+      assert.deepEqual(await res.json(), { error: 'rate_limited', message: MESSAGES.rateLimited, retryAfterSeconds: 23 })
+    } finally {
+      emu.removeFault(fault)
+    }
+  })
+
+  it('answers 502 upstream_error when Ory fails, and logs only the error code', async () => {
+    const fault = emu.setFault({ kind: 'server_error', route: '/self-service/login' })
+    try {
+      const res = await post('subscribe', { email: newEmail() })
+      assert.equal(res.status, 502)
+      assert.deepEqual(res.body, { error: 'upstream_error', message: MESSAGES.unavailable })
+    } finally {
+      emu.removeFault(fault)
+    }
+    await waitFor(() => serverLog.includes('ory-otc call failed'), 'the failure in the server log')
+    assert.match(serverLog, /ERR_ORY_SERVER/)
   })
 
   it('never wrote a code or a session token to the server log', () => {

@@ -58,8 +58,9 @@ async function subscription(email: string) {
   return docs[0]
 }
 
-async function codeFor(email: string): Promise<string> {
-  const code = await emu.codeFor(email)
+/** The newest code the emulator mailed to `email` (`codeFor` is synchronous). */
+function codeFor(email: string): string {
+  const code = emu.codeFor(email)
   expect(code).toMatch(/^\d{6}$/)
   return code as string
 }
@@ -131,7 +132,7 @@ describe('POST /api/subscriptions/verify', () => {
   it('confirms a new subscriber with the code from the e-mail', async () => {
     const email = newEmail()
     const sent = await post('subscribe', { email })
-    const res = await post('verify', { ...sent.body, code: await codeFor(email) })
+    const res = await post('verify', { ...sent.body, code: codeFor(email) })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ email, status: 'confirmed', signedIn: res.cookies.length === 1 })
     const row = await subscription(email)
@@ -143,7 +144,7 @@ describe('POST /api/subscriptions/verify', () => {
   it('signs a returning subscriber in with a login flow and an HttpOnly SameSite=Lax cookie', async () => {
     const email = newEmail()
     const first = await post('subscribe', { email })
-    await post('verify', { ...first.body, code: await codeFor(email) })
+    await post('verify', { ...first.body, code: codeFor(email) })
     const confirmedAt = (await subscription(email)).confirmedAt
 
     const again = await post('subscribe', { email })
@@ -152,7 +153,7 @@ describe('POST /api/subscriptions/verify', () => {
     // Asking again keeps a confirmed subscriber confirmed.
     expect((await subscription(email)).status).toBe('confirmed')
 
-    const res = await post('verify', { ...again.body, code: await codeFor(email) })
+    const res = await post('verify', { ...again.body, code: codeFor(email) })
     expect(res.status).toBe(200)
     expect(res.body).toEqual({ email, status: 'confirmed', signedIn: true })
     expect(res.cookies).toHaveLength(1)
@@ -165,27 +166,27 @@ describe('POST /api/subscriptions/verify', () => {
 
   it('marks the cookie Secure when the client came over https', async () => {
     const email = newEmail()
-    await emu.createIdentity(email)
+    emu.createIdentity(email)
     const sent = await post('subscribe', { email })
     expect(sent.body.flowType).toBe('login')
-    const res = await post('verify', { ...sent.body, code: await codeFor(email) }, { 'x-forwarded-proto': 'https' })
+    const res = await post('verify', { ...sent.body, code: codeFor(email) }, { 'x-forwarded-proto': 'https' })
     expect(res.status).toBe(200)
     expect(res.cookies[0]).toMatch(/; HttpOnly; SameSite=Lax(; Max-Age=\d+)?; Secure$/)
   })
 
   it('confirms an address that Ory knew before this app did', async () => {
     const email = newEmail()
-    await emu.createIdentity(email)
+    emu.createIdentity(email)
     const sent = await post('subscribe', { email })
     expect(sent.body.flowType).toBe('login')
-    const res = await post('verify', { ...sent.body, code: await codeFor(email) })
+    const res = await post('verify', { ...sent.body, code: codeFor(email) })
     expect(res.body).toEqual({ email, status: 'confirmed', signedIn: true })
   })
 
   it('answers 400 invalid_code for a wrong code and leaves the subscription pending', async () => {
     const email = newEmail()
     const sent = await post('subscribe', { email })
-    const code = await codeFor(email)
+    const code = codeFor(email)
     const wrong = code === '000000' ? '111111' : '000000'
     const res = await post('verify', { ...sent.body, code: wrong })
     expect(res).toEqual({
@@ -233,6 +234,91 @@ describe('POST /api/subscriptions/verify', () => {
   })
 })
 
+// Refusals the real addon classifies from the emulator's real answers, through Payload's router.
+describe('refusals from Ory, through the addon', () => {
+  it('answers 429 rate_limited with Retry-After when Ory rate-limits the subscribe', async () => {
+    const fault = emu.setFault({ kind: 'rate_limited', route: '/self-service/login', retryAfterSeconds: 17, times: 1 })
+    try {
+      const email = newEmail()
+      const req = request('subscribe', { email })
+      const res = await handleEndpoints({ config, request: req })
+      expect(res.status).toBe(429)
+      expect(res.headers.get('retry-after')).toBe('17')
+      expect(await res.json()).toEqual({
+        error: 'rate_limited',
+        message: 'Too many requests. Please wait a moment and try again.',
+        retryAfterSeconds: 17,
+      })
+      expect(await subscription(email)).toBeUndefined()
+    } finally {
+      emu.removeFault(fault)
+    }
+  })
+
+  it('answers 409 account_exists when the address got an account between subscribe and verify', async () => {
+    const email = newEmail()
+    const sent = await post('subscribe', { email })
+    expect(sent.body.flowType).toBe('registration')
+    emu.createIdentity(email)
+    const res = await post('verify', { ...sent.body, code: codeFor(email) })
+    expect(res.status).toBe(409)
+    expect(res.body.error).toBe('account_exists')
+    expect(res.cookies).toEqual([])
+    expect((await subscription(email)).status).toBe('pending')
+  })
+
+  it('answers 429 too_many_attempts once the flow has taken its five submissions', async () => {
+    const email = newEmail()
+    emu.createIdentity(email)
+    const sent = await post('subscribe', { email })
+    expect(sent.body.flowType).toBe('login')
+    const code = codeFor(email)
+    const wrong = code === '000000' ? '111111' : '000000'
+    const statuses = []
+    for (let i = 0; i < 5; i++) statuses.push((await post('verify', { ...sent.body, code: wrong })).body.error)
+    expect(statuses).toEqual(Array(5).fill('invalid_code'))
+    // The right code no longer helps: the sixth submission is over the limit.
+    const res = await post('verify', { ...sent.body, code })
+    expect(res.status).toBe(429)
+    expect(res.body).toEqual({ error: 'too_many_attempts', message: 'Too many wrong codes. Please ask for a new code.' })
+  })
+
+  it('confirms without a cookie when the project issues no session after registration', async () => {
+    const noSession = await startEmulator({ sessionAfterRegistration: false })
+    try {
+      const ory = new OryOtc({ baseUrl: noSession.url })
+      const email = newEmail()
+      const subscribe = endpoints.createSubscribeHandler({ ory: () => ory })
+      const verify = endpoints.createVerifyHandler({ ory: () => ory })
+      const sent = await subscribe(await createPayloadRequest({ config, request: request('subscribe', { email }) }))
+      const flow = await sent.json()
+      expect(flow.flowType).toBe('registration')
+      const code = noSession.codeFor(email)
+      const res = await verify(await createPayloadRequest({ config, request: request('verify', { ...flow, code }) }))
+      expect(res.status).toBe(200)
+      expect(await res.json()).toEqual({ email, status: 'confirmed', signedIn: false })
+      expect(res.headers.get('set-cookie')).toBeNull()
+    } finally {
+      await noSession.close()
+    }
+  })
+
+  // Moves the emulator's clock by two hours, so it runs after every test that needs a fresh flow.
+  it('answers 410 flow_expired for a code submitted after the flow expired', async () => {
+    const email = newEmail()
+    const sent = await post('subscribe', { email })
+    const code = codeFor(email)
+    emu.advanceTime(2 * 60 * 60 * 1000)
+    const res = await post('verify', { ...sent.body, code })
+    expect(res.status).toBe(410)
+    expect(res.body).toEqual({
+      error: 'flow_expired',
+      message: 'This sign-up attempt has expired. Please ask for a new code.',
+    })
+    expect((await subscription(email)).status).toBe('pending')
+  })
+})
+
 // The handlers called directly, with a Payload request but a stand-in for Ory.
 describe('refusals and failures mapped to HTTP', () => {
   async function callSubscribe(ory: () => OryPort, body: unknown = { email: newEmail() }) {
@@ -263,16 +349,66 @@ describe('refusals and failures mapped to HTTP', () => {
     verifyCode: async () => result,
   })
 
-  it.each([
-    ['account_not_found', 404],
-    ['session_already_available', 409],
-    ['rejected', 422],
-  ] as const)('maps sendCode %s to %i', async (status, http) => {
-    const res = await callSubscribe(() => sendsBack({ ok: false, status, messages: [] }))
-    expect(res.status).toBe(http)
-    expect(res.body.error).toBe(status)
-    expect(res.body.message).toEqual(expect.any(String))
-  })
+  // Every refusal of each union, with the HTTP status it must become. `satisfies` makes the
+  // type check fail when the addon grows a status that is missing here.
+  const sendRefusals = {
+    account_not_found: 404,
+    invalid_identifier: 400,
+    session_already_available: 409,
+    flow_expired: 410,
+    flow_not_found: 404,
+    rate_limited: 429,
+    rejected: 422,
+  } as const satisfies Record<Extract<SendCodeResult, { ok: false }>['status'], number>
+  const verifyRefusals = {
+    invalid_code: 400,
+    code_expired: 410,
+    too_many_attempts: 429,
+    account_exists: 409,
+    flow_expired: 410,
+    flow_not_found: 404,
+    rate_limited: 429,
+    rejected: 422,
+  } as const satisfies Record<Extract<VerifyCodeResult, { ok: false }>['status'], number>
+
+  const flow = () => ({ flowId: randomUUID(), flowType: 'login' as const, messages: [] })
+  const rejected = () =>
+    ({ ok: false, status: 'rejected', httpStatus: 403, errorId: 'security_csrf_violation', messages: [] }) satisfies
+      Extract<SendCodeResult, { status: 'rejected' }>
+
+  /** A complete `sendCode` refusal of the given status, shaped as the addon's type says. */
+  function sendRefusal(status: keyof typeof sendRefusals): SendCodeResult {
+    switch (status) {
+      case 'rate_limited':
+        return { ok: false, status, messages: [] }
+      case 'rejected':
+        return rejected()
+      default:
+        return { ok: false, status, ...flow() }
+    }
+  }
+
+  /** A complete `verifyCode` refusal of the given status. */
+  function verifyRefusal(status: keyof typeof verifyRefusals): VerifyCodeResult {
+    switch (status) {
+      case 'rate_limited':
+        return { ok: false, status, messages: [] }
+      case 'rejected':
+        return rejected()
+      default:
+        return { ok: false, status, ...flow() }
+    }
+  }
+
+  it.each(Object.entries(sendRefusals) as [keyof typeof sendRefusals, number][])(
+    'maps sendCode %s to %i',
+    async (status, http) => {
+      const res = await callSubscribe(() => sendsBack(sendRefusal(status)))
+      expect(res.status).toBe(http)
+      expect(res.body).toEqual({ error: status, message: expect.any(String) })
+      expect(res.headers.get('retry-after')).toBeNull()
+    },
+  )
 
   it('maps sendCode rate_limited to 429 with Retry-After', async () => {
     const res = await callSubscribe(() => sendsBack({ ok: false, status: 'rate_limited', retryAfterSeconds: 30, messages: [] }))
@@ -285,26 +421,15 @@ describe('refusals and failures mapped to HTTP', () => {
     })
   })
 
-  it.each([
-    ['invalid_code', 400],
-    ['code_expired', 410],
-    ['flow_expired', 410],
-    ['flow_not_found', 404],
-    ['too_many_attempts', 429],
-    ['account_exists', 409],
-    ['rejected', 422],
-  ] as const)('maps verifyCode %s to %i', async (status, http) => {
-    const res = await callVerify(() => verifiesAs({ ok: false, status, messages: [] }))
-    expect(res.status).toBe(http)
-    expect(res.body.error).toBe(status)
-    expect(res.body.message).toEqual(expect.any(String))
-  })
-
-  it('maps verifyCode rate_limited without a delay to 429 without Retry-After', async () => {
-    const res = await callVerify(() => verifiesAs({ ok: false, status: 'rate_limited', messages: [] }))
-    expect(res.status).toBe(429)
-    expect(res.headers.get('retry-after')).toBeNull()
-  })
+  it.each(Object.entries(verifyRefusals) as [keyof typeof verifyRefusals, number][])(
+    'maps verifyCode %s to %i',
+    async (status, http) => {
+      const res = await callVerify(() => verifiesAs(verifyRefusal(status)))
+      expect(res.status).toBe(http)
+      expect(res.body).toEqual({ error: status, message: expect.any(String) })
+      expect(res.headers.get('retry-after')).toBeNull()
+    },
+  )
 
   it('confirms a registration that issued no session, without a cookie', async () => {
     const email = newEmail()
@@ -313,7 +438,13 @@ describe('refusals and failures mapped to HTTP', () => {
         ok: true,
         status: 'registered',
         flowType: 'registration',
-        identity: { id: randomUUID(), traits: { email } } as never,
+        identity: {
+          id: randomUUID(),
+          schemaId: 'default',
+          traits: { email },
+          verifiableAddresses: [],
+          metadataPublic: null,
+        },
       }),
     )
     expect(res.status).toBe(200)

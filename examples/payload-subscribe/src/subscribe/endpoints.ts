@@ -48,6 +48,9 @@ export function createSubscribeHandler(deps: EndpointDeps = defaultDeps): Payloa
       case 'account_not_found':
       case 'invalid_identifier':
       case 'session_already_available':
+      // Only a resend on an old flow gives these two; sendCode always starts a new flow.
+      case 'flow_expired':
+      case 'flow_not_found':
       case 'rate_limited':
       case 'rejected':
         return sendCodeFailure(result)
@@ -99,8 +102,7 @@ async function confirmed(
   result: Extract<VerifyCodeResult, { ok: true }>,
 ): Promise<Response> {
   // Traits follow the project's identity schema; this example's schema has `email`.
-  const traits = result.identity.traits as unknown as Record<string, unknown> | undefined
-  const traitEmail = traits?.email
+  const traitEmail = result.identity.traits.email
   const subscription = await confirmSubscription(req, {
     flowId,
     identityId: result.identity.id,

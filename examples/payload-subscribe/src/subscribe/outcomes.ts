@@ -18,6 +18,10 @@ export function sendCodeFailure(result: Failure<SendCodeResult>): Response {
       return refuse(result, { http: 404, message: 'We could not find an account for this e-mail address.' })
     case 'session_already_available':
       return refuse(result, { http: 409, message: 'You are already signed in.' })
+    case 'flow_expired':
+      return refuse(result, { http: 410, message: 'This sign-up attempt has expired. Please ask for a new code.' })
+    case 'flow_not_found':
+      return refuse(result, { http: 404, message: 'We could not find this sign-up attempt. Please ask for a new code.' })
     case 'rate_limited':
       return refuse(result, { http: 429, message: 'Too many requests. Please wait a moment and try again.' })
     case 'rejected':
