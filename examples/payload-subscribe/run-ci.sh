@@ -14,6 +14,8 @@ cd "$(dirname "$0")"
 exec </dev/null
 
 export NEXT_TELEMETRY_DISABLED=1
+# The tools are called from node_modules/.bin, not through npx: under an outer `npm run` or
+# `npm exec`, its npm_config_* variables reach a nested npx (`npm exec -c` makes it fail).
 work=$(mktemp -d)
 started=$SECONDS
 passed=0
@@ -80,13 +82,13 @@ setup() {
 
 setup "npm ci" 900 npm ci --no-audit --no-fund
 setup "install the addon from the tarballs" 300 node scripts/install-addon.mjs
-setup "type check" 300 npx --no-install tsc --noEmit
+setup "type check" 300 node_modules/.bin/tsc --noEmit
 # Always a clean build, as on a fresh clone: once here, a build over a stale .next (other config,
 # reinstalled node_modules) printed its route table and then never exited, its Turbopack cache
 # write unfinished. The build reads the config but opens no database and calls no Ory; both are
 # set only so that nothing is created in the work tree.
 rm -rf .next
-setup "next build" 900 env PAYLOAD_SECRET=build-only DATABASE_URI="file:$work/build.db" npx --no-install next build
+setup "next build" 900 env PAYLOAD_SECRET=build-only DATABASE_URI="file:$work/build.db" node_modules/.bin/next build
 
 # Adds a suite's counts; a suite that reported nothing or ran no test is a failure.
 count() {
@@ -106,7 +108,7 @@ count() {
 }
 
 log "in-process suite (vitest, handleEndpoints, in-memory SQLite)"
-step 600 npx --no-install vitest run --reporter=default --reporter=json --outputFile="$work/vitest.json" || status=1
+step 600 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile="$work/vitest.json" || status=1
 read -r total ok < <(node -e '
   try { const r = require(process.argv[1]); console.log(r.numTotalTests, r.numPassedTests) } catch { console.log() }' \
   "$work/vitest.json")
