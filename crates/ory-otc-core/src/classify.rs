@@ -99,9 +99,42 @@ fn parse<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
     let de = &mut serde_json::Deserializer::from_slice(&reply.body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let detail = format!("invalid JSON at {path}: {}", e.into_inner());
+        let detail = format!(
+            "invalid JSON at {path}: {}",
+            without_values(&e.into_inner())
+        );
         Error::protocol(Some(reply.status), &reply.target, detail)
     })
+}
+
+/// serde's message about a body, without the values it quotes. serde writes the value it
+/// refused into its message (`invalid type: string "ory_st_…", expected a sequence`), and that
+/// value can be the session token of a login success whose other fields have the wrong shape.
+/// Field names (`missing field `id``) are kept; from the first quoted value on, the rest is cut.
+fn without_values(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message
+        .rsplit_once(" at line ")
+        .map_or(message.as_str(), |(m, _)| m);
+    let kept = if message.starts_with("missing field") || message.starts_with("duplicate field") {
+        message
+    } else {
+        match message.find(['"', '`']) {
+            Some(at) => &message[..at],
+            None => message,
+        }
+    };
+    let cut = if kept.len() < message.len() {
+        " …"
+    } else {
+        ""
+    };
+    format!(
+        "{}{cut} (line {}, column {})",
+        kept.trim_end(),
+        err.line(),
+        err.column()
+    )
 }
 
 fn rejection(flow_id: Option<&str>, kind: FlowKind, status: u16, body: Rejected<'_>) -> Rejection {
@@ -955,6 +988,38 @@ mod tests {
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(400, cut)).unwrap_err();
         assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
         assert!(err.to_string().contains("invalid JSON"), "{err}");
+    }
+
+    // Found by the fuzz target: a login success with a field of the wrong shape made serde
+    // quote the session token in the error message.
+    #[test]
+    fn json_errors_do_not_quote_values_from_the_body() {
+        let token = "ory_st_0123456789abcdefghijABCDEFGHIJ01";
+        for body in [
+            format!(
+                r#"{{"session_token":"x","session":{{"id":"s","active":true,"authentication_methods":"{token}"}}}}"#
+            ),
+            format!(
+                r#"{{"session_token":"x","session":{{"id":"s","active":true,"devices":"{token}"}}}}"#
+            ),
+            format!(r#"{{"session_token":"x","session":{{"id":"s","active":"{token}"}}}}"#),
+        ] {
+            let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
+            let err = code_verified(FlowKind::Login, FLOW_ID, &reply(200, body)).unwrap_err();
+            assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains(token), "{text}");
+            assert!(text.contains("invalid JSON at "), "{text}");
+        }
+        // What is not a value stays: the field that is missing, where it broke.
+        let err = code_verified(
+            FlowKind::Login,
+            FLOW_ID,
+            &reply(200, br#"{"session_token":"x","session":{"active":true}}"#),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `id`"), "{err}");
+        assert!(err.to_string().contains("line 1, column"), "{err}");
     }
 
     #[test]
