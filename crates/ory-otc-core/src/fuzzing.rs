@@ -413,6 +413,20 @@ mod tests {
         }
     }
 
+    /// Inputs the fuzz target once failed on (`fuzz/regressions/`), kept as tests.
+    #[test]
+    fn past_fuzz_findings_stay_fixed() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/regressions");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            assert_no_token(&classify_all(answer_from_bytes(&data)));
+            seen += 1;
+        }
+        assert!(seen > 0, "no regressions in {dir}");
+    }
+
     #[test]
     fn a_flow_with_a_hostile_trait_name_is_read_without_recursing() {
         let mut flow: Value = serde_json::from_str(include_str!(

@@ -185,6 +185,19 @@ async fn no_fault_path_shows_a_secret() {
             }),
         ),
         (
+            // The session token again where Kratos puts a list: serde's message used to quote it.
+            "a success of the wrong shape",
+            Box::new(|req| match req.method.as_str() {
+                "GET" => json(200, support::fixture("login_code_sent.json")),
+                _ => json(
+                    200,
+                    format!(
+                        r#"{{"session_token":"{TOKEN}","session":{{"id":"s","active":true,"devices":"{TOKEN}"}},"continue_with":"{TOKEN}"}}"#
+                    ),
+                ),
+            }),
+        ),
+        (
             "signed in",
             Box::new(|req| match req.method.as_str() {
                 "GET" => json(200, support::fixture("login_code_sent.json")),
