@@ -241,6 +241,38 @@ describe('fault matrix: every method, every fault', () => {
     }
   })
 
+  // Found by the fuzz target: serde quoted the refused value in its message, and here that
+  // value is the session token of a login success whose fields have the wrong shape.
+  test('a success of the wrong shape: ERR_ORY_PROTOCOL, and the token it carries is not in the error', async () => {
+    const http = require('node:http')
+    const fixture = fs.readFileSync(path.join(__dirname, '..', '..', 'crates', 'ory-otc-core', 'tests', 'fixtures', 'login_code_sent.json'), 'utf8')
+    const server = http.createServer((req, res) => {
+      const origin = `http://127.0.0.1:${server.address().port}`
+      const body =
+        req.method === 'GET'
+          ? fixture.replaceAll('http://127.0.0.1:4433', origin)
+          : JSON.stringify({ session_token: SECRETS.token, session: { id: 's', active: true, devices: SECRETS.token }, continue_with: SECRETS.token })
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body)
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const ory = new OryOtc({ baseUrl: `http://127.0.0.1:${server.address().port}`, timeoutMs: TIMEOUT_MS })
+      const flowId = JSON.parse(fixture).id
+      for (const call of [
+        () => ory.verifyLoginCode({ flowId, code: SECRETS.code, identifier: 'a@example.com' }),
+        () => ory.verifyLoginCode({ flowId, code: SECRETS.code }),
+      ]) {
+        const ended = await h.timed(call)
+        check(ended, error('ERR_ORY_PROTOCOL', { status: 200 }), TIMEOUT_MS + MARGIN_MS, 'wrong-shaped success')
+        expect(ended.error.message).toMatch(/invalid JSON at session\.devices/)
+      }
+    } finally {
+      // The client keeps idle connections for reuse; close() alone would wait for them.
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
+  })
+
   test('a body that never ends costs each call at most about 1 MiB', async () => {
     const endless = await h.endlessBodyServer()
     try {
