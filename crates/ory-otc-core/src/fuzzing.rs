@@ -110,6 +110,64 @@ fn show<T: std::fmt::Debug>(result: &Result<T, crate::Error>) -> String {
     }
 }
 
+/// What stands in for a session token in [`session_token_leaks`].
+const MARK: &[u8] = b"ory_st_MarkedSessionTokenValue0000000";
+
+/// Runs `data` (as [`answer_from_bytes`] reads it) through [`classify_all`] with the value of
+/// every `"session_token":"…"` and `"ory_session_token":"…"` in its body replaced by a marker,
+/// and returns each text that shows the marker: a session token that reached an outcome's or
+/// an error's `Debug` or `Display`. Values copied into other fields are not secrets to the
+/// client (a session id may be anything), so only these two keys are followed.
+pub fn session_token_leaks(data: &[u8]) -> Vec<String> {
+    let mut answer = answer_from_bytes(data);
+    if answer.body.windows(MARK.len()).any(|w| w == MARK) {
+        return Vec::new();
+    }
+    let body = mark_session_tokens(answer.body);
+    answer.body = &body;
+    let mark = std::str::from_utf8(MARK).unwrap_or_default();
+    classify_all(answer)
+        .into_iter()
+        .filter(|text| text.contains(mark))
+        .collect()
+}
+
+fn mark_session_tokens(body: &[u8]) -> Vec<u8> {
+    let mut out = body.to_vec();
+    for key in [
+        &b"\"session_token\":\""[..],
+        &b"\"ory_session_token\":\""[..],
+    ] {
+        let mut from = 0;
+        while let Some(at) = find(&out[from..], key) {
+            let start = from + at + key.len();
+            let Some(len) = string_len(&out[start..]) else {
+                break;
+            };
+            out.splice(start..start + len, MARK.iter().copied());
+            from = start + MARK.len();
+        }
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The length of a JSON string's contents up to its closing quote, escapes included.
+fn string_len(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < s.len() {
+        match s[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// What the client does with a flow it created or fetched: read the address and traits,
 /// serialise the traits to post them back, and check where `ui.action` points.
 fn use_flow(flow: &AnyFlow) -> String {
@@ -351,6 +409,7 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(data in prop::collection::vec(any::<u8>(), 0..2048)) {
             classify_all(answer_from_bytes(&data));
+            assert!(session_token_leaks(&data).is_empty());
         }
 
         #[test]
@@ -373,6 +432,8 @@ mod tests {
             }
             let seen = classify_all(answer);
             assert_no_token(&seen);
+            let data = [&head[..2], &[0, 0], &body[..]].concat();
+            assert_eq!(session_token_leaks(&data), Vec::<String>::new());
         }
 
         #[test]
@@ -425,6 +486,26 @@ mod tests {
             seen += 1;
         }
         assert!(seen > 0, "no regressions in {dir}");
+    }
+
+    #[test]
+    fn session_tokens_are_marked_where_they_are_and_nowhere_else() {
+        let body = br#"{"session_token":"ory_st_a\"b","x":"session_token","continue_with":[{"ory_session_token":"ory_st_c"}]}"#;
+        let marked = String::from_utf8(mark_session_tokens(body)).unwrap();
+        let mark = std::str::from_utf8(MARK).unwrap();
+        assert_eq!(
+            marked,
+            format!(
+                r#"{{"session_token":"{mark}","x":"session_token","continue_with":[{{"ory_session_token":"{mark}"}}]}}"#
+            )
+        );
+        // The success fixtures: the token is where it belongs and nowhere in what comes out.
+        for name in ["login_success.json", "registration_success_session.json"] {
+            let (_, value) = fixtures().iter().find(|(n, _)| n == name).unwrap();
+            let data = [&[0u8, 0, 0, 0][..], &serde_json::to_vec(value).unwrap()].concat();
+            assert!(String::from_utf8_lossy(&mark_session_tokens(&data[4..])).contains(mark));
+            assert_eq!(session_token_leaks(&data), Vec::<String>::new());
+        }
     }
 
     #[test]
