@@ -14,11 +14,18 @@ function loadNative() {
   try {
     return require('./native.js')
   } catch (cause) {
+    if (typeof process?.versions?.node !== 'string' || typeof process.platform !== 'string') {
+      // Next.js's edge runtime, a browser bundle, a worker runtime without Node's APIs.
+      const error = new Error('ory-otc is a native Node.js addon: use it from the Node.js runtime, not the edge runtime or a browser.')
+      error.code = 'ERR_ORY_NATIVE_BINARY_MISSING'
+      error.cause = cause
+      throw error
+    }
     const libc = process.platform === 'linux' ? (process.report?.getReport()?.header?.glibcVersionRuntime ? '-gnu' : '-musl') : ''
     const target = `${process.platform}-${process.arch}${libc}`
     const error = new Error(
       `ory-otc has no native binary for ${target}: the package ory-otc-${target} is not installed. ` +
-        `ory-otc ships binaries for: ${Object.keys(require('./package.json').optionalDependencies ?? {}).join(', ')}. ` +
+        `ory-otc ships binaries for: ${Object.keys(require('./package.json').optionalDependencies ?? {}).join(', ') || 'none (a development checkout: run npm run build)'}. ` +
         'If your platform is listed, reinstall without --no-optional / --omit=optional.',
     )
     error.code = 'ERR_ORY_NATIVE_BINARY_MISSING'
