@@ -503,6 +503,18 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
             messages,
         };
     }
+    // Reference §8: a flow in passed_challenge answers 4010002 (login) / 4010003 (registration),
+    // its code used. That is what the loser of two concurrent submits of one code sees when the
+    // winner finished first, and a resubmit after success: the code is no longer valid.
+    if flow.state() == State::PassedChallenge
+        && flow.has_message(&[msg::LOGIN_NO_STRATEGY, msg::REGISTRATION_NO_STRATEGY])
+    {
+        return VerifyCode::InvalidCode {
+            flow_id,
+            flow_kind: kind,
+            messages,
+        };
+    }
     // A replacement flow that says the old one expired (what a browser is redirected to).
     if flow.has_message(&[msg::LOGIN_FLOW_EXPIRED, msg::REGISTRATION_FLOW_EXPIRED]) {
         let new_flow_id = (flow.id() != flow_id).then(|| flow.id().to_owned());
@@ -849,7 +861,7 @@ mod tests {
             (
                 FlowKind::Login,
                 fixture!("login_passed_challenge_reuse.json"),
-                "rejected",
+                "invalid_code",
             ),
             (
                 FlowKind::Registration,
