@@ -104,6 +104,7 @@ async function main() {
   let signIns = 0
   let wallMs = 0
   const rss = []
+  const heap = []
   while (signIns < config.minSignIns || (wallMs < config.seconds * 1000 && signIns < config.maxSignIns)) {
     const rate = measured.length ? signIns / wallMs : warm / (performance.now() - warmStart)
     const wanted = Math.max(config.minSignIns - signIns, Math.round(rate * (config.seconds * 1000 - wallMs)))
@@ -112,7 +113,11 @@ async function main() {
     measured.push(b)
     signIns += b.n
     wallMs += b.wallMs
-    if (config.soak) rss.push(round(rssMb(), 1))
+    if (config.soak) {
+      rss.push(round(rssMb(), 1))
+      const m = process.memoryUsage()
+      heap.push([m.heapTotal, m.heapUsed, m.external].map((x) => round(x / 2 ** 20, 1)))
+    }
   }
   const rssEndMb = rssMb()
   await client.close()
@@ -138,7 +143,7 @@ async function main() {
     peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
     loadavg1: [round(loadStart, 2), round(os.loadavg()[0], 2)],
   }
-  if (config.soak) Object.assign(result, { rssAfterWarmupMb: round(rssAfterWarmupMb, 1), rssEndMb: round(rssEndMb, 1), rssByBatchMb: rss })
+  if (config.soak) Object.assign(result, { rssAfterWarmupMb: round(rssAfterWarmupMb, 1), rssEndMb: round(rssEndMb, 1), rssByBatchMb: rss, heapTotalUsedExternalByBatchMb: heap })
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
 }
 

@@ -109,4 +109,29 @@ function markdown(results) {
   return parts.join('\n')
 }
 
-module.exports = { resultsTable, targets, targetsTable, markdown, IMPLS }
+/** The root README's excerpt: concurrency 64, both placements, the machine, the targets' verdicts. */
+function summary(results) {
+  const m = results.machine
+  return [
+    `Concurrency 64, from \`npm run bench\` on ${results.generatedAt.slice(0, 10)} (git ${results.git}): ${m.cpuModel}, ` +
+      `${m.cpus} cores, Node ${m.node}, load average ${m.loadStart[0]} at the start. Pinned: emulator on core 0, ` +
+      'client on core 1; unpinned: both free. All concurrencies, the targets and the method: [`bench/README.md`](bench/README.md).',
+    '',
+    resultsTable(results, ['pinned', 'unpinned'], [64]),
+    '',
+    targetsTable(targets(results)),
+  ].join('\n')
+}
+
+/** The root README's line on the release build: the .node's size and require() time. */
+function sizeLine(results) {
+  const { bytes } = results.nodeFile
+  return (
+    `The release build (fat LTO, one codegen unit, stripped, \`opt-level = "s"\`; the embedded emulator at \`"z"\`) ` +
+    `makes a \`.node\` of ${bytes} bytes (${(bytes / 2 ** 20).toFixed(2)} MiB), and \`require('ory-otc')\` takes ` +
+    `${results.requireMs.median.toFixed(2)} ms in a fresh process (median of ${results.requireMs.runs.length}), ` +
+    `measured by \`npm run bench\` on ${results.generatedAt.slice(0, 10)} (git ${results.git}).`
+  )
+}
+
+module.exports = { resultsTable, targets, targetsTable, markdown, summary, sizeLine, IMPLS }

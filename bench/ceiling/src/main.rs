@@ -34,29 +34,52 @@ impl Conn {
     async fn open(host: &str) -> io::Result<Conn> {
         let stream = TcpStream::connect(host).await?;
         stream.set_nodelay(true)?;
-        Ok(Conn { stream, host: host.to_owned(), buf: Vec::with_capacity(8192), out: Vec::with_capacity(1024) })
+        Ok(Conn {
+            stream,
+            host: host.to_owned(),
+            buf: Vec::with_capacity(8192),
+            out: Vec::with_capacity(1024),
+        })
     }
 
     /// Sends a request and reads the whole response: (status, body parsed as JSON).
-    async fn call(&mut self, method: &str, path: &str, body: Option<&str>) -> io::Result<(u16, Value)> {
+    async fn call(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> io::Result<(u16, Value)> {
         use std::io::Write;
         self.out.clear();
-        write!(self.out, "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n", self.host)?;
+        write!(
+            self.out,
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\n",
+            self.host
+        )?;
         if let Some(b) = body {
-            write!(self.out, "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}", b.len())?;
+            write!(
+                self.out,
+                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{b}",
+                b.len()
+            )?;
         } else {
             self.out.extend_from_slice(b"\r\n");
         }
         self.stream.write_all(&self.out).await?;
         let (status, start, len) = loop {
             if let Some(end) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = std::str::from_utf8(&self.buf[..end]).map_err(|_| other("non-UTF-8 head"))?;
-                let status = head.get(9..12).and_then(|s| s.parse().ok()).ok_or_else(|| other("bad status line"))?;
+                let head =
+                    std::str::from_utf8(&self.buf[..end]).map_err(|_| other("non-UTF-8 head"))?;
+                let status = head
+                    .get(9..12)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| other("bad status line"))?;
                 let len = head
                     .split("\r\n")
                     .find_map(|l| {
                         let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse::<usize>().ok())?
+                        k.eq_ignore_ascii_case("content-length")
+                            .then(|| v.trim().parse::<usize>().ok())?
                     })
                     .ok_or_else(|| other("no content-length"))?;
                 break (status, end + 4, len);
@@ -66,7 +89,8 @@ impl Conn {
         while self.buf.len() < start + len {
             self.fill().await?;
         }
-        let json = serde_json::from_slice(&self.buf[start..start + len]).map_err(|e| other(e.to_string()))?;
+        let json = serde_json::from_slice(&self.buf[start..start + len])
+            .map_err(|e| other(e.to_string()))?;
         self.buf.drain(..start + len);
         Ok((status, json))
     }
@@ -88,29 +112,50 @@ fn email(i: usize) -> String {
 
 /// The path and query of `url`, which must be on `origin`.
 fn local_path<'a>(url: &'a str, origin: &str) -> io::Result<&'a str> {
-    url.strip_prefix(origin).ok_or_else(|| other(format!("ui.action {url} is not on {origin}")))
+    url.strip_prefix(origin)
+        .ok_or_else(|| other(format!("ui.action {url} is not on {origin}")))
 }
 
 /// Create a flow and send the code: the flow id.
 async fn send(conn: &mut Conn, origin: &str, email: &str) -> io::Result<String> {
     let (status, flow) = conn.call("GET", "/self-service/login/api", None).await?;
-    let action = flow["ui"]["action"].as_str().filter(|_| status == 200).ok_or_else(|| other(format!("create flow: HTTP {status}")))?;
+    let action = flow["ui"]["action"]
+        .as_str()
+        .filter(|_| status == 200)
+        .ok_or_else(|| other(format!("create flow: HTTP {status}")))?;
     let body = format!(r#"{{"method":"code","identifier":"{email}"}}"#);
-    let (status, sent) = conn.call("POST", local_path(action, origin)?, Some(&body)).await?;
+    let (status, sent) = conn
+        .call("POST", local_path(action, origin)?, Some(&body))
+        .await?;
     let code_sent = status == 400
         && sent["state"] == "sent_email"
-        && sent["ui"]["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["id"] == 1010014));
+        && sent["ui"]["messages"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|m| m["id"] == 1010014));
     if !code_sent {
         return Err(other(format!("send code: HTTP {status}")));
     }
-    sent["id"].as_str().map(str::to_owned).ok_or_else(|| other("no flow id"))
+    sent["id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| other("no flow id"))
 }
 
 /// Submit the code: the session token.
 async fn verify(conn: &mut Conn, flow_id: &str, code: &str, email: &str) -> io::Result<String> {
     let body = format!(r#"{{"method":"code","code":"{code}","identifier":"{email}"}}"#);
-    let (status, login) = conn.call("POST", &format!("/self-service/login?flow={flow_id}"), Some(&body)).await?;
-    login["session_token"].as_str().filter(|_| status == 200).map(str::to_owned).ok_or_else(|| other(format!("verify code: HTTP {status}")))
+    let (status, login) = conn
+        .call(
+            "POST",
+            &format!("/self-service/login?flow={flow_id}"),
+            Some(&body),
+        )
+        .await?;
+    login["session_token"]
+        .as_str()
+        .filter(|_| status == 200)
+        .map(str::to_owned)
+        .ok_or_else(|| other(format!("verify code: HTTP {status}")))
 }
 
 /// The newest code of each of `emails`, from the courier API, newest first.
@@ -119,14 +164,27 @@ async fn read_codes(conn: &mut Conn, emails: &[String]) -> io::Result<HashMap<St
     let wanted: std::collections::HashSet<&str> = emails.iter().map(String::as_str).collect();
     let mut token = String::new();
     while codes.len() < wanted.len() {
-        let (_, page) = conn.call("GET", &format!("/admin/courier/messages?page_size=500&page_token={token}"), None).await?;
-        let page = page.as_array().ok_or_else(|| other("courier: not a list"))?;
+        let (_, page) = conn
+            .call(
+                "GET",
+                &format!("/admin/courier/messages?page_size=500&page_token={token}"),
+                None,
+            )
+            .await?;
+        let page = page
+            .as_array()
+            .ok_or_else(|| other("courier: not a list"))?;
         for m in page {
-            let (Some(to), Some(body)) = (m["recipient"].as_str(), m["body"].as_str()) else { continue };
+            let (Some(to), Some(body)) = (m["recipient"].as_str(), m["body"].as_str()) else {
+                continue;
+            };
             if !wanted.contains(to) || codes.contains_key(to) {
                 continue;
             }
-            if let Some(code) = body.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6) {
+            if let Some(code) = body
+                .split(|c: char| !c.is_ascii_digit())
+                .find(|w| w.len() == 6)
+            {
                 codes.insert(to.to_owned(), code.to_owned());
             }
         }
@@ -136,7 +194,10 @@ async fn read_codes(conn: &mut Conn, emails: &[String]) -> io::Result<HashMap<St
         }
     }
     if codes.len() < wanted.len() {
-        return Err(other(format!("{} codes missing", wanted.len() - codes.len())));
+        return Err(other(format!(
+            "{} codes missing",
+            wanted.len() - codes.len()
+        )));
     }
     Ok(codes)
 }
@@ -149,7 +210,11 @@ struct Batch {
 
 /// Runs `op(conn, i)` for i in [0, n) on all connections; returns the connections and the
 /// per-item results and durations.
-async fn phase<T, F, Fut>(conns: Vec<Conn>, n: usize, op: F) -> io::Result<(Vec<Conn>, Vec<(usize, T, Duration)>)>
+async fn phase<T, F, Fut>(
+    conns: Vec<Conn>,
+    n: usize,
+    op: F,
+) -> io::Result<(Vec<Conn>, Vec<(usize, T, Duration)>)>
 where
     T: Send + 'static,
     F: Fn(Conn, usize) -> Fut + Send + Sync + Clone + 'static,
@@ -225,16 +290,26 @@ async fn batch(conns: Vec<Conn>, origin: Arc<str>, n: usize) -> io::Result<(Vec<
 }
 
 fn arg(args: &[String], i: usize, name: &str) -> Result<usize, String> {
-    args.get(i).ok_or(format!("missing {name}"))?.parse().map_err(|_| format!("bad {name}"))
+    args.get(i)
+        .ok_or(format!("missing {name}"))?
+        .parse()
+        .map_err(|_| format!("bad {name}"))
 }
 
 async fn run(args: Vec<String>) -> Result<String, Box<dyn std::error::Error>> {
     let usage = "usage: ory-otc-bench-ceiling <base-url> <concurrency> <seconds> <identities>";
     let origin: Arc<str> = args.get(1).ok_or(usage)?.trim_end_matches('/').into();
     let c = arg(&args, 2, "concurrency")?;
-    let seconds: f64 = args.get(3).ok_or("missing seconds")?.parse().map_err(|_| "bad seconds")?;
+    let seconds: f64 = args
+        .get(3)
+        .ok_or("missing seconds")?
+        .parse()
+        .map_err(|_| "bad seconds")?;
     let identities = arg(&args, 4, "identities")?;
-    let host = origin.strip_prefix("http://").ok_or("plain http:// only")?.to_owned();
+    let host = origin
+        .strip_prefix("http://")
+        .ok_or("plain http:// only")?
+        .to_owned();
     let mut conns = Vec::new();
     for _ in 0..c {
         conns.push(Conn::open(&host).await?);
@@ -261,7 +336,11 @@ async fn run(args: Vec<String>) -> Result<String, Box<dyn std::error::Error>> {
         rate = done as f64 / wall.as_secs_f64();
     }
     latency.sort();
-    let pct = |p: f64| latency[((p / 100.0 * latency.len() as f64).ceil() as usize).clamp(1, latency.len()) - 1].as_secs_f64() * 1000.0;
+    let pct = |p: f64| {
+        latency[((p / 100.0 * latency.len() as f64).ceil() as usize).clamp(1, latency.len()) - 1]
+            .as_secs_f64()
+            * 1000.0
+    };
     Ok(format!(
         r#"{{"signIns":{done},"warmupSignIns":{warm},"seconds":{:.3},"signInsPerSec":{:.1},"p50Ms":{:.3},"p99Ms":{:.3}}}"#,
         wall.as_secs_f64(),
@@ -275,7 +354,10 @@ async fn run(args: Vec<String>) -> Result<String, Box<dyn std::error::Error>> {
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
     match rt.block_on(run(args)) {
         Ok(line) => {
             println!("{line}");
