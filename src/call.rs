@@ -8,11 +8,20 @@
 //! `ERR_ORY_ABORTED`; its listener is removed when the call ends, so a long-lived signal
 //! collects no listeners.
 
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use futures_util::FutureExt;
 use napi::bindgen_prelude::*;
+use napi::sys;
+use napi::threadsafe_function::{
+    ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode,
+};
 use ory_otc_core::Error as CoreError;
 use tokio_util::sync::CancellationToken;
 
@@ -99,7 +108,23 @@ where
         Signal::Aborted => return rejected(env, CoreError::Aborted),
         Signal::Linked(l) => (Some(l.token.clone()), Some(l)),
     };
-    let guarded = async move {
+    let (deferred, promise) = raw::create_promise(env)?;
+    let settle_on_js = move |env: &Env, outcome: Box<dyn Any + Send>| {
+        if let Some(linked) = linked {
+            linked.unlink(env);
+        }
+        let outcome = match outcome.downcast::<std::result::Result<T, CoreError>>() {
+            Ok(outcome) => *outcome,
+            Err(_) => Err(panicked()),
+        };
+        settle(env, deferred, || {
+            outcome
+                .map(R::from)
+                .and_then(|r| raw::to_value(env, r).map_err(|_| panicked()))
+        });
+    };
+    let sender = Settler::with(env, |settler| settler.register(env, Box::new(settle_on_js)))?;
+    napi::bindgen_prelude::spawn(async move {
         let call = AssertUnwindSafe(call).catch_unwind();
         let outcome = match token {
             Some(token) => tokio::select! {
@@ -108,16 +133,127 @@ where
             },
             None => call.await,
         };
-        Ok::<_, napi::Error>(outcome.unwrap_or_else(|_| Err(panicked())))
-    };
-    env.spawn_future_with_callback(guarded, move |env, outcome| {
-        settle(env, || {
-            if let Some(linked) = linked {
-                linked.unlink(env);
+        sender.send(outcome.unwrap_or_else(|_| Err(panicked())));
+    });
+    Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// Resolves `deferred` with what `value` makes, or rejects it with the JS error of a core
+/// error. A panic while making the value rejects with `ERR_ORY_INTERNAL`: this runs inside an
+/// `extern "C"` callback, where an unwinding panic would abort the process.
+fn settle(
+    env: &Env,
+    deferred: sys::napi_deferred,
+    value: impl FnOnce() -> std::result::Result<sys::napi_value, CoreError>,
+) {
+    let made =
+        std::panic::catch_unwind(AssertUnwindSafe(value)).unwrap_or_else(|_| Err(panicked()));
+    // A status other than napi_ok here means the env is going away; there is no one to tell.
+    match made {
+        Ok(value) => raw::resolve(env, deferred, value),
+        Err(err) => raw::reject(env, deferred, error::to_js(env, &err)),
+    }
+}
+
+type SettleOnJs = Box<dyn FnOnce(&Env, Box<dyn Any + Send>)>;
+type Completion = (u64, Box<dyn Any + Send>);
+type Channel = ThreadsafeFunction<Completion, (), (), Status, false, true>;
+
+/// Carries finished calls back to their JS thread: one threadsafe function per JS thread (the
+/// main thread, each worker) for every call, instead of the one per promise that napi-rs's
+/// `spawn_future_with_callback` creates and tears down (a uv handle, an async resource and an
+/// env cleanup hook each time). Node drains up to 1000 queued items per wake-up, so under load
+/// one wake-up of the event loop settles many calls. The function is weak (it does not keep
+/// the process alive) while no call is in flight, and referenced while any is, as a socket of
+/// a pending request would be.
+struct Settler {
+    channel: Arc<Channel>,
+    pending: RefCell<HashMap<u64, SettleOnJs>>,
+    next_id: Cell<u64>,
+}
+
+thread_local! {
+    // One JS thread is one napi env, so per-thread is per-env (as in error.rs).
+    static SETTLER: RefCell<Option<Rc<Settler>>> = const { RefCell::new(None) };
+}
+
+/// The tokio side of one call: sends its outcome to the JS thread, once.
+struct Sender {
+    id: u64,
+    channel: Arc<Channel>,
+}
+
+impl Sender {
+    fn send<T: Send + 'static>(self, outcome: T) {
+        // Fails only when the env is being torn down (a worker ending): nobody awaits then.
+        let _ = self.channel.call(
+            (self.id, Box::new(outcome)),
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }
+}
+
+impl Settler {
+    fn with<R>(env: &Env, f: impl FnOnce(&Rc<Settler>) -> Result<R>) -> Result<R> {
+        let settler = SETTLER.with(|s| s.borrow().clone());
+        let settler = match settler {
+            Some(settler) => settler,
+            None => {
+                let settler = Rc::new(Settler::new(env)?);
+                SETTLER.with(|s| *s.borrow_mut() = Some(settler.clone()));
+                settler
             }
-            outcome.map(R::from).map_err(|e| error::to_js(env, &e))
+        };
+        f(&settler)
+    }
+
+    fn new(env: &Env) -> Result<Settler> {
+        let noop = env.create_function_from_closure::<(), (), _>("oryOtcSettle", |_| Ok(()))?;
+        let channel = noop
+            .build_threadsafe_function::<Completion>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .build_callback(|ctx: ThreadsafeCallContext<Completion>| {
+                let (id, outcome) = ctx.value;
+                if let Some(settler) = SETTLER.with(|s| s.borrow().clone()) {
+                    settler.complete(&ctx.env, id, outcome);
+                }
+                Ok(())
+            })?;
+        Ok(Settler {
+            channel: Arc::new(channel),
+            pending: RefCell::new(HashMap::new()),
+            next_id: Cell::new(0),
         })
-    })
+    }
+
+    fn register(&self, env: &Env, settle_on_js: SettleOnJs) -> Result<Sender> {
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        let was_idle = {
+            let mut pending = self.pending.borrow_mut();
+            pending.insert(id, settle_on_js);
+            pending.len() == 1
+        };
+        if was_idle {
+            raw::reference(env, &self.channel, true)?;
+        }
+        Ok(Sender {
+            id,
+            channel: self.channel.clone(),
+        })
+    }
+
+    fn complete(&self, env: &Env, id: u64, outcome: Box<dyn Any + Send>) {
+        let Some(settle_on_js) = self.pending.borrow_mut().remove(&id) else {
+            return;
+        };
+        if self.pending.borrow().is_empty() {
+            let _ = raw::reference(env, &self.channel, false);
+        }
+        // The borrow is released: the settling may start another call on this thread.
+        settle_on_js(env, outcome);
+    }
 }
 
 /// The error a caught panic becomes. Its payload is not shown: it could hold anything.
@@ -125,19 +261,64 @@ pub(crate) fn panicked() -> CoreError {
     CoreError::Internal("a panic was caught; please report this bug".into())
 }
 
-/// Runs a promise's settling callback on the JS thread. napi calls it from an `extern "C"`
-/// function, where an unwinding panic aborts the process; here it rejects the promise.
-fn settle<R>(env: &Env, f: impl FnOnce() -> Result<R>) -> Result<R> {
-    std::panic::catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err(error::to_js(env, &panicked())))
-}
-
 /// A promise already rejected with `err` (bad arguments, aborted before the start).
 pub(crate) fn rejected<'env, R>(env: &'env Env, err: CoreError) -> Result<PromiseRaw<'env, R>>
 where
     R: ToNapiValue + 'static,
 {
-    env.spawn_future_with_callback(async move { Ok::<_, napi::Error>(err) }, |env, err| {
-        settle(env, || Err::<R, _>(error::to_js(env, &err)))
-    })
+    let (deferred, promise) = raw::create_promise(env)?;
+    settle(env, deferred, || Err(err));
+    Ok(PromiseRaw::new(env.raw(), promise))
+}
+
+/// The few Node-API calls napi-rs has no safe wrapper for without a threadsafe function per
+/// promise. Each takes the `Env` of the JS thread it runs on.
+#[allow(unsafe_code)]
+mod raw {
+    use napi::bindgen_prelude::*;
+    use napi::{check_status, sys, JsError};
+
+    use super::Channel;
+
+    /// A promise, and the handle that settles it, once, on this JS thread.
+    pub(super) fn create_promise(env: &Env) -> Result<(sys::napi_deferred, sys::napi_value)> {
+        let mut deferred = std::ptr::null_mut();
+        let mut promise = std::ptr::null_mut();
+        // SAFETY: `env` is the live env of the current thread; both out-pointers are valid.
+        check_status!(unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) })?;
+        Ok((deferred, promise))
+    }
+
+    pub(super) fn to_value<R: ToNapiValue>(env: &Env, value: R) -> Result<sys::napi_value> {
+        // SAFETY: `env` is the live env of the current thread, inside a handle scope.
+        unsafe { R::to_napi_value(env.raw(), value) }
+    }
+
+    // A status other than napi_ok when settling means the env is going away: no one to tell.
+    pub(super) fn resolve(env: &Env, deferred: sys::napi_deferred, value: sys::napi_value) {
+        // SAFETY: `deferred` came from `create_promise` on this thread and is settled once
+        // (its owner, a pending call, is removed before settling); `value` is from this scope.
+        unsafe { sys::napi_resolve_deferred(env.raw(), deferred, value) };
+    }
+
+    pub(super) fn reject(env: &Env, deferred: sys::napi_deferred, error: napi::Error) {
+        // SAFETY: as in `resolve`; `into_value` makes the error in this env's current scope.
+        unsafe {
+            let value = JsError::from(error).into_value(env.raw());
+            sys::napi_reject_deferred(env.raw(), deferred, value);
+        }
+    }
+
+    /// Makes `channel` keep the event loop alive (`true`) or not.
+    pub(super) fn reference(env: &Env, channel: &Channel, on: bool) -> Result<()> {
+        // SAFETY: called on the channel's own JS thread while its env is alive (from a call
+        // or from the channel's own callback), so the threadsafe function is not finalized.
+        check_status!(unsafe {
+            if on {
+                sys::napi_ref_threadsafe_function(env.raw(), channel.raw())
+            } else {
+                sys::napi_unref_threadsafe_function(env.raw(), channel.raw())
+            }
+        })
+    }
 }
