@@ -21,7 +21,16 @@ if ! git diff --exit-code -- native.js native.d.ts; then
 fi
 
 step "cargo test"
-cargo test --workspace --quiet
+cargo_log=$(mktemp)
+trap 'rm -f "$cargo_log"' EXIT
+cargo test --workspace --quiet 2>&1 | tee "$cargo_log"
+# cargo test passes when it finds no test at all; a suite that vanished must fail here.
+cargo_passed=$({ grep -Eo 'test result: ok\. [0-9]+ passed' "$cargo_log" || true; } | awk '{ n += $4 } END { print n + 0 }')
+if [ "$cargo_passed" -eq 0 ]; then
+  echo "cargo test ran no test" >&2
+  exit 1
+fi
+echo "cargo test: $cargo_passed passed"
 
 step "jest"
 npx jest --ci
