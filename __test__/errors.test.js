@@ -2,7 +2,7 @@
 // reach or understand Ory (OryOtcError). Outcomes Kratos expects never reject.
 const util = require('node:util')
 const { OryOtc, OryOtcError, isOryOtcError } = require('..')
-const { useEmulator, clientFor, freshEmail, runNode } = require('./helpers')
+const { useEmulator, clientFor, freshEmail, runNode, rejection } = require('./helpers')
 
 const FLOW = '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d'
 
@@ -34,10 +34,7 @@ describe('bad arguments', () => {
     const before = emu.requestCount
     const promise = call(ory)
     expect(util.types.isPromise(promise)).toBe(true)
-    const err = await promise.then(
-      () => null,
-      (e) => e,
-    )
+    const err = await rejection(promise)
     expect(err).toBeInstanceOf(TypeError)
     expect(err.code).toBe(code)
     expect(err.message).toMatch(message)
@@ -112,12 +109,7 @@ describe('failures to reach or understand Ory', () => {
   afterEach(() => emulator().clearFaults())
 
   async function failure(promise) {
-    const err = await promise.then(
-      (r) => {
-        throw new Error(`expected a rejection, got ${JSON.stringify(r)}`)
-      },
-      (e) => e,
-    )
+    const err = await rejection(promise)
     expect(isOryOtcError(err)).toBe(true)
     expect(err).toBeInstanceOf(OryOtcError)
     expect(err).toBeInstanceOf(Error)

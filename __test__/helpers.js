@@ -80,4 +80,17 @@ function runCli(file, args, { typeCode = true, stdin, cwd } = {}) {
   })
 }
 
-module.exports = { useEmulator, clientFor, ids, freshEmail, runNode, runCli, UUID, SESSION_TOKEN }
+/**
+ * The error `promise` rejected with; fails the test when it resolves. The failure names only the
+ * result's status: a resolved result may hold a session token.
+ */
+async function rejection(promise) {
+  return promise.then(
+    (r) => {
+      throw new Error(`expected a rejection, resolved with status ${JSON.stringify(r?.status)}`)
+    },
+    (e) => e,
+  )
+}
+
+module.exports = { useEmulator, clientFor, ids, freshEmail, runNode, runCli, rejection, UUID, SESSION_TOKEN }

@@ -6,7 +6,7 @@
 const util = require('node:util')
 const path = require('node:path')
 const { OryOtc, OryOtcError, startEmulator } = require('../..')
-const { useEmulator, runNode, freshEmail } = require('../helpers')
+const { useEmulator, runNode, freshEmail, rejection } = require('../helpers')
 const h = require('./harness')
 
 // Not the example UUID that the flowId error message shows.
@@ -183,16 +183,6 @@ for (const m of ['whoami', 'logout']) {
   for (const [n, v] of NOT_STRINGS) add(m, `sessionToken: ${n}`, (o) => o[m](v), TYPE)
   for (const [n, v] of BAD_TOKENS) add(m, `sessionToken: ${n}`, (o) => o[m](v), VALUE, v)
   for (const [n, v, code] of BAD_CALL_OPTIONS) add(m, `options: ${n}`, (o) => o[m]('ory_st_abc', v), code)
-}
-
-/** The error a promise rejected with; fails when it resolves. */
-async function rejection(promise) {
-  return promise.then(
-    (r) => {
-      throw new Error(`expected a rejection, resolved ${JSON.stringify(r)}`)
-    },
-    (e) => e,
-  )
 }
 
 /** A refused value must not come back in the error, whole or as its first 16 characters. */
