@@ -190,12 +190,11 @@ pub(crate) async fn middleware(
     req: Request,
     next: Next,
 ) -> Response {
-    let path = req.uri().path().to_owned();
-    if path.starts_with(CONTROL_PREFIX) {
+    if req.uri().path().starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
     }
     state.0.requests.fetch_add(1, Ordering::Relaxed);
-    let Some(kind) = state.0.faults.take(req.method().as_str(), &path) else {
+    let Some(kind) = state.0.faults.take(req.method().as_str(), req.uri().path()) else {
         return next.run(req).await;
     };
     let control = req.extensions().get::<ConnControl>().cloned();

@@ -490,3 +490,27 @@ pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
         .csrf_secret(req)
         .is_some_and(|s| crate::csrf::verify(&s, &flow.csrf_token))
 }
+
+/// `GET /self-service/{login,registration}/flows?id=` (reference §1, §6): an unknown or malformed
+/// id → 404, then the CSRF check of a browser flow, then 410 for an expired flow, else 200.
+pub(crate) fn get_flow(state: &AppState, req: &Req, kind: FlowKind) -> Response {
+    let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
+    let flow = state
+        .0
+        .store
+        .lock()
+        .flows
+        .get(&id)
+        .filter(|f| f.kind == kind)
+        .cloned();
+    let Some(flow) = flow else {
+        return state.envelope(req, ApiError::not_found_resource());
+    };
+    if flow.flow_type == FlowType::Browser && !csrf_matches(state, req, &flow) {
+        return state.envelope(req, state.csrf_violation(req));
+    }
+    if is_expired(&flow, state.0.now()) {
+        return state.envelope(req, expired_get_error(state, &flow));
+    }
+    state.flow_json(&flow, StatusCode::OK, Transient::default())
+}

@@ -373,6 +373,13 @@ pub fn decode_fields(req: &Req, allowed_methods: &[&str]) -> Result<Fields, Deco
     decode_with(req, allowed_methods, &[MULTIPART, FORM, JSON])
 }
 
+/// Kratos's second decode of a submit (the code strategy's, after the handler's), for a body
+/// that [`decode_fields`] already decoded: only its method and content-type checks can fail, so
+/// only they run.
+pub fn check_second_decode(req: &Req, allowed_methods: &[&str]) -> Result<(), DecodeError> {
+    check_request(req, allowed_methods, &[MULTIPART, FORM, JSON])
+}
+
 /// The JSON-only decoder of `DELETE /self-service/logout/api` (decoderx `HTTPJSONDecoder`).
 pub fn decode_json_only(req: &Req, allowed_methods: &[&str]) -> Result<Value, DecodeError> {
     check_request(req, allowed_methods, &[JSON])?;

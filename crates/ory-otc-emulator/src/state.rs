@@ -365,7 +365,8 @@ pub(crate) struct Store {
     /// Session cookie value → session token.
     pub session_cookies: HashMap<String, String>,
     /// Oldest first.
-    pub messages: Vec<MessageRec>,
+    /// Oldest first; a deque, so dropping the oldest past the cap does not shift the rest.
+    pub messages: VecDeque<MessageRec>,
 }
 
 impl Store {
@@ -520,7 +521,7 @@ impl Shared {
                 ),
             ),
         };
-        store.messages.push(MessageRec {
+        store.messages.push_back(MessageRec {
             id: Uuid::new_v4(),
             recipient: address.to_owned(),
             subject,
@@ -530,8 +531,8 @@ impl Shared {
             created_at: now,
         });
         const MAX_MESSAGES: usize = 100_000;
-        if store.messages.len() > MAX_MESSAGES {
-            store.messages.drain(..store.messages.len() - MAX_MESSAGES);
+        while store.messages.len() > MAX_MESSAGES {
+            store.messages.pop_front();
         }
         OneTimeCode {
             hmac: self.code_hmac(&code),
@@ -940,7 +941,7 @@ mod tests {
         let mut store = st.0.store.lock();
         let otc =
             st.0.send_code(&mut store, FlowKind::Login, "a@example.com", None);
-        let msg = store.messages.last().unwrap();
+        let msg = store.messages.back().unwrap();
         assert_eq!(msg.code.len(), 6);
         assert!(msg.code.chars().all(|c| c.is_ascii_digit()));
         assert_eq!(otc.hmac, st.0.code_hmac(&msg.code));

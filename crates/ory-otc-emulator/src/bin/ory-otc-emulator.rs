@@ -14,7 +14,8 @@ use clap::Parser;
 use ory_otc_emulator::{Config, KratosVersion, RegistrationStyle, SeedIdentity};
 
 /// A Kratos-compatible emulator of the one-time-code method, for tests and demos.
-#[derive(Debug, Parser)]
+// No `Debug`: `api_key` is a secret (`Config`'s own `Debug` masks it).
+#[derive(Parser)]
 #[command(name = "ory-otc-emulator", version)]
 struct Args {
     /// Port to listen on; 0 picks a free one.

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::config::KratosVersion;
 use crate::error::ApiError;
-use crate::flows::{csrf_matches, expired_get_error, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
 use crate::schema;
@@ -186,25 +186,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
 
 /// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
-    let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let flow = state
-        .0
-        .store
-        .lock()
-        .flows
-        .get(&id)
-        .filter(|f| f.kind == FlowKind::Login)
-        .cloned();
-    let Some(flow) = flow else {
-        return state.envelope(&req, ApiError::not_found_resource());
-    };
-    if flow.flow_type == FlowType::Browser && !csrf_matches(&state, &req, &flow) {
-        return state.envelope(&req, state.csrf_violation(&req));
-    }
-    if is_expired(&flow, state.0.now()) {
-        return state.envelope(&req, expired_get_error(&state, &flow));
-    }
-    state.flow_json(&flow, StatusCode::OK, Transient::default())
+    flows::get_flow(&state, &req, FlowKind::Login)
 }
 
 /// The decoded code-method body (`updateLoginFlowWithCodeMethod`).
@@ -359,7 +341,7 @@ fn code_strategy(
     }
     // The second decode accepts POST only and validates against the login schema.
     let mut body = Body::from_fields(&fields);
-    if let Err(e) = http::decode_fields(req, &["POST"]) {
+    if let Err(e) = http::check_second_decode(req, &["POST"]) {
         handle_error(state, req, &mut flow, &body, false);
         return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
     }

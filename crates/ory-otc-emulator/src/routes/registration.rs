@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::config::{KratosVersion, RegistrationStyle};
 use crate::error::ApiError;
-use crate::flows::{csrf_matches, expired_get_error, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
 use crate::schema;
@@ -145,25 +145,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
 
 /// reference §1 "Get registration flow": 404, CSRF (browser), 410, 200.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
-    let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let flow = state
-        .0
-        .store
-        .lock()
-        .flows
-        .get(&id)
-        .filter(|f| f.kind == FlowKind::Registration)
-        .cloned();
-    let Some(flow) = flow else {
-        return state.envelope(&req, ApiError::not_found_resource());
-    };
-    if flow.flow_type == FlowType::Browser && !csrf_matches(&state, &req, &flow) {
-        return state.envelope(&req, state.csrf_violation(&req));
-    }
-    if is_expired(&flow, state.0.now()) {
-        return state.envelope(&req, expired_get_error(&state, &flow));
-    }
-    state.flow_json(&flow, StatusCode::OK, Transient::default())
+    flows::get_flow(&state, &req, FlowKind::Registration)
 }
 
 /// The decoded body (`updateRegistrationFlowWithCodeMethod`, plus the profile fields).
@@ -301,7 +283,7 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
             FlowErr::form(text::registration_no_strategy()),
         );
     }
-    if let Err(e) = http::decode_fields(req, &["POST", "PUT", "PATCH"]) {
+    if let Err(e) = http::check_second_decode(req, &["POST", "PUT", "PATCH"]) {
         handle_error(state, req, &mut flow, &body.traits);
         return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
     }
