@@ -17,8 +17,7 @@ use crate::flow::AnyFlow;
 use crate::http::{is_success, Reply};
 use crate::outcome::{FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
 
-/// A reply, decoded by shape.
-#[derive(Debug)]
+/// A reply, decoded by shape. No `Debug`: a success can hold the session token.
 pub(crate) enum Decoded<T> {
     /// A 2xx body that is neither a flow nor an envelope (a login success, a session).
     Success(T),
@@ -40,7 +39,10 @@ pub(crate) fn decode<T: DeserializeOwned>(
     let status = reply.status;
     if (500..=599).contains(&status) {
         // A proxy's HTML 502 has no envelope; Kratos's own 500 does.
-        let id = parse::<ErrorResponse>(reply).ok().and_then(|e| e.error.id);
+        // Only the id is wanted: a plain decode, no error message built for an HTML page.
+        let id = serde_json::from_slice::<ErrorResponse>(&reply.body)
+            .ok()
+            .and_then(|e| e.error.id);
         return Err(Error::Server {
             status,
             error_id: id,

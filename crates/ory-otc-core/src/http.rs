@@ -39,8 +39,7 @@ const BACKOFF_BASE: Duration = Duration::from_millis(100);
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
-/// A response, read whole.
-#[derive(Debug)]
+/// A response, read whole. No `Debug`: a success body holds the session token.
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Bytes,
@@ -144,10 +143,13 @@ impl Http {
             .acquire()
             .await
             .map_err(|_| Error::Internal("the request slots were closed".into()))?;
-        let admin = url.path().starts_with(&format!(
-            "{}/admin/",
-            self.config.base_url().path().trim_end_matches('/')
-        ));
+        // The API key goes to `/admin/` paths only (no sign-in request is one).
+        let api_key = self.config.api_key().filter(|_| {
+            url.path().starts_with(&format!(
+                "{}/admin/",
+                self.config.base_url().path().trim_end_matches('/')
+            ))
+        });
         let mut req = self
             .client
             .request(method, url)
@@ -162,7 +164,7 @@ impl Http {
                 sensitive("sessionToken", token.expose())?,
             );
         }
-        if let (true, Some(key)) = (admin, self.config.api_key()) {
+        if let Some(key) = api_key {
             req = req.header(
                 AUTHORIZATION,
                 sensitive("apiKey", &format!("Bearer {}", key.expose()))?,

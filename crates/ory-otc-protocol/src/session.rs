@@ -114,7 +114,8 @@ pub struct RecoveryAddress {
 }
 
 /// 200 body of a successful login. API flows carry `session_token`; browser flows do not.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `Debug` leaves out `continue_with`, which can carry the token again (`ory_session_token`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoginSuccess {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<Secret>,
@@ -125,8 +126,9 @@ pub struct LoginSuccess {
 }
 
 /// 200 body of a successful registration. `session_token` and `session` are present only when
-/// the project runs the `session` after-registration hook.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// the project runs the `session` after-registration hook. `Debug` leaves out `continue_with`,
+/// which then carries the token again (`set_ory_session_token`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationSuccess {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_token: Option<Secret>,
@@ -135,6 +137,32 @@ pub struct RegistrationSuccess {
     pub identity: Identity,
     #[serde(default)]
     pub continue_with: Option<Vec<Value>>,
+}
+
+/// How many `continue_with` items there are, without their contents.
+fn continue_with_len(items: &Option<Vec<Value>>) -> Option<usize> {
+    items.as_ref().map(Vec::len)
+}
+
+impl std::fmt::Debug for LoginSuccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginSuccess")
+            .field("session_token", &self.session_token)
+            .field("session", &self.session)
+            .field("continue_with_len", &continue_with_len(&self.continue_with))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RegistrationSuccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationSuccess")
+            .field("session_token", &self.session_token)
+            .field("session", &self.session)
+            .field("identity", &self.identity)
+            .field("continue_with_len", &continue_with_len(&self.continue_with))
+            .finish()
+    }
 }
 
 /// The whoami header that names the identity of the session.
@@ -157,5 +185,22 @@ mod tests {
             Some("ory_st_0123456789abcdefghijABCDEFGHIJ01")
         );
         assert!(!format!("{ok:?}").contains("ory_st_"));
+    }
+
+    #[test]
+    fn continue_with_keeps_the_token_out_of_debug() {
+        let token = "ory_st_0123456789abcdefghijABCDEFGHIJ01";
+        let continue_with =
+            format!(r#"[{{"action":"set_ory_session_token","ory_session_token":"{token}"}}]"#);
+        let login =
+            format!(r#"{{"session":{{"id":"s1","active":true}},"continue_with":{continue_with}}}"#);
+        let registration = format!(
+            r#"{{"identity":{{"id":"i1","schema_id":"default","traits":{{}}}},"continue_with":{continue_with}}}"#
+        );
+        let login: LoginSuccess = serde_json::from_str(&login).unwrap();
+        let registration: RegistrationSuccess = serde_json::from_str(&registration).unwrap();
+        assert_eq!(login.continue_with.as_ref().map(Vec::len), Some(1));
+        assert!(!format!("{login:?}").contains("ory_st_"));
+        assert!(!format!("{registration:?}").contains("ory_st_"));
     }
 }
