@@ -34,7 +34,7 @@ async function main() {
       seconds: Number(seconds),
       minSignIns: 0,
       maxSignIns: 1e6,
-      minBatch: Math.min(identities, 4 * concurrency),
+      minBatch: Math.min(identities, Math.max(4 * concurrency, 64)), // as run.js's runCell
     }
     const node = [process.execPath, '--expose-gc', '--perf-basic-prof', path.join(__dirname, 'lib', 'cell.js'), JSON.stringify(config)]
     const cmd = ['taskset', '-c', '1', ...wrapper, ...node]

@@ -13,7 +13,7 @@ function failure(e) {
 
 // POST { email } → { flowId, flowType }
 export async function subscribe(req) {
-  const { email } = await req.json().catch(() => ({}))
+  const { email } = (await req.json().catch(() => null)) ?? {}
   if (typeof email !== 'string') return json({ error: 'invalid_request', message: 'email is required' }, 400)
   try {
     const r = await ory.sendCode(email) // login, or registration for a new address
@@ -38,7 +38,7 @@ export async function subscribe(req) {
 
 // POST { flowId, flowType, code } → { email }, and the session in an HttpOnly cookie
 export async function verify(req) {
-  const { flowId, flowType, code } = await req.json().catch(() => ({}))
+  const { flowId, flowType, code } = (await req.json().catch(() => null)) ?? {}
   try {
     const r = await ory.verifyCode({ flowId, flowType, code })
     switch (r.status) {

@@ -46,8 +46,8 @@ test('a wrong code, an unknown flow and bad input are 4xx, never 500', async () 
   const gone = await verify(post({ flowId: '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d', flowType: 'login', code: '123456' }))
   assert.equal(gone.status, 410)
 
-  for (const body of ['not json', {}, { email: 42 }]) assert.equal((await subscribe(post(body))).status, 400)
-  for (const body of ['not json', { flowId: 'nope', flowType: 'login', code: '123456' }, { ...sent, code: 'abc' }]) {
+  for (const body of ['not json', 'null', {}, { email: 42 }]) assert.equal((await subscribe(post(body))).status, 400)
+  for (const body of ['not json', 'null', { flowId: 'nope', flowType: 'login', code: '123456' }, { ...sent, code: 'abc' }]) {
     assert.equal((await verify(post(body))).status, 400)
   }
   const invalid = await subscribe(post({ email: 'not-an-email' }))

@@ -153,7 +153,7 @@ async fn verify(conn: &mut Conn, flow_id: &str, code: &str, email: &str) -> io::
         .await?;
     login["session_token"]
         .as_str()
-        .filter(|_| status == 200)
+        .filter(|_| status == 200 && login["session"]["active"] == true)
         .map(str::to_owned)
         .ok_or_else(|| other(format!("verify code: HTTP {status}")))
 }
