@@ -1,9 +1,9 @@
 'use strict'
 // The package's entry point: the generated native binding (native.js, written by `napi build`)
 // plus the one thing the generator cannot express, an OryOtcError class that `instanceof`
-// recognises. Native code builds its errors as plain `Error`s named 'OryOtcError' with a
-// `code`; the class below recognises them by those fields, which also works when two copies
-// of this package are loaded.
+// recognises. Native code builds its errors with the classes registered below (see
+// src/error.rs); `instanceof` recognises them by their fields (name, code, retryable), which
+// also works when two copies of this package are loaded.
 //
 // Every export is listed by name so that `import { OryOtc } from 'ory-otc'` works from ESM.
 

@@ -36,8 +36,10 @@ pub(crate) struct Linked {
 
 impl Linked {
     fn unlink(self, env: &Env) {
-        // Best effort: a signal whose removeEventListener throws keeps one stale listener.
-        let _ = (|| -> Result<()> {
+        // Best effort: a signal whose removeEventListener throws keeps one stale listener. Its
+        // exception is dropped, not left pending: a pending exception would stop the promise
+        // from settling and reach the event loop as an uncaught exception.
+        let unlinked = (|| -> Result<()> {
             let signal = self.signal.get_value(env)?;
             let listener = self.listener.borrow_back(env)?;
             let remove: Function<FnArgs<(String, Function<(String,), ()>)>, ()> =
@@ -45,6 +47,9 @@ impl Linked {
             remove.apply(signal, FnArgs::from(("abort".to_owned(), listener)))?;
             Ok(())
         })();
+        if unlinked.is_err() {
+            raw::clear_exception(env);
+        }
         let _ = self.signal.unref(env);
     }
 }
@@ -230,14 +235,11 @@ impl Settler {
     fn register(&self, env: &Env, settle_on_js: SettleOnJs) -> Result<Sender> {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        let was_idle = {
-            let mut pending = self.pending.borrow_mut();
-            pending.insert(id, settle_on_js);
-            pending.len() == 1
-        };
-        if was_idle {
+        // Referenced before the entry goes in, so a failure leaves no entry behind.
+        if self.pending.borrow().is_empty() {
             raw::reference(env, &self.channel, true)?;
         }
+        self.pending.borrow_mut().insert(id, settle_on_js);
         Ok(Sender {
             id,
             channel: self.channel.clone(),
@@ -261,11 +263,21 @@ pub(crate) fn panicked() -> CoreError {
     CoreError::Internal("a panic was caught; please report this bug".into())
 }
 
+/// Drops the JS exception pending on this thread, if any (see [`rejected`]).
+pub(crate) fn clear_exception(env: &Env) {
+    raw::clear_exception(env);
+}
+
 /// A promise already rejected with `err` (bad arguments, aborted before the start).
+///
+/// A bad argument may have been found by a getter or a method of the caller's object that
+/// threw: its exception is still pending, and Node-API makes no promise while one is. It is
+/// dropped here, so the call rejects with `err` as documented instead of throwing.
 pub(crate) fn rejected<'env, R>(env: &'env Env, err: CoreError) -> Result<PromiseRaw<'env, R>>
 where
     R: ToNapiValue + 'static,
 {
+    raw::clear_exception(env);
     let (deferred, promise) = raw::create_promise(env)?;
     settle(env, deferred, || Err(err));
     Ok(PromiseRaw::new(env.raw(), promise))
@@ -306,6 +318,19 @@ mod raw {
         unsafe {
             let value = JsError::from(error).into_value(env.raw());
             sys::napi_reject_deferred(env.raw(), deferred, value);
+        }
+    }
+
+    /// Drops the JS exception pending on this thread, if any.
+    pub(super) fn clear_exception(env: &Env) {
+        let mut pending = false;
+        // SAFETY: `env` is the live env of the current thread; the out-pointers are valid.
+        unsafe {
+            sys::napi_is_exception_pending(env.raw(), &mut pending);
+            if pending {
+                let mut exception = std::ptr::null_mut();
+                sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
+            }
         }
     }
 

@@ -122,7 +122,10 @@ impl OryOtc {
                 flow_id: p.flow_id,
                 code: Secret::new(p.code),
                 identifier: None,
-                traits: p.traits.and_then(|t| t.as_object().cloned()),
+                traits: p.traits.and_then(|t| match t {
+                    serde_json::Value::Object(map) => Some(map),
+                    _ => None,
+                }),
             };
             Ok(async move { client.verify_code(req).await })
         })

@@ -422,8 +422,7 @@ fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, CoreError> {
 }
 
 fn fault_from_js(value: Unknown) -> std::result::Result<emu::Fault, CoreError> {
-    let obj = object_or_absent(Some(value), "fault")?
-        .ok_or_else(|| type_error("fault", "object", ValueType::Undefined))?;
+    let obj = crate::options::object(value, "fault")?;
     let kind = string_arg(crate::options::field(&obj, "fault.kind")?, "fault.kind")?;
     let need = |v: Option<String>, what: &str| {
         v.ok_or_else(|| value_error("fault", &format!("kind '{kind}' needs {what}")))

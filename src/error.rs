@@ -45,8 +45,10 @@ pub(crate) fn to_js(env: &Env, err: &CoreError) -> napi::Error {
     }
 }
 
-/// A core error thrown synchronously (constructor, emulator methods).
+/// A core error thrown synchronously (constructor, emulator methods). An exception that a getter
+/// of the caller's object left pending is dropped first, so the documented error is thrown.
 pub(crate) fn throw(env: &Env, err: &CoreError) -> napi::Error {
+    crate::call::clear_exception(env);
     to_js(env, err)
 }
 

@@ -244,7 +244,10 @@ pub(crate) fn signal_arg<'env>(
     }
 }
 
-fn object<'env>(value: Unknown<'env>, name: &str) -> std::result::Result<Object<'env>, CoreError> {
+pub(crate) fn object<'env>(
+    value: Unknown<'env>,
+    name: &str,
+) -> std::result::Result<Object<'env>, CoreError> {
     object_or_absent(Some(value), name)?
         .ok_or_else(|| type_error(name, "object", ValueType::Undefined))
 }

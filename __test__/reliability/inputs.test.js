@@ -207,6 +207,45 @@ describe('bad arguments reject before any request', () => {
     expect(echoes(err, value)).toEqual([])
   })
 
+  // A getter or method of the caller's object that throws leaves a JS exception pending; the
+  // call must still return a promise, rejected with the documented TypeError.
+  const boom = () => {
+    throw new Error('boom from a getter')
+  }
+  test.each([
+    ['a params getter', (ory) => ory.verifyLoginCode({ get flowId() { return boom() }, code: '123456' })],
+    ['a signal whose aborted getter', (ory) => ory.sendLoginCode('a@example.com', { signal: { get aborted() { return boom() }, addEventListener() {} } })],
+    ['a signal whose addEventListener', (ory) => ory.sendLoginCode('a@example.com', { signal: { aborted: false, addEventListener: boom } })],
+    ['an options getter', (ory) => ory.whoami('ory_st_abc', { get signal() { return boom() } })],
+  ])('%s that throws: a rejected promise, no request', async (_label, call) => {
+    const emu = emulator()
+    const ory = new OryOtc({ baseUrl: emu.url })
+    const before = emu.requestCount
+    let promise
+    expect(() => {
+      promise = call(ory)
+    }).not.toThrow()
+    expect(util.types.isPromise(promise)).toBe(true)
+    const err = await rejection(promise)
+    expect(err).toBeInstanceOf(TypeError)
+    expect(err.code).toBe(TYPE)
+    expect(emu.requestCount).toBe(before)
+  })
+
+  test('a signal whose removeEventListener throws: the call still settles, nothing uncaught', async () => {
+    const emu = emulator()
+    const out = await runNode(`
+      const { OryOtc } = require('.')
+      let uncaught = null
+      process.on('uncaughtException', (e) => { uncaught = e.message })
+      const signal = { aborted: false, addEventListener() {}, removeEventListener() { throw new Error('boom') } }
+      new OryOtc({ baseUrl: process.env.URL }).sendLoginCode('nobody@example.com', { signal })
+        .then((r) => r.status, (e) => 'rejected ' + e.code)
+        .then((settled) => setTimeout(() => console.log(JSON.stringify({ settled, uncaught })), 50))
+    `, { URL: emu.url })
+    expect(out).toEqual({ settled: 'account_not_found', uncaught: null })
+  })
+
   test('the table covers every method of OryOtc', () => {
     const methods = Object.entries(Object.getOwnPropertyDescriptors(OryOtc.prototype))
       .filter(([n, d]) => typeof d.value === 'function' && n !== 'constructor')
