@@ -1,35 +1,24 @@
 'use strict'
-// The package's entry point: the generated native binding (native.js, written by `napi build`)
-// plus the one thing the generator cannot express, an OryOtcError class that `instanceof`
+// The package's entry point: the native binding (this platform's binary, found by
+// load-binary.js, or napi-rs's generated loader, native.js) plus the one thing the generator
+// cannot express, an OryOtcError class that `instanceof`
 // recognises. Native code builds its errors with the classes registered below (see
 // src/error.rs); `instanceof` recognises them by their fields (name, code, retryable), which
 // also works when two copies of this package are loaded.
 //
 // Every export is listed by name so that `import { OryOtc } from 'ory-otc'` works from ESM.
 
+const { loadBinary, platformNames } = require('./load-binary.js')
+
 const native = loadNative()
 
 /**
- * The binary for linux-x64-gnu, the one platform built so far, loaded directly: the generated
- * loader takes about 3 ms more to compile its table of every platform napi-rs knows and to
- * probe for musl. On musl a gnu binary fails to load, and the generated loader takes over.
+ * The binary for this platform (see load-binary.js), or napi-rs's generated loader when there is
+ * none; the error names the platform, the package to install and the platforms ory-otc ships.
  */
-function loadLinuxGnuFast() {
-  if (process.platform !== 'linux' || process.arch !== 'x64' || process.env.NAPI_RS_NATIVE_LIBRARY_PATH) return null
-  for (const id of ['./ory-otc.linux-x64-gnu.node', 'ory-otc-linux-x64-gnu']) {
-    try {
-      return require(id)
-    } catch {
-      // Not here, or not loadable: try the next place, then the generated loader.
-    }
-  }
-  return null
-}
-
-/** The generated loader, with an error that names the missing package and the platform. */
 function loadNative() {
   try {
-    return loadLinuxGnuFast() ?? require('./native.js')
+    return loadBinary('ory-otc', __dirname) ?? require('./native.js')
   } catch (cause) {
     if (typeof process?.versions?.node !== 'string' || typeof process.platform !== 'string') {
       // Next.js's edge runtime, a browser bundle, a worker runtime without Node's APIs.
@@ -38,12 +27,15 @@ function loadNative() {
       error.cause = cause
       throw error
     }
-    const libc = process.platform === 'linux' ? (process.report?.getReport()?.header?.glibcVersionRuntime ? '-gnu' : '-musl') : ''
-    const target = `${process.platform}-${process.arch}${libc}`
+    const shipped = Object.keys(require('./package.json').optionalDependencies ?? {}).map((name) => name.replace(/^ory-otc-/, ''))
+    const target = platformNames().find((name) => shipped.includes(name)) ?? platformNames().at(-1)
+    const found = cause?.code !== undefined && cause.code !== 'MODULE_NOT_FOUND'
     const error = new Error(
-      `ory-otc has no native binary for ${target}: the package ory-otc-${target} is not installed. ` +
-        `ory-otc ships binaries for: ${Object.keys(require('./package.json').optionalDependencies ?? {}).join(', ') || 'none (a development checkout: run npm run build)'}. ` +
-        'If your platform is listed, reinstall without --no-optional / --omit=optional.',
+      (found
+        ? `ory-otc's native binary for ${target} is installed but did not load: ${cause.message}. `
+        : `ory-otc has no native binary for ${target}: the package ory-otc-${target} is not installed. `) +
+        `ory-otc ships binaries for: ${shipped.join(', ') || 'none (a development checkout: run npm run build)'}. ` +
+        (found ? 'Reinstall ory-otc; if it still fails, report the message above.' : 'If your platform is listed, reinstall without --no-optional / --omit=optional.'),
     )
     error.code = 'ERR_ORY_NATIVE_BINARY_MISSING'
     error.cause = cause

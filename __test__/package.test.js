@@ -1,4 +1,4 @@
-// The package as users get it: `npm run pack` writes the two tarballs of napi-rs's layout; they
+// The package as users get it: `npm run pack -- --dev` writes the two tarballs of napi-rs's layout; they
 // are installed with `npm install` into a fresh project, where require(), import and the CLI
 // all sign a user in against the emulator.
 const fs = require('node:fs')
@@ -16,7 +16,7 @@ const sh = (cmd, args, cwd, input) =>
 describe('the packed package', () => {
   let project
   beforeAll(() => {
-    sh('npm', ['run', '--silent', 'pack'], root)
+    sh('npm', ['run', '--silent', 'pack', '--', '--dev'], root)
     project = fs.mkdtempSync(path.join(os.tmpdir(), 'ory-otc-pack-'))
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
     sh(

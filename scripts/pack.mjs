@@ -1,18 +1,25 @@
 #!/usr/bin/env node
-// Packs the package in napi-rs's layout, into dist/:
-//   dist/ory-otc-<version>.tgz                 JS loader, types, CLIs; optionalDependencies name the binaries
-//   dist/ory-otc-linux-x64-gnu-<version>.tgz   the release .node for linux-x64-gnu (one per npm/<target>/)
+// Packs every napi package of scripts/platforms.js in napi-rs's layout, into dist/:
+//   dist/ory-otc-<version>.tgz                  JS loader, types, CLIs; optionalDependencies name the binaries
+//   dist/ory-otc-<platform>-<version>.tgz       one per target: its .node (npm/<platform>/)
 // As `napi prepublish` does, optionalDependencies are written into the packed package.json only:
 // the repository's own package.json cannot list packages that are not published yet (npm ci
-// would need them in the lockfile). Run `npm run build` first: this packs the binary it left.
+// would need them in the lockfile).
+//
+//   npm run pack               every target in napi.targets, from npm/<platform>/ (npm run build:all);
+//                              a missing binary fails. ORY_OTC_TARGETS packs some targets only.
+//   npm run pack -- --dev      this platform only, from the development build beside index.js
+//                              (npm run build): what `npm test` installs.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
-const dist = join(root, 'dist')
+const require = createRequire(import.meta.url)
+const { ROOT, packages, binaryPath, selectedTargets } = require('./platforms.js')
+
+const dev = process.argv.includes('--dev')
+const dist = join(ROOT, 'dist')
 
 function fail(message) {
   console.error(`pack: ${message}`)
@@ -22,33 +29,50 @@ function fail(message) {
 const pack = (dir) =>
   execFileSync('npm', ['pack', '--silent', '--pack-destination', dist], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] })
 
+const selected = selectedTargets(dev ? 'host' : undefined)
+const all = packages()
 rmSync(dist, { recursive: true, force: true })
 mkdirSync(dist)
 
-// The binary packages, one per npm/<target>/.
-const optionalDependencies = {}
-for (const target of readdirSync(join(root, 'npm'))) {
-  const dir = join(root, 'npm', target)
-  const sub = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
-  if (sub.version !== pkg.version) fail(`${sub.name} is at ${sub.version}, ory-otc at ${pkg.version}`)
-  const binary = join(root, sub.main)
-  if (!existsSync(binary)) fail(`${sub.main} is missing: run 'npm run build' first`)
-  copyFileSync(binary, join(dir, sub.main))
-  try {
-    pack(dir)
-  } finally {
-    rmSync(join(dir, sub.main))
-  }
-  optionalDependencies[sub.name] = sub.version
-}
+for (const pkg of all) {
+  const targets = pkg.targets.filter((t) => !selected || selected.has(t.platform))
+  if (targets.length === 0) fail(`${pkg.name}: ORY_OTC_TARGETS selects none of its targets`)
 
-// The main package, staged with its optionalDependencies.
-const stage = join(dist, 'stage')
-mkdirSync(stage)
-for (const file of [...pkg.files, 'README.md', 'LICENSE']) {
-  if (existsSync(join(root, file))) cpSync(join(root, file), join(stage, file), { recursive: true })
+  // The binary packages, one per target.
+  const optionalDependencies = {}
+  for (const target of targets) {
+    const dir = join(pkg.root, 'npm', target.platform)
+    const sub = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+    if (sub.version !== pkg.json.version) fail(`${sub.name} is at ${sub.version}, ${pkg.name} at ${pkg.json.version}`)
+    if (sub.name !== `${pkg.name}-${target.platform}` || sub.main !== `${pkg.binaryName}.${target.platform}.node`) {
+      fail(`${dir}/package.json must name ${pkg.name}-${target.platform} with main ${pkg.binaryName}.${target.platform}.node`)
+    }
+    // Staged in dist/, so that npm/<platform>/ (build:all's output) is never written to.
+    const binary = dev ? join(pkg.root, sub.main) : binaryPath(pkg, target)
+    if (!existsSync(binary)) {
+      fail(
+        dev
+          ? `${binary} is missing: run 'npm run build' first`
+          : `${binary} is missing: run 'npm run build:all' (or 'npm run pack -- --dev' for this platform's development build)`,
+      )
+    }
+    const stage = join(dist, `stage-${sub.name}`)
+    mkdirSync(stage)
+    for (const file of readdirSync(dir).filter((f) => !f.endsWith('.node'))) copyFileSync(join(dir, file), join(stage, file))
+    copyFileSync(binary, join(stage, sub.main))
+    pack(stage)
+    rmSync(stage, { recursive: true })
+    optionalDependencies[sub.name] = sub.version
+  }
+
+  // The main package, staged with its optionalDependencies.
+  const stage = join(dist, `stage-${pkg.binaryName}`)
+  mkdirSync(stage)
+  for (const file of [...pkg.json.files, 'README.md', 'LICENSE']) {
+    if (existsSync(join(pkg.root, file))) cpSync(join(pkg.root, file), join(stage, file), { recursive: true })
+  }
+  const { devDependencies, scripts, ...published } = pkg.json
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ ...published, optionalDependencies }, null, 2)}\n`)
+  pack(stage)
+  rmSync(stage, { recursive: true })
 }
-const { devDependencies, scripts, ...published } = pkg
-writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ ...published, optionalDependencies }, null, 2)}\n`)
-pack(stage)
-rmSync(stage, { recursive: true })

@@ -43,7 +43,7 @@ npx tsc -p __test__/types/tsconfig.json
 
 if [ "${ORY_OTC_SKIP_PAYLOAD:-0}" != 1 ]; then
   step "the Payload example, installed from the packed tarballs (examples/payload-subscribe)"
-  npm run --silent pack
+  npm run --silent pack -- --dev
   bash examples/payload-subscribe/run-ci.sh
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI for examples/payload-subscribe: install, type-check, build, and run both suites against the
-# ory-otc tarballs that the root build wrote to ../../dist (`npm run build && npm run pack` at the
+# ory-otc tarballs that the root build wrote to ../../dist (`npm run build && npm run pack -- --dev` at the
 # repository root). Reads no stdin and needs no network beyond the npm registry.
 #
 # Run with: bash examples/payload-subscribe/run-ci.sh     (from anywhere; about 4 minutes here)

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// Builds every napi package (scripts/platforms.js) for every target in its package.json's
+// napi.targets, one target at a time, leaves each binary in <package>/npm/<platform>/, then runs
+// the structural checks (__test__/binaries.test.js) on what it built.
+//
+//   npm run build:all                          every target
+//   ORY_OTC_TARGETS=linux-x64-gnu,linux-arm64-musl npm run build:all    some (names or Rust triples; `host`)
+//
+// How each kind of target is built here (Linux x64 host, no macOS SDK, no Windows SDK):
+//   linux gnu     napi build -x (cargo-zigbuild) for <triple>.2.17: links against glibc 2.17's symbols
+//   linux musl    napi build -x
+//   darwin        napi build -x; rustls-platform-verifier links Apple's Security and CoreFoundation
+//                 frameworks, and zig has no macOS SDK, so the link reads the text stubs in
+//                 scripts/macos-link-stubs/ (their install names and the symbols used). At run time
+//                 dyld loads the real frameworks, which every Mac has.
+//   windows gnu   plain napi build with Debian's mingw-w64 gcc (napi's -x refuses windows-gnu). The
+//                 addon looks Node-API up in node.exe at load (napi's dyn-symbols, see Cargo.toml), so
+//                 napi-build's required libnode.dll is an empty library here (target/libnode-stub/).
+// Needs: rustup, `pip install ziglang cargo-zigbuild`, `apt-get install gcc-mingw-w64-x86-64`.
+// The host's own binary is also copied beside index.js, so `require('.')` loads it.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+const { ROOT, packages, binaryPath, selectedTargets, compareVersions } = require('./platforms.js')
+const { readBinary } = require('./binary-info.js')
+const { platformNames } = require('../load-binary.js')
+
+function fail(message) {
+  console.error(`build-all: ${message}`)
+  process.exit(1)
+}
+
+function has(cmd, args = ['--version']) {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0
+}
+
+const selected = selectedTargets()
+const plan = packages().flatMap((pkg) => pkg.targets.filter((t) => !selected || selected.has(t.platform)).map((target) => ({ pkg, target })))
+if (plan.length === 0) fail(`ORY_OTC_TARGETS=${process.env.ORY_OTC_TARGETS} selects no target`)
+
+// Tools, checked before the first (slow) build.
+if (plan.some(({ target }) => target.zig) && !(has('cargo-zigbuild') && (has('zig', ['version']) || has('python3', ['-m', 'ziglang', 'version'])))) {
+  fail('zig targets need cargo-zigbuild and zig: pip install ziglang cargo-zigbuild')
+}
+if (plan.some(({ target }) => target.mingw) && !has('x86_64-w64-mingw32-gcc')) {
+  fail('windows-gnu needs the mingw-w64 gcc: apt-get install gcc-mingw-w64-x86-64')
+}
+const installed = execFileSync('rustup', ['target', 'list', '--installed'], { encoding: 'utf8' }).split('\n')
+const missing = [...new Set(plan.map(({ target }) => target.triple))].filter((t) => !installed.includes(t))
+if (missing.length > 0) execFileSync('rustup', ['target', 'add', ...missing], { stdio: 'inherit' })
+
+/** The environment of one target's build. */
+function buildEnv(target) {
+  const env = { ...process.env }
+  if (target.macos) {
+    env.MACOSX_DEPLOYMENT_TARGET = target.macos
+    env[`CARGO_TARGET_${target.triple.toUpperCase().replaceAll('-', '_')}_RUSTFLAGS`] = `-L framework=${join(ROOT, 'scripts', 'macos-link-stubs')}`
+  }
+  if (target.mingw) {
+    // napi-build (2.6) insists on a libnode.dll to link for windows-gnu, in LIBNODE_PATH. With
+    // dyn-symbols nothing is imported from it: an empty archive satisfies the linker, and a build
+    // that did need a Node-API import would fail to link instead of importing from a stub.
+    const dir = join(ROOT, 'target', 'libnode-stub')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'libnode.dll'), '!<arch>\n')
+    env.LIBNODE_PATH = dir
+  }
+  return env
+}
+
+const results = []
+const started = Date.now()
+for (const { pkg, target } of plan) {
+  const cargoTarget = typeof target.zig === 'string' ? `${target.triple}.${target.zig}` : target.triple
+  const args = ['run', '--silent', 'build', '--', '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
+  console.log(`\n== ${pkg.name} ${target.platform}: npm ${args.join(' ')}`)
+  const t0 = Date.now()
+  const r = spawnSync('npm', args, { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })
+  if (r.status !== 0) fail(`${pkg.name} ${target.platform}: the build failed (exit ${r.status ?? r.signal})`)
+  const built = join(pkg.root, `${pkg.binaryName}.${target.platform}.node`)
+  if (!existsSync(built)) fail(`${pkg.name} ${target.platform}: the build left no ${built}`)
+  const dest = binaryPath(pkg, target)
+  mkdirSync(join(dest, '..'), { recursive: true })
+  if (platformNames().includes(target.platform)) copyFileSync(built, dest)
+  else renameSync(built, dest)
+  results.push({ pkg, target, seconds: Math.round((Date.now() - t0) / 1000) })
+}
+
+// A generated binding that depends on the target would differ between hosts: it must not.
+for (const pkg of packages()) {
+  const diff = spawnSync('git', ['diff', '--quiet', '--', 'native.js', 'native.d.ts'], { cwd: pkg.root })
+  if (diff.status !== 0) fail(`${pkg.name}: a target build changed native.js/native.d.ts (git diff shows how)`)
+}
+
+console.log(`\nbuilt ${results.length} binaries in ${Math.round((Date.now() - started) / 1000)} s:`)
+console.log('| package | target | bytes | max GLIBC | build s |\n|---|---|---|---|---|')
+for (const { pkg, target, seconds } of results) {
+  const file = binaryPath(pkg, target)
+  const info = readBinary(file)
+  const glibc = info.glibcVersions?.length ? info.glibcVersions.sort(compareVersions).at(-1) : '-'
+  console.log(`| ${pkg.name} | ${target.platform} | ${statSync(file).size} | ${glibc} | ${seconds} |`)
+}
+
+// The structural checks, told which targets were built.
+const built = [...new Set(results.map(({ target }) => target.platform))].join(',')
+console.log(`\n== structural checks (ORY_OTC_TARGETS=${built})`)
+const jest = spawnSync('npx', ['jest', '--ci', '--testPathIgnorePatterns', '/node_modules/', '--runTestsByPath', '__test__/binaries.test.js'], {
+  cwd: ROOT,
+  env: { ...process.env, ORY_OTC_TARGETS: built },
+  stdio: 'inherit',
+})
+if (jest.status !== 0) fail('the structural checks failed')
