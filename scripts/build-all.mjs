@@ -24,9 +24,8 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 const require = createRequire(import.meta.url)
-const { ROOT, packages, binaryPath, selectedTargets, compareVersions } = require('./platforms.js')
+const { ROOT, packages, hostPlatform, binaryPath, selectedTargets, compareVersions } = require('./platforms.js')
 const { readBinary } = require('./binary-info.js')
-const { platformNames } = require('../load-binary.js')
 
 function fail(message) {
   console.error(`build-all: ${message}`)
@@ -84,7 +83,7 @@ for (const { pkg, target } of plan) {
   if (!existsSync(built)) fail(`${pkg.name} ${target.platform}: the build left no ${built}`)
   const dest = binaryPath(pkg, target)
   mkdirSync(join(dest, '..'), { recursive: true })
-  if (platformNames().includes(target.platform)) copyFileSync(built, dest)
+  if (target.platform === hostPlatform()) copyFileSync(built, dest)
   else renameSync(built, dest)
   results.push({ pkg, target, seconds: Math.round((Date.now() - t0) / 1000) })
 }

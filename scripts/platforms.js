@@ -5,7 +5,6 @@
 // package is one more entry in PACKAGES, with its targets in its package.json's napi.targets.
 const fs = require('node:fs')
 const path = require('node:path')
-const { platformNames } = require('../load-binary.js')
 
 const ROOT = path.join(__dirname, '..')
 
@@ -47,6 +46,13 @@ function packages() {
   })
 }
 
+/** The target of the Node running this script (null when none is built for it). */
+function hostPlatform() {
+  const { platform, arch } = process
+  const libc = platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl') : undefined
+  return Object.values(TARGETS).find((t) => t.os === platform && t.cpu === arch && t.libc === libc)?.platform ?? null
+}
+
 /** The binary of a package for a target, where scripts/build-all.mjs leaves it. */
 function binaryPath(pkg, target) {
   return path.join(pkg.root, 'npm', target.platform, `${pkg.binaryName}.${target.platform}.node`)
@@ -64,9 +70,9 @@ function selectedTargets(spec = process.env.ORY_OTC_TARGETS) {
   const selected = new Set()
   for (const name of names) {
     if (name === 'host') {
-      const host = known.find(([, t]) => platformNames().includes(t.platform))
-      if (!host) throw new Error(`ORY_OTC_TARGETS=host: no target is built for this platform (${platformNames().join(' or ')})`)
-      selected.add(host[1].platform)
+      const host = hostPlatform()
+      if (!host) throw new Error(`ORY_OTC_TARGETS=host: no target is built for ${process.platform}-${process.arch}`)
+      selected.add(host)
       continue
     }
     const found = known.find(([triple, t]) => triple === name || t.platform === name)
@@ -87,4 +93,4 @@ function compareVersions(a, b) {
   return 0
 }
 
-module.exports = { ROOT, PACKAGES, TARGETS, GLIBC_MAX, packages, binaryPath, selectedTargets, compareVersions }
+module.exports = { ROOT, PACKAGES, TARGETS, GLIBC_MAX, packages, hostPlatform, binaryPath, selectedTargets, compareVersions }
