@@ -39,3 +39,10 @@ export declare class OryOtcError extends Error {
 
 /** Whether `value` is an {@link OryOtcError}, also across duplicate copies of this package. */
 export declare function isOryOtcError(value: unknown): value is OryOtcError
+
+/**
+ * @deprecated The emulator moved to its own package, `ory-otc-emulator` (a devDependency):
+ * `import { startEmulator } from 'ory-otc-emulator'`. Calling this throws an `Error` with
+ * `code` `ERR_ORY_EMULATOR_MOVED` that says so.
+ */
+export declare function startEmulator(options?: unknown): never

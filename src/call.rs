@@ -48,7 +48,7 @@ impl Linked {
             Ok(())
         })();
         if unlinked.is_err() {
-            raw::clear_exception(env);
+            clear_exception(env);
         }
         let _ = self.signal.unref(env);
     }
@@ -64,10 +64,12 @@ pub(crate) enum Signal {
 
 /// Links `signal` (an `AbortSignal`, or anything with `aborted` and `addEventListener`).
 pub(crate) fn link(env: &Env, signal: Object) -> std::result::Result<Signal, CoreError> {
-    let bad = || CoreError::InvalidArgument {
-        name: "options.signal".into(),
-        reason: "must be an instance of AbortSignal".into(),
-        problem: ory_otc_core::ArgumentProblem::Type,
+    let bad = || {
+        crate::error::arg(ory_otc_napi::args::ArgError {
+            name: "options.signal".into(),
+            reason: "must be an instance of AbortSignal".into(),
+            problem: ory_otc_napi::Problem::Type,
+        })
     };
     let aborted: bool = signal
         .get_named_property::<Unknown>("aborted")
@@ -283,7 +285,7 @@ pub(crate) fn panicked() -> CoreError {
 
 /// Drops the JS exception pending on this thread, if any (see [`rejected`]).
 pub(crate) fn clear_exception(env: &Env) {
-    raw::clear_exception(env);
+    ory_otc_napi::errors::clear_pending_exception(env);
 }
 
 /// A promise already rejected with `err` (bad arguments, aborted before the start).
@@ -295,7 +297,7 @@ pub(crate) fn rejected<'env, R>(env: &'env Env, err: CoreError) -> Result<Promis
 where
     R: ToNapiValue + 'static,
 {
-    raw::clear_exception(env);
+    clear_exception(env);
     let (deferred, promise) = raw::create_promise(env)?;
     settle(env, deferred, || Err(err));
     Ok(PromiseRaw::new(env.raw(), promise))
@@ -336,19 +338,6 @@ mod raw {
         unsafe {
             let value = JsError::from(error).into_value(env.raw());
             sys::napi_reject_deferred(env.raw(), deferred, value);
-        }
-    }
-
-    /// Drops the JS exception pending on this thread, if any.
-    pub(super) fn clear_exception(env: &Env) {
-        let mut pending = false;
-        // SAFETY: `env` is the live env of the current thread; the out-pointers are valid.
-        unsafe {
-            sys::napi_is_exception_pending(env.raw(), &mut pending);
-            if pending {
-                let mut exception = std::ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
-            }
         }
     }
 

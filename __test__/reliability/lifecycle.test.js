@@ -4,7 +4,8 @@
 const path = require('node:path')
 const { spawn } = require('node:child_process')
 const { Worker } = require('node:worker_threads')
-const { OryOtc, startEmulator } = require('../..')
+const { OryOtc } = require('../..')
+const { startEmulator } = require('ory-otc-emulator')
 const { useEmulator, freshEmail } = require('../helpers')
 
 const root = path.join(__dirname, '..', '..')
