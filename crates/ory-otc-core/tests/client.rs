@@ -34,7 +34,7 @@ async fn kratos_login(sent: &'static str) -> support::Server {
     server
 }
 
-// Reference §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
+// docs/kratos-protocol.md §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
 #[tokio::test]
 async fn sending_a_login_code_makes_two_json_requests_without_cookies() {
     let server = kratos_login("login_code_sent.json").await;
@@ -109,7 +109,7 @@ async fn send_code_registers_when_the_account_does_not_exist() {
     );
 }
 
-// Reference §3: without an identifier, the client reads it from the flow's hidden node.
+// docs/kratos-protocol.md §3: without an identifier, the client reads it from the flow's hidden node.
 #[tokio::test]
 async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     let server = serve(move |req| {
@@ -140,7 +140,7 @@ async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     );
 }
 
-// Reference §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
+// docs/kratos-protocol.md §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
 // code, not the flow, expired.
 #[tokio::test]
 async fn a_410_is_code_expired_when_the_flow_still_loads() {
@@ -325,7 +325,7 @@ async fn a_closed_connection_mid_request_is_a_network_error() {
     assert_eq!(err.code(), "ERR_ORY_NETWORK");
 }
 
-// Reference §10: the session token travels in X-Session-Token, never in a URL or an error.
+// docs/kratos-protocol.md §10: the session token travels in X-Session-Token, never in a URL or an error.
 #[tokio::test]
 async fn whoami_sends_the_token_in_a_header_and_never_echoes_it() {
     let token = "ory_st_0123456789abcdefghijABCDEFGHIJ01";
