@@ -51,15 +51,9 @@ function loadNative() {
   }
 }
 
-const CODES = new Set([
-  'ERR_ORY_NETWORK',
-  'ERR_ORY_TIMEOUT',
-  'ERR_ORY_ABORTED',
-  'ERR_ORY_SERVER',
-  'ERR_ORY_PROTOCOL',
-  'ERR_ORY_CONFIG',
-  'ERR_ORY_INTERNAL',
-])
+// The codes come from the binding (`OryOtcErrorCode`, generated from src/error.rs), so a code
+// added in Rust is recognised here without a second list.
+const CODES = new Set(Object.values(native.OryOtcErrorCode))
 
 function isOryOtcError(value) {
   return (

@@ -99,6 +99,9 @@ export type LogoutResult =
   | { status: 'unknown_session'; ok: false }
   | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number }
 
+/** The `code` of an `OryOtcError`. */
+export type OryOtcErrorCode = 'ERR_ORY_CONFIG' | 'ERR_ORY_NETWORK' | 'ERR_ORY_TIMEOUT' | 'ERR_ORY_ABORTED' | 'ERR_ORY_SERVER' | 'ERR_ORY_PROTOCOL' | 'ERR_ORY_INTERNAL'
+
 /** Options of `new OryOtc(options)`. */
 export interface OryOtcOptions {
   /**

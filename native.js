@@ -838,3 +838,4 @@ module.exports = nativeBinding
 module.exports.OryOtc = nativeBinding.OryOtc
 module.exports.completeOtcLogin = nativeBinding.completeOtcLogin
 module.exports.initiateOtcLogin = nativeBinding.initiateOtcLogin
+module.exports.OryOtcErrorCode = nativeBinding.OryOtcErrorCode

@@ -13,9 +13,49 @@
 
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ory_otc_core::{ArgumentProblem, Error as CoreError};
+use ory_otc_core::{ArgumentProblem, Error as CoreError, ErrorCode};
 use ory_otc_napi::args::{ArgError, Problem};
 use ory_otc_napi::errors;
+
+// The one list of `OryOtcError` codes. `napi build` writes it into `native.d.ts` as a string
+// union, and `index.js` reads the values from the binding, so a code spelled here is recognised
+// everywhere; `js_code` maps the core's codes onto it exhaustively.
+/// The `code` of an `OryOtcError`.
+#[napi(string_enum)]
+#[derive(Clone, Copy)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum OryOtcErrorCode {
+    /// No Ory URL configured, or a URL that is not allowed (plain http off loopback, credentials).
+    ERR_ORY_CONFIG,
+    /// The connection failed or broke. Retryable.
+    ERR_ORY_NETWORK,
+    /// The call took longer than `timeoutMs`. Retryable.
+    ERR_ORY_TIMEOUT,
+    /// The call's `AbortSignal` fired.
+    ERR_ORY_ABORTED,
+    /// Ory answered 5xx (`status` says which; 502/503/504 are retryable).
+    ERR_ORY_SERVER,
+    /// Ory's answer was not one Kratos gives: a redirect, a body over 1 MiB, non-JSON, a foreign `ui.action`.
+    ERR_ORY_PROTOCOL,
+    /// A bug in ory-otc (a caught panic). Please report it.
+    ERR_ORY_INTERNAL,
+}
+
+/// The JS code of a core error code: an `OryOtcError` code, or a bad argument's problem (a
+/// `TypeError` with Node's code).
+fn js_code(code: ErrorCode) -> std::result::Result<OryOtcErrorCode, Problem> {
+    Ok(match code {
+        ErrorCode::InvalidArgType => return Err(Problem::Type),
+        ErrorCode::InvalidArgValue => return Err(Problem::Value),
+        ErrorCode::Config => OryOtcErrorCode::ERR_ORY_CONFIG,
+        ErrorCode::Network => OryOtcErrorCode::ERR_ORY_NETWORK,
+        ErrorCode::Timeout => OryOtcErrorCode::ERR_ORY_TIMEOUT,
+        ErrorCode::Aborted => OryOtcErrorCode::ERR_ORY_ABORTED,
+        ErrorCode::Server => OryOtcErrorCode::ERR_ORY_SERVER,
+        ErrorCode::Protocol => OryOtcErrorCode::ERR_ORY_PROTOCOL,
+        ErrorCode::Internal => OryOtcErrorCode::ERR_ORY_INTERNAL,
+    })
+}
 
 /// Called by index.js at load with its realm's `TypeError` and its `OryOtcError`.
 #[napi(js_name = "__registerErrorClasses", skip_typescript)]
@@ -40,25 +80,23 @@ pub(crate) fn arg(e: ArgError) -> CoreError {
 
 /// The JS error for a core error.
 pub(crate) fn to_js(env: &Env, err: &CoreError) -> napi::Error {
-    if let CoreError::InvalidArgument {
-        name,
-        reason,
-        problem,
-    } = err
-    {
-        let problem = match problem {
-            ArgumentProblem::Type => Problem::Type,
-            ArgumentProblem::Value => Problem::Value,
-        };
-        let e = ArgError {
-            name: name.clone(),
-            reason: reason.clone(),
-            problem,
-        };
-        return errors::type_error(env, &e);
-    }
+    let code = match js_code(err.code()) {
+        Ok(code) => code,
+        Err(problem) => {
+            let (name, reason) = match err {
+                CoreError::InvalidArgument { name, reason, .. } => (name.clone(), reason.clone()),
+                other => (String::new(), other.to_string()),
+            };
+            let e = ArgError {
+                name,
+                reason,
+                problem,
+            };
+            return errors::type_error(env, &e);
+        }
+    };
     errors::error(env, "OryOtcError", &err.to_string(), |init| {
-        init.set_named_property("code", err.code())?;
+        init.set_named_property("code", code)?;
         init.set_named_property("retryable", err.is_retryable())?;
         if let Some(status) = err.status() {
             init.set_named_property("status", status)?;

@@ -587,6 +587,7 @@ mod tests {
     //! `tests/fixtures/`, for Kratos HEAD, v26.2.0 and (where the wire differs) v1.3.1.
     use super::*;
     use crate::error::Target;
+    use crate::ErrorCode;
     use bytes::Bytes;
 
     const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -980,7 +981,7 @@ mod tests {
             &reply(502, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -988,9 +989,9 @@ mod tests {
             &reply(500, fixture!("server_error_500.json")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(500)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(500)));
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(303, b"")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -998,7 +999,7 @@ mod tests {
             &reply(200, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     #[test]
@@ -1006,7 +1007,7 @@ mod tests {
         let body = fixture!("login_code_sent.json");
         let cut: &'static [u8] = &body[..body.len() / 2];
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(400, cut)).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         assert!(err.to_string().contains("invalid JSON"), "{err}");
     }
 
@@ -1026,7 +1027,7 @@ mod tests {
         ] {
             let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
             let err = code_verified(FlowKind::Login, FLOW_ID, &reply(200, body)).unwrap_err();
-            assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+            assert_eq!(err.code(), ErrorCode::Protocol);
             let text = format!("{err} {err:?}");
             assert!(!text.contains(token), "{text}");
             assert!(text.contains("invalid JSON at "), "{text}");
@@ -1109,7 +1110,7 @@ mod tests {
             Created::Refused(SendCode::SessionAlreadyAvailable { .. })
         ));
         let err = flow_created(FlowKind::Login, &reply(200, b"{\"hello\":1}")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     // §10 whoami and logout.
@@ -1138,7 +1139,7 @@ mod tests {
             logout(&reply(400, fixture!("flow_malformed_400.json")))
                 .unwrap_err()
                 .code(),
-            "ERR_ORY_PROTOCOL"
+            ErrorCode::Protocol
         );
     }
 
