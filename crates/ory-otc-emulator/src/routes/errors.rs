@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::clock::rfc3339;
 use crate::error::ApiError;
+use crate::flows;
 use crate::http::{self, Req};
 use crate::schema;
 use crate::state::AppState;
@@ -33,7 +34,7 @@ struct ErrorContainer {
 
 async fn get_error(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let found = state.0.errors.lock().get(&id).cloned();
+    let found = state.errors.lock().get(&id).cloned();
     match found {
         Some((error, at)) => http::json(
             StatusCode::OK,
@@ -44,7 +45,7 @@ async fn get_error(State(state): State<AppState>, req: Req) -> Response {
                 updated_at: rfc3339(at),
             },
         ),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }
 
@@ -54,7 +55,7 @@ async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: 
         .decode(id.as_bytes())
         .ok();
     if decoded.as_deref() != Some(schema::SCHEMA_ID.as_bytes()) && id != schema::SCHEMA_ID {
-        return state.envelope(&req, ApiError::not_found_resource());
+        return flows::envelope(&req, ApiError::not_found_resource());
     }
-    http::json(StatusCode::OK, &schema::document(&state.0.config))
+    http::json(StatusCode::OK, &schema::document(&state.config))
 }

@@ -11,9 +11,12 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Error};
+use crate::flows;
 use crate::http::{self, Req};
+use crate::records::{IdentityRec, NewIdentity};
 use crate::schema;
-use crate::state::{AppState, IdentityRec, IdentityView, NewIdentity};
+use crate::state::AppState;
+use crate::views::{self, IdentityView};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -54,14 +57,14 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
     ];
     let used = filters.iter().filter(|f| !req.query(f).is_empty()).count();
     if used > 1 {
-        return state.envelope(
+        return flows::envelope(
             &req,
             ApiError::bad_request("You cannot combine multiple filters in this API"),
         );
     }
     let view = match view(&req) {
         Ok(v) => v,
-        Err(e) => return state.envelope(&req, e),
+        Err(e) => return flows::envelope(&req, e),
     };
     let exact = req.query("credentials_identifier");
     let similar = req.query("preview_credentials_identifier_similar");
@@ -71,13 +74,13 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         .collect();
     for id in &ids {
         if Uuid::parse_str(id).is_err() {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::bad_request(format!("Invalid UUID value `{id}` for parameter `ids`.")),
             );
         }
     }
-    let store = state.0.store.lock();
+    let store = state.store.lock();
     let matches = |i: &IdentityRec| -> bool {
         if !exact.is_empty() {
             return i
@@ -105,7 +108,7 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
     found.sort_by_key(|i| i.id);
     let out: Vec<_> = found
         .into_iter()
-        .map(|i| state.0.identity_json(i, view))
+        .map(|i| views::identity(&state.urls, i, view))
         .collect();
     drop(store);
     http::json(StatusCode::OK, &out)
@@ -114,19 +117,18 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
     let view = match view(&req) {
         Ok(v) => v,
-        Err(e) => return state.envelope(&req, e),
+        Err(e) => return flows::envelope(&req, e),
     };
     let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
     let found = state
-        .0
         .store
         .lock()
         .identities
         .get(&id)
-        .map(|i| state.0.identity_json(i, view));
+        .map(|i| views::identity(&state.urls, i, view));
     match found {
         Some(i) => http::json(StatusCode::OK, &i),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }
 
@@ -136,7 +138,7 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         Ok(b) => b,
         // herodot's 400 with the decoder's error as `message` and no reason.
         Err(e) => {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::new(StatusCode::BAD_REQUEST).with_message(go_decode_error(&e)),
             )
@@ -144,7 +146,7 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
     };
     if let Some(s) = body.state.as_deref() {
         if s != "active" && s != "inactive" {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::bad_request(format!("identity state is not valid: {s}")),
             );
@@ -167,15 +169,12 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         organization_id: body.organization_id,
         verified,
     };
-    match state.0.create_identity(new) {
+    match state.add_identity(new) {
         Ok(rec) => {
-            let location = state
-                .0
-                .urls
-                .public(&format!("/admin/identities/{}", rec.id));
+            let location = state.urls.public(&format!("/admin/identities/{}", rec.id));
             let mut res = http::json(
                 StatusCode::CREATED,
-                &state.0.identity_json(&rec, IdentityView::Admin),
+                &views::identity(&state.urls, &rec, IdentityView::Admin),
             );
             if let Ok(v) = HeaderValue::from_str(&location) {
                 res.headers_mut().insert(LOCATION, v);
@@ -185,11 +184,11 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         Err(Error::DuplicateIdentity) => {
             let err = ApiError::new(StatusCode::CONFLICT)
                 .with_reason("This identity conflicts with another identity that already exists.");
-            state.envelope(&req, err)
+            flows::envelope(&req, err)
         }
         // source notes C16: 400 whose reason is the validator's error text.
-        Err(Error::InvalidTraits(reason)) => state.envelope(&req, ApiError::bad_request(reason)),
-        Err(e) => state.envelope(&req, ApiError::bad_request(e.to_string())),
+        Err(Error::InvalidTraits(reason)) => flows::envelope(&req, ApiError::bad_request(reason)),
+        Err(e) => flows::envelope(&req, ApiError::bad_request(e.to_string())),
     }
 }
 

@@ -17,10 +17,11 @@ use crate::error::ApiError;
 use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
+use crate::records::{Flow, FlowKind, SessionRec, Store, Transient};
 use crate::schema;
-use crate::state::{AppState, Flow, FlowKind, SessionRec, Store, Transient};
-use crate::state::{ContinueWith, LoginSuccess};
+use crate::state::AppState;
 use crate::text::{self, reason};
+use crate::views::{self, ContinueWith, LoginSuccess};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -56,7 +57,7 @@ fn choose_method_nodes(state: &AppState) -> Vec<ory_otc_protocol::ui::Node> {
     vec![
         nodes::labelled(
             nodes::required(nodes::input("identifier", Some(json!("")), DEFAULT, "text")),
-            schema::identifier_label(&state.0.config),
+            schema::identifier_label(&state.config),
         ),
         nodes::labelled(
             nodes::input("method", Some(json!("code")), CODE, "submit"),
@@ -94,8 +95,8 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
         req.query("refresh").as_str(),
         "true" | "1" | "t" | "T" | "TRUE" | "True"
     );
-    let now = state.0.now();
-    let mut store = state.0.store.lock();
+    let now = state.now();
+    let mut store = state.store.lock();
     let session = state.session_from_request(&store, req, now);
     let refresh =
         match &session {
@@ -121,7 +122,7 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
     if aal == "aal2" {
         flow.ui.messages.push(text::login_aal2());
     }
-    store.insert_flow(flow.clone(), state.0.config.max_flows);
+    store.insert_flow(flow.clone(), state.config.max_flows);
     Ok(flow)
 }
 
@@ -139,10 +140,10 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 session_token_exchange_code: exchange_code(&req),
                 ..Transient::default()
             };
-            state.flow_json(&flow, StatusCode::OK, transient)
+            flows::flow_json(&flow, StatusCode::OK, transient)
         }
-        Err(CreateError::AlreadyLoggedIn) => state.envelope(&req, already_logged_in()),
-        Err(CreateError::Other(e)) => state.envelope(&req, e),
+        Err(CreateError::AlreadyLoggedIn) => flows::envelope(&req, already_logged_in()),
+        Err(CreateError::Other(e)) => flows::envelope(&req, e),
     }
 }
 
@@ -162,7 +163,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     let req = with_csrf_cookie(req, &state, cookie.as_deref());
     let res = match create(&state, &req, FlowType::Browser) {
         Ok(flow) if req.accepts_json() => {
-            state.flow_json(&flow, StatusCode::OK, Transient::default())
+            flows::flow_json(&flow, StatusCode::OK, Transient::default())
         }
         Ok(flow) => http::redirect(
             &req.method,
@@ -171,15 +172,15 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
         ),
         // reference §6 login "Session already available: create": browser non-JSON → 303.
         Err(CreateError::AlreadyLoggedIn) if req.accepts_json() => {
-            state.envelope(&req, already_logged_in())
+            flows::envelope(&req, already_logged_in())
         }
         Err(CreateError::AlreadyLoggedIn) => {
             match state.secure_return_to(Some(&req.query("return_to"))) {
                 Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
-                Err(e) => state.forward_error(&req, e),
+                Err(e) => flows::forward_error(&state, &req, e),
             }
         }
-        Err(CreateError::Other(e)) => state.forward_error(&req, e),
+        Err(CreateError::Other(e)) => flows::forward_error(&state, &req, e),
     };
     http::with_cookies(res, cookie.as_slice())
 }
@@ -258,12 +259,20 @@ fn validate(f: &Fields) -> Vec<(String, Text)> {
 /// reference §1 "Submit login flow", §11 order: flow id → load → session → expiry → strategy.
 async fn submit(State(state): State<AppState>, req: Req) -> Response {
     let Ok(id) = Uuid::parse_str(&req.query("flow")) else {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     };
     if id.is_nil() {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     }
-    let mut store = state.0.store.lock();
+    let mut store = state.store.lock();
     let Some(flow) = store
         .flows
         .get(&id)
@@ -271,15 +280,16 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         .cloned()
     else {
         // reference §6 login "Unknown (well-formed) flow id on submit": 404.
-        return state.nil_flow_error(&req, ApiError::not_found_resource());
+        return flows::nil_flow_error(&state, &req, ApiError::not_found_resource());
     };
-    let now = state.0.now();
+    let now = state.now();
     let session = state.session_from_request(&store, &req, now);
     match &session {
         // reference §6 login "Session already available: submit": 4000001 on the flow, or 303.
         Some(_) if !flow.refresh && flow.requested_aal == "aal1" => {
             if req.is_json() || flow.flow_type == FlowType::Api {
-                return state.write_flow_error(
+                return flows::write_flow_error(
+                    &state,
                     &mut store,
                     &req,
                     flow,
@@ -289,7 +299,7 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
             return http::redirect(
                 &req.method,
                 StatusCode::SEE_OTHER,
-                &state.0.urls.default_return,
+                &state.urls.default_return,
             );
         }
         None if flow.requested_aal != "aal1" => {
@@ -299,14 +309,20 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
                 .with_reason(
                     "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
                 );
-            return state.write_flow_error(&mut store, &req, flow, FlowErr::Api(err));
+            return flows::write_flow_error(&state, &mut store, &req, flow, FlowErr::Api(err));
         }
         _ => {}
     }
     // reference §8 "An expired flow wins over an expired code": the flow check runs first.
     if is_expired(&flow, now) {
         let expired_at = flow.expires_at;
-        return state.write_flow_error(&mut store, &req, flow, FlowErr::Expired(expired_at));
+        return flows::write_flow_error(
+            &state,
+            &mut store,
+            &req,
+            flow,
+            FlowErr::Expired(expired_at),
+        );
     }
     code_strategy(&state, &mut store, &req, flow, session)
 }
@@ -322,37 +338,51 @@ fn code_strategy(
     // Passwordless code login answers aal1 flows only (`CheckAAL`); the password strategy, which
     // Kratos asks first, decodes the body before the code strategy does.
     if flow.requested_aal != "aal1" {
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()));
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::login_no_strategy()),
+        );
     }
     let fields = match http::decode_fields(req, &["POST", "PUT", "PATCH", "GET"]) {
         Ok(f) => f,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0)),
+        Err(e) => {
+            return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0))
+        }
     };
     let method = fields.string("method").unwrap_or_default();
     if method == "password" {
         // derived: the password strategy matches the method, finds itself disabled and
         // answers 404 (`flow.MethodEnabledAndAllowed`).
         let err = ApiError::new(StatusCode::NOT_FOUND).with_reason(reason::ENDPOINT_DISABLED);
-        return state.write_flow_error(store, req, flow, FlowErr::Api(err));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Api(err));
     }
     if method != "code" {
         // reference §3: without method=code the strategy is not responsible → 4010002.
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()));
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::login_no_strategy()),
+        );
     }
     // The second decode accepts POST only and validates against the login schema.
     let mut body = Body::from_fields(&fields);
     if let Err(e) = http::check_second_decode(req, &["POST"]) {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0));
     }
     let invalid = validate(&fields);
     if !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
-    if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+    if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, e);
+        return flows::write_flow_error(state, store, req, flow, e);
     }
     // `SetDefaultFlowState`: a resend starts over from choose_method.
     if body.resend.eq_ignore_ascii_case("code") {
@@ -365,14 +395,20 @@ fn code_strategy(
                 Ok(identity_id) => succeed(state, store, req, flow, identity_id, session),
                 Err(e) => {
                     handle_error(state, req, &mut flow, &body, true);
-                    state.write_flow_error(store, req, flow, e)
+                    flows::write_flow_error(state, store, req, flow, e)
                 }
             }
         }
         // reference §8: in passed_challenge login answers 4010002.
         _ => {
             handle_error(state, req, &mut flow, &body, false);
-            state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()))
+            flows::write_flow_error(
+                state,
+                store,
+                req,
+                flow,
+                FlowErr::form(text::login_no_strategy()),
+            )
         }
     }
 }
@@ -446,13 +482,19 @@ fn send_code(
         Ok(id) => id,
         Err(e) => {
             handle_error(state, req, &mut flow, body, false);
-            return state.write_flow_error(store, req, flow, e);
+            return flows::write_flow_error(state, store, req, flow, e);
         }
     };
     // On a refresh the identity is fixed by the session (ory/kratos#4194, after v26.2.0).
     if refresh_mismatch(state, &flow, session, identity_id) {
         handle_error(state, req, &mut flow, body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::account_not_found()));
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::account_not_found()),
+        );
     }
     let mut addresses = store
         .identities
@@ -466,23 +508,19 @@ fn send_code(
     // All earlier codes of the flow are deleted before the new ones are mailed.
     flow.codes = addresses
         .iter()
-        .map(|a| {
-            state
-                .0
-                .send_code(store, FlowKind::Login, a, Some(identity_id))
-        })
+        .map(|a| state.send_code(store, FlowKind::Login, a, Some(identity_id)))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow, &identifier);
     flow.active = Some("code".into());
-    flow.updated_at = state.0.now();
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
         let transient = Transient {
             transient_payload: Some(body.transient_payload.clone()),
             ..Transient::default()
         };
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
@@ -563,11 +601,11 @@ fn verify_code(
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.0.config.max_submissions {
+    if flow.submit_count > state.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
-    let hmac = state.0.code_hmac(&body.code);
-    let now = state.0.now();
+    let hmac = state.code_hmac(&body.code);
+    let now = state.now();
     let Some(pos) = flow
         .codes
         .iter()
@@ -625,22 +663,22 @@ fn succeed(
     }
     let return_to = match state.secure_return_to(flow.return_to().as_deref()) {
         Ok(to) => to,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::Api(e)),
+        Err(e) => return flows::write_flow_error(state, store, req, flow, FlowErr::Api(e)),
     };
     // A refresh keeps the session of the same identity; anything else gets a new one.
     let (session, prior_same_identity) = match session.filter(|s| s.identity_id == identity_id) {
         Some(mut s) => {
             s.activate(
-                state.0.now(),
-                state.0.config.session_lifespan,
-                state.0.device(req),
+                state.now(),
+                state.config.session_lifespan,
+                state.device(req),
             );
             store.sessions.insert(s.token.clone(), s.clone());
             (s, true)
         }
-        None => (state.0.issue_session(store, identity_id, req), false),
+        None => (state.issue_session(store, identity_id, req), false),
     };
-    let session_json = state.0.session_json(store, &session);
+    let session_json = views::session(&state.urls, store, &session);
     if flow.flow_type == FlowType::Api {
         // reference §6 login "Success (API)": `continue_with` is null for a code login.
         let body = LoginSuccess {
@@ -650,7 +688,7 @@ fn succeed(
         };
         return http::json(StatusCode::OK, &body);
     }
-    let mut cookies = vec![state.0.session_cookie(store, &session)];
+    let mut cookies = vec![state.session_cookie(store, &session)];
     if !prior_same_identity {
         // Kratos rotates the anti-CSRF token on a new login.
         cookies.push(state.new_csrf_cookie().1);
@@ -690,5 +728,5 @@ fn disabled_identity(
             .with_message("identity is disabled")
             .with_detail("identity_id", json!(identity_id.to_string())),
     };
-    state.write_flow_error(store, req, flow, FlowErr::Api(err))
+    flows::write_flow_error(state, store, req, flow, FlowErr::Api(err))
 }

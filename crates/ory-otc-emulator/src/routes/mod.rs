@@ -41,7 +41,7 @@ pub(crate) fn admin(state: &AppState) -> Router<AppState> {
 /// Ory Network's project API key check: `Authorization: Bearer <key>` (derived; the exact
 /// 401 body of Ory Network is unconfirmed).
 async fn require_api_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(key) = state.0.config.api_key.as_deref() else {
+    let Some(key) = state.config.api_key.as_deref() else {
         return next.run(req).await;
     };
     let presented = req

@@ -17,11 +17,11 @@ use crate::error::ApiError;
 use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
+use crate::records::{Flow, FlowKind, NewIdentity, Store, Transient};
 use crate::schema;
-use crate::state::{
-    AppState, ContinueWith, Flow, FlowKind, NewIdentity, RegistrationSuccess, Store, Transient,
-};
+use crate::state::AppState;
 use crate::text::{self, reason};
+use crate::views::{self, ContinueWith, IdentityView, RegistrationSuccess};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -55,12 +55,12 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
     };
     let mut flow = state.new_flow(FlowKind::Registration, flow_type, req, token.clone());
     let mut ui = vec![nodes::csrf(&token)];
-    ui.extend(schema::trait_nodes(&state.0.config));
-    match state.0.config.registration_style {
+    ui.extend(schema::trait_nodes(&state.config));
+    match state.config.registration_style {
         RegistrationStyle::ProfileFirst => ui.push(profile_button()),
         RegistrationStyle::Unified => ui.push(send_code_button()),
     }
-    nodes::sort_registration(&mut ui, &schema::keys(&state.0.config));
+    nodes::sort_registration(&mut ui, &schema::keys(&state.config));
     flow.ui.nodes = ui;
     flow
 }
@@ -72,9 +72,9 @@ fn already_logged_in() -> ApiError {
 }
 
 fn has_session(state: &AppState, req: &Req) -> bool {
-    let store = state.0.store.lock();
+    let store = state.store.lock();
     state
-        .session_from_request(&store, req, state.0.now())
+        .session_from_request(&store, req, state.now())
         .is_some()
 }
 
@@ -82,17 +82,16 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, ApiE
     state.secure_return_to(Some(&req.query("return_to")))?;
     let flow = build_flow(state, req, flow_type);
     state
-        .0
         .store
         .lock()
-        .insert_flow(flow.clone(), state.0.config.max_flows);
+        .insert_flow(flow.clone(), state.config.max_flows);
     Ok(flow)
 }
 
 /// reference §6 registration "Flow created" / "Session already available (create)".
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
-        return state.envelope(&req, already_logged_in());
+        return flows::envelope(&req, already_logged_in());
     }
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
@@ -101,7 +100,7 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 "true"
             )
             .then(|| Uuid::new_v4().simple().to_string());
-            state.flow_json(
+            flows::flow_json(
                 &flow,
                 StatusCode::OK,
                 Transient {
@@ -110,7 +109,7 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 },
             )
         }
-        Err(e) => state.envelope(&req, e),
+        Err(e) => flows::envelope(&req, e),
     }
 }
 
@@ -120,19 +119,19 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     let (_, cookie) = state.browser_csrf(&req);
     let req = with_csrf_cookie(req, &state, cookie.as_deref());
     let res = match create(&state, &req, FlowType::Browser) {
-        Err(e) => state.forward_error(&req, e),
+        Err(e) => flows::forward_error(&state, &req, e),
         Ok(_) if has_session(&state, &req) => {
             if req.is_json() {
-                state.envelope(&req, already_logged_in())
+                flows::envelope(&req, already_logged_in())
             } else {
                 match state.secure_return_to(Some(&req.query("return_to"))) {
                     Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
-                    Err(e) => state.forward_error(&req, e),
+                    Err(e) => flows::forward_error(&state, &req, e),
                 }
             }
         }
         Ok(flow) if req.accepts_json() => {
-            state.flow_json(&flow, StatusCode::OK, Transient::default())
+            flows::flow_json(&flow, StatusCode::OK, Transient::default())
         }
         Ok(flow) => http::redirect(
             &req.method,
@@ -167,7 +166,7 @@ impl Body {
         for key in f.keys_with_prefix("traits.") {
             let name = &key["traits.".len()..];
             // Dotted keys count only when the schema knows them; empty values are absent.
-            if state.0.config.traits.iter().any(|t| t.name == name) {
+            if state.config.traits.iter().any(|t| t.name == name) {
                 if let Some(v) = f.string(&key) {
                     traits.insert(name.to_owned(), Value::String(v));
                 }
@@ -196,7 +195,7 @@ fn validate(state: &AppState, f: &Fields, body: &Body) -> Vec<(String, Text)> {
             errors.push(("resend".to_owned(), text::generic("value must be \"code\"")));
         }
     }
-    errors.extend(schema::validate(&state.0.config, &body.traits, true));
+    errors.extend(schema::validate(&state.config, &body.traits, true));
     errors
 }
 
@@ -230,29 +229,33 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
         // reference §6 registration "Session already available": envelope, or 302 in a browser.
         if req.is_json() {
-            return state.envelope(&req, already_logged_in());
+            return flows::envelope(&req, already_logged_in());
         }
         let to = state
             .secure_return_to(Some(&req.query("return_to")))
-            .unwrap_or_else(|_| state.0.urls.default_return.clone());
+            .unwrap_or_else(|_| state.urls.default_return.clone());
         return http::redirect(&req.method, StatusCode::FOUND, &to);
     }
     let id = Uuid::parse_str(&req.query("flow")).unwrap_or(Uuid::nil());
     if id.is_nil() {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     }
-    let mut store = state.0.store.lock();
+    let mut store = state.store.lock();
     let Some(flow) = store
         .flows
         .get(&id)
         .filter(|f| f.kind == FlowKind::Registration)
         .cloned()
     else {
-        return state.nil_flow_error(&req, ApiError::not_found_resource());
+        return flows::nil_flow_error(&state, &req, ApiError::not_found_resource());
     };
-    if is_expired(&flow, state.0.now()) {
+    if is_expired(&flow, state.now()) {
         let at = flow.expires_at;
-        return state.write_flow_error(&mut store, &req, flow, FlowErr::Expired(at));
+        return flows::write_flow_error(&state, &mut store, &req, flow, FlowErr::Expired(at));
     }
     strategies(&state, &mut store, &req, flow)
 }
@@ -261,10 +264,12 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
 fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) -> Response {
     let fields = match http::decode_fields(req, &["POST", "PUT", "PATCH", "GET"]) {
         Ok(f) => f,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0)),
+        Err(e) => {
+            return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0))
+        }
     };
     let body = Body::from_fields(&fields, state);
-    let profile_first = state.0.config.registration_style == RegistrationStyle::ProfileFirst;
+    let profile_first = state.config.registration_style == RegistrationStyle::ProfileFirst;
     if profile_first
         && (body.method == "profile" || body.method == "profile:back" || !body.screen.is_empty())
     {
@@ -273,10 +278,11 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     if body.method == "password" {
         // derived: the disabled password strategy matches the method → 404.
         let err = ApiError::new(StatusCode::NOT_FOUND).with_reason(reason::ENDPOINT_DISABLED);
-        return state.write_flow_error(store, req, flow, FlowErr::Api(err));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Api(err));
     }
     if body.method != "code" {
-        return state.write_flow_error(
+        return flows::write_flow_error(
+            state,
             store,
             req,
             flow,
@@ -285,16 +291,16 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     }
     if let Err(e) = http::check_second_decode(req, &["POST", "PUT", "PATCH"]) {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0));
     }
     let invalid = validate(state, &fields, &body);
     if !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
-    if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+    if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, e);
+        return flows::write_flow_error(state, store, req, flow, e);
     }
     if body.resend.eq_ignore_ascii_case("code") {
         flow.state = FlowState::ChooseMethod;
@@ -305,13 +311,14 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
             Ok(addresses) => complete(state, store, req, flow, &body, addresses),
             Err(e) => {
                 handle_error(state, req, &mut flow, &body.traits);
-                state.write_flow_error(store, req, flow, e)
+                flows::write_flow_error(state, store, req, flow, e)
             }
         },
         // reference §8: in passed_challenge registration answers 4010003.
         _ => {
             handle_error(state, req, &mut flow, &body.traits);
-            state.write_flow_error(
+            flows::write_flow_error(
+                state,
                 store,
                 req,
                 flow,
@@ -329,10 +336,11 @@ fn send_code(
     mut flow: Flow,
     body: &Body,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
+    let addresses = schema::code_addresses(&state.config, &body.traits);
     if addresses.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(
+        return flows::write_flow_error(
+            state,
             store,
             req,
             flow,
@@ -341,7 +349,7 @@ fn send_code(
     }
     flow.codes = addresses
         .iter()
-        .map(|a| state.0.send_code(store, FlowKind::Registration, a, None))
+        .map(|a| state.send_code(store, FlowKind::Registration, a, None))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow);
@@ -349,7 +357,7 @@ fn send_code(
         nodes::set_value(&mut flow.ui.nodes, &k, v);
     }
     flow.active = Some("code".into());
-    flow.updated_at = state.0.now();
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
         // reference §6: always 400 for JSON, even SPA.
@@ -357,7 +365,7 @@ fn send_code(
             transient_payload: Some(body.transient_payload.clone()),
             ..Transient::default()
         };
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
@@ -401,7 +409,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
         nodes::input("resend", Some(json!("code")), CODE, "submit"),
         text::resend_code_label(),
     ));
-    if state.0.config.registration_style == RegistrationStyle::ProfileFirst {
+    if state.config.registration_style == RegistrationStyle::ProfileFirst {
         fresh.push(nodes::labelled(
             nodes::input(
                 "screen",
@@ -429,7 +437,7 @@ fn verify_code(
     if body.code.is_empty() {
         return Err(FlowErr::field("code", text::required("code")));
     }
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
+    let addresses = schema::code_addresses(&state.config, &body.traits);
     if addresses.is_empty() {
         return Err(FlowErr::form(text::no_login_identifier()));
     }
@@ -446,11 +454,11 @@ fn verify_code(
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.0.config.max_submissions {
+    if flow.submit_count > state.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
-    let hmac = state.0.code_hmac(&body.code);
-    let now = state.0.now();
+    let hmac = state.code_hmac(&body.code);
+    let now = state.now();
     let Some(pos) = flow.codes.iter().position(|c| c.hmac == hmac) else {
         return Err(FlowErr::form(text::registration_code_invalid()));
     };
@@ -488,20 +496,21 @@ fn complete(
     body: &Body,
     verified: Vec<String>,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
+    let addresses = schema::code_addresses(&state.config, &body.traits);
     let new = NewIdentity {
         traits: body.traits.clone(),
         verified,
         ..NewIdentity::default()
     };
-    let identity = match state.0.insert_identity(store, new, addresses) {
+    let identity = match state.insert_identity(store, new, addresses) {
         Ok(i) => i,
         Err(_) => {
             let mut flow = flow;
             for (k, v) in flatten("traits", &body.traits) {
                 nodes::set_value(&mut flow.ui.nodes, &k, v);
             }
-            return state.write_flow_error(
+            return flows::write_flow_error(
+                state,
                 store,
                 req,
                 flow,
@@ -511,7 +520,7 @@ fn complete(
     };
     let return_to = state
         .secure_return_to(flow.return_to().as_deref())
-        .unwrap_or_else(|_| state.0.urls.default_return.clone());
+        .unwrap_or_else(|_| state.urls.default_return.clone());
     let mut continue_with = Vec::new();
     if flow.flow_type == FlowType::Browser && req.is_json() {
         continue_with.push(ContinueWith::RedirectBrowserTo {
@@ -520,11 +529,9 @@ fn complete(
         });
     }
     // A session row is created even without the session hook; only the hook hands it out.
-    let session = state.0.issue_session(store, identity.id, req);
-    let identity_json = state
-        .0
-        .identity_json(&identity, crate::state::IdentityView::Public);
-    let hook = state.0.config.session_after_registration;
+    let session = state.issue_session(store, identity.id, req);
+    let identity_json = views::identity(&state.urls, &identity, IdentityView::Public);
+    let hook = state.config.session_after_registration;
     if flow.flow_type == FlowType::Api {
         if hook {
             continue_with.push(ContinueWith::SetOrySessionToken {
@@ -533,7 +540,7 @@ fn complete(
             });
             let body = RegistrationSuccess {
                 session_token: Some(session.token.clone()),
-                session: Some(state.0.session_json(store, &session)),
+                session: Some(views::session(&state.urls, store, &session)),
                 identity: identity_json,
                 continue_with: Some(continue_with),
             };
@@ -550,7 +557,7 @@ fn complete(
     }
     let cookies = if hook {
         vec![
-            state.0.session_cookie(store, &session),
+            state.session_cookie(store, &session),
             state.new_csrf_cookie().1,
         ]
     } else {
@@ -559,7 +566,7 @@ fn complete(
     let res = if req.is_json() {
         let body = RegistrationSuccess {
             session_token: None,
-            session: hook.then(|| state.0.session_json(store, &session)),
+            session: hook.then(|| views::session(&state.urls, store, &session)),
             identity: identity_json,
             continue_with: (!continue_with.is_empty()).then_some(continue_with),
         };
@@ -584,7 +591,7 @@ fn profile_screen(
     let invalid = validate(state, fields, body);
     if !previous && !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
     let token = match flow.flow_type {
         FlowType::Browser => state.request_csrf_token(req),
@@ -598,14 +605,14 @@ fn profile_screen(
             .nodes
             .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && n.group != PROFILE);
         nodes::set_csrf(&mut flow.ui.nodes, &token);
-        for n in schema::trait_nodes(&state.0.config) {
+        for n in schema::trait_nodes(&state.config) {
             nodes::upsert(&mut flow.ui.nodes, n);
         }
         flow.ui.nodes.push(profile_button());
     } else {
-        if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+        if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
             handle_error(state, req, &mut flow, &body.traits);
-            return state.write_flow_error(store, req, flow, e);
+            return flows::write_flow_error(state, store, req, flow, e);
         }
         // `showCredentialsSelection`: hidden traits, "Back", and the code strategy's button.
         flow.active = None;
@@ -643,11 +650,11 @@ fn profile_screen(
             )),
         }
     }
-    nodes::sort_registration(&mut flow.ui.nodes, &schema::keys(&state.0.config));
-    flow.updated_at = state.0.now();
+    nodes::sort_registration(&mut flow.ui.nodes, &schema::keys(&state.config));
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default());
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default());
     }
     http::redirect(
         &req.method,
