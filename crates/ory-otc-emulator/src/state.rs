@@ -330,15 +330,23 @@ impl Shared {
         Ok(rec)
     }
 
-    /// Mails a new code to `address` and returns its record for the flow.
+    /// Mails a new code to `address` and returns its record for the flow. The code differs from
+    /// every code in `replaced` (the flow's earlier codes), so a resend never mails the code it
+    /// replaces: Kratos draws 6 random digits and could repeat one by chance (1 in 10^6); the
+    /// emulator draws again instead, so tests can rely on the old code being dead.
     pub(crate) fn send_code(
         &self,
         store: &mut Store,
         kind: FlowKind,
         address: &str,
         identity_id: Option<Uuid>,
+        replaced: &[OneTimeCode],
     ) -> OneTimeCode {
-        let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+        let mut rng = rand::rng();
+        let code = new_code(
+            || rng.random_range(0..1_000_000u32),
+            |c| replaced.iter().any(|old| old.hmac == self.code_hmac(c)),
+        );
         let now = self.now();
         let minutes = self.config.code_lifespan.as_secs() / 60;
         // Templates login_code/valid and registration_code/valid (identical in v26.2.0 and
@@ -640,6 +648,16 @@ fn nonempty_path(u: &url::Url) -> &str {
     }
 }
 
+/// Six digits from `draw`, drawn again while `taken` says the code is one the flow had.
+fn new_code(mut draw: impl FnMut() -> u32, taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let code = format!("{:06}", draw() % 1_000_000);
+        if !taken(&code) {
+            return code;
+        }
+    }
+}
+
 /// An RFC 1123 date for `Expires`.
 fn httpdate(t: OffsetDateTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -729,13 +747,23 @@ mod tests {
     fn codes_are_six_digits_and_stored_as_hmac_only() {
         let st = state();
         let mut store = st.store.lock();
-        let otc = st.send_code(&mut store, FlowKind::Login, "a@example.com", None);
+        let otc = st.send_code(&mut store, FlowKind::Login, "a@example.com", None, &[]);
         let msg = store.messages.back().unwrap();
         assert_eq!(msg.code.len(), 6);
         assert!(msg.code.chars().all(|c| c.is_ascii_digit()));
         assert_eq!(otc.hmac, st.code_hmac(&msg.code));
         assert_eq!(msg.subject, format!("Use code {} to log in", msg.code));
         assert!(msg.body.ends_with("It expires in 60 minutes.\n"));
+    }
+
+    #[test]
+    fn a_new_code_is_drawn_again_when_it_repeats_a_replaced_one() {
+        let mut draws = [42u32, 42, 7].into_iter();
+        let code = new_code(|| draws.next().unwrap(), |c| c == "000042");
+        assert_eq!(code, "000007");
+        assert_eq!(draws.next(), None, "drew until the code was free");
+        let mut once = [42u32].into_iter();
+        assert_eq!(new_code(|| once.next().unwrap(), |_| false), "000042");
     }
 
     #[test]

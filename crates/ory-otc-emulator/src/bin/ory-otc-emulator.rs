@@ -109,27 +109,26 @@ impl From<Args> for Config {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+/// SIGINT or SIGTERM. The handlers are installed when this is called, not when it is first
+/// awaited: the listening line is printed after it, and a caller may signal right away.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {}
+            _ = int.recv() => {}
             _ = term.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 fn main() -> ExitCode {
@@ -152,8 +151,16 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let stop = match shutdown_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("ory-otc-emulator: cannot listen for signals: {e}");
+                emulator.close().await;
+                return ExitCode::FAILURE;
+            }
+        };
         println!("ory-otc-emulator listening on {}", emulator.url());
-        shutdown_signal().await;
+        stop.await;
         emulator.close().await;
         ExitCode::SUCCESS
     });

@@ -506,9 +506,10 @@ fn send_code(
         addresses = vec![wanted];
     }
     // All earlier codes of the flow are deleted before the new ones are mailed.
+    let replaced = std::mem::take(&mut flow.codes);
     flow.codes = addresses
         .iter()
-        .map(|a| state.send_code(store, FlowKind::Login, a, Some(identity_id)))
+        .map(|a| state.send_code(store, FlowKind::Login, a, Some(identity_id), &replaced))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow, &identifier);

@@ -347,9 +347,10 @@ fn send_code(
             FlowErr::form(text::no_login_identifier()),
         );
     }
+    let replaced = std::mem::take(&mut flow.codes);
     flow.codes = addresses
         .iter()
-        .map(|a| state.send_code(store, FlowKind::Registration, a, None))
+        .map(|a| state.send_code(store, FlowKind::Registration, a, None, &replaced))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow);
