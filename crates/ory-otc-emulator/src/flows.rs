@@ -214,9 +214,7 @@ pub(crate) fn write_flow_error(
     }
     match flow.kind {
         FlowKind::Login => nodes::sort_login(&mut flow.ui.nodes),
-        FlowKind::Registration => {
-            nodes::sort_registration(&mut flow.ui.nodes, &crate::schema::keys(&state.config))
-        }
+        FlowKind::Registration => nodes::sort_registration(&mut flow.ui.nodes, &state.schema.keys),
     }
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());

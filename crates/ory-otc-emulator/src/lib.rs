@@ -20,6 +20,7 @@ mod error;
 mod faults;
 mod flows;
 mod http;
+mod kratos_config;
 mod nodes;
 mod records;
 mod routes;
@@ -46,10 +47,12 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
 pub use crate::config::{
-    Config, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat, TraitSchema,
+    Config, CookieSameSite, Cookies, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat,
+    TraitSchema, UiUrls,
 };
 pub use crate::error::Error;
 pub use crate::faults::{Fault, FaultId, FaultKind, RouteMatch};
+pub use crate::kratos_config::{parse_go_duration, KratosConfig, KratosConfigSource};
 pub use crate::state::AppState;
 
 /// How long `close()` lets a request that is being answered finish.

@@ -80,19 +80,29 @@ pub(crate) struct AddressRec {
 }
 
 #[derive(Debug, Clone)]
+pub(crate) struct RecoveryRec {
+    pub id: Uuid,
+    pub value: String,
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone)]
 pub(crate) struct IdentityRec {
     pub id: Uuid,
     pub state: String,
     pub state_changed_at: OffsetDateTime,
     pub traits: Map<String, Value>,
+    /// Verifiable addresses (`verification.via`).
     pub addresses: Vec<AddressRec>,
+    /// Recovery addresses (`recovery.via`).
+    pub recovery: Vec<RecoveryRec>,
     pub metadata_public: Value,
     pub metadata_admin: Option<Value>,
     pub external_id: Option<String>,
     pub organization_id: Option<String>,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
-    /// The `code` credential's identifiers (= addresses, all e-mail).
+    /// The `code` credential's identifiers (`credentials.code.identifier`, all e-mail).
     pub code_identifiers: Vec<String>,
 }
 

@@ -27,20 +27,18 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::clock::Clock;
-use crate::config::{Config, KratosVersion};
+use crate::config::{Config, CookieSameSite, KratosVersion};
+use crate::csrf;
 use crate::error::{ApiError, Error};
 use crate::faults::{Fault, FaultId, Faults};
 use crate::http::{self, Req};
 use crate::records::{
     AddressRec, DeviceRec, Flow, FlowKind, IdentityRec, MessageRec, NewIdentity, OneTimeCode,
-    SessionRec, Store,
+    RecoveryRec, SessionRec, Store,
 };
+use crate::schema::IdentitySchema;
 use crate::views::{self, IdentityView};
-use crate::{csrf, schema};
 use ory_otc_protocol::error::id as error_id;
-
-/// Kratos's default session cookie name (`session.cookie.name`).
-pub(crate) const SESSION_COOKIE: &str = "ory_kratos_session";
 
 /// Shared state of one emulator instance; cheap to clone. Derefs to [`Shared`].
 #[derive(Clone)]
@@ -60,6 +58,7 @@ impl std::ops::Deref for AppState {
 pub struct Shared {
     pub(crate) config: Config,
     pub(crate) urls: Urls,
+    pub(crate) schema: IdentitySchema,
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
     /// Error containers for the error UI; a lock of their own, because errors are forwarded
@@ -71,18 +70,28 @@ pub struct Shared {
     code_key: [u8; 32],
 }
 
-/// The URLs an instance advertises.
+/// The URLs an instance advertises, and its cookies' attributes.
 pub(crate) struct Urls {
     /// The base without a trailing slash, to append paths to.
     pub origin: String,
+    /// The admin base (`serve.admin.base_url`) without a trailing slash.
+    pub admin_origin: String,
     pub csrf_cookie: String,
-    /// `; Secure` when the public URL is https (Kratos's `CookieSecure` outside dev HTTP).
-    pub cookie_secure: &'static str,
+    pub session_cookie: String,
+    /// `Domain`, `Secure` and `SameSite` of the CSRF cookie (nosurfx's base cookie).
+    csrf_attrs: String,
+    /// `Path`, `Domain`, `Secure` and `SameSite` of the session cookie, after `Expires`.
+    session_path: String,
+    session_attrs: String,
+    session_persistent: bool,
     pub login_ui: String,
     pub registration_ui: String,
     pub error_ui: String,
     pub default_return: String,
+    pub logout_return: String,
     pub allowed_returns: Vec<url::Url>,
+    /// `identity.default_schema_id`, shown as `schema_id` and in `schema_url`.
+    pub schema_id: String,
 }
 
 impl Urls {
@@ -99,25 +108,57 @@ impl Urls {
             .default_return_url
             .clone()
             .unwrap_or_else(|| format!("{origin}/ui/welcome"));
-        let cookie_secure = if parsed.scheme() == "https" {
-            "; Secure"
-        } else {
-            ""
+        // Kratos's `CookieSecure`: on unless in dev mode over plain HTTP.
+        let secure = parsed.scheme() == "https";
+        let c = &config.cookies;
+        // nosurfx: SameSite is forced to Lax when the cookie is not secure.
+        let same_site = |s: CookieSameSite| if secure { s } else { CookieSameSite::Lax };
+        let domain = |d: &Option<String>| {
+            d.as_deref()
+                .map(|d| format!("; Domain={d}"))
+                .unwrap_or_default()
         };
+        let secure_attr = if secure { "; Secure" } else { "" };
+        let csrf_attrs = format!(
+            "{}; HttpOnly{secure_attr}; SameSite={}",
+            domain(&c.domain),
+            same_site(c.same_site).as_str()
+        );
+        let session_domain = c.session_domain.clone().or_else(|| c.domain.clone());
+        let session_attrs = format!(
+            "{}; HttpOnly{secure_attr}; SameSite={}",
+            domain(&session_domain),
+            same_site(c.session_same_site.unwrap_or(c.same_site)).as_str()
+        );
         let mut allowed_returns = vec![parsed];
         for raw in &config.allowed_return_urls {
             let u = url::Url::parse(raw)
                 .map_err(|e| Error::Config(format!("allowed return URL {raw:?}: {e}")))?;
             allowed_returns.push(u);
         }
+        let pick =
+            |u: &Option<String>, flow: &str| u.clone().unwrap_or_else(|| format!("{ui}/{flow}"));
         Ok(Urls {
+            admin_origin: config
+                .admin_url
+                .as_deref()
+                .map_or_else(|| origin.clone(), |a| a.trim_end_matches('/').to_owned()),
             csrf_cookie: crate::csrf::cookie_name(base),
-            cookie_secure,
-            login_ui: format!("{ui}/login"),
-            registration_ui: format!("{ui}/registration"),
-            error_ui: format!("{ui}/error"),
+            session_cookie: c.session_name.clone(),
+            csrf_attrs,
+            session_path: c.session_path.clone().unwrap_or_else(|| c.path.clone()),
+            session_attrs,
+            session_persistent: c.session_persistent,
+            login_ui: pick(&config.ui_urls.login, "login"),
+            registration_ui: pick(&config.ui_urls.registration, "registration"),
+            error_ui: pick(&config.ui_urls.error, "error"),
+            logout_return: config
+                .logout_return_url
+                .clone()
+                .unwrap_or_else(|| default_return.clone()),
             default_return,
             allowed_returns,
+            schema_id: config.schema_id.clone(),
             origin,
         })
     }
@@ -125,6 +166,48 @@ impl Urls {
     /// `urlx.AppendPaths(SelfPublicURL, path)`.
     pub fn public(&self, path: &str) -> String {
         format!("{}{}", self.origin, path)
+    }
+
+    /// `urlx.AppendPaths(SelfAdminURL, path)`.
+    pub fn admin(&self, path: &str) -> String {
+        format!("{}{}", self.admin_origin, path)
+    }
+
+    /// The CSRF cookie's `Set-Cookie` line for a (base64) secret.
+    pub fn csrf_cookie_line(&self, value: &str, path: &str) -> String {
+        format!(
+            "{}={value}; Path={path}; Max-Age={}{}",
+            self.csrf_cookie,
+            csrf::COOKIE_MAX_AGE_SECS,
+            self.csrf_attrs
+        )
+    }
+
+    /// The session cookie's `Set-Cookie` line (gorilla/sessions' cookie).
+    pub fn session_cookie_line(
+        &self,
+        value: &str,
+        expires: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> String {
+        let lifetime = if self.session_persistent {
+            let max_age = (expires - now).whole_seconds().max(0);
+            format!("; Expires={}; Max-Age={max_age}", httpdate(expires))
+        } else {
+            String::new()
+        };
+        format!(
+            "{}={value}; Path={}{lifetime}{}",
+            self.session_cookie, self.session_path, self.session_attrs
+        )
+    }
+
+    /// The `Set-Cookie` line that deletes the session cookie (gorilla's `MaxAge < 0`).
+    pub fn session_cookie_clearing_line(&self) -> String {
+        format!(
+            "{}=; Path={}; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0{}",
+            self.session_cookie, self.session_path, self.session_attrs
+        )
     }
 }
 
@@ -138,10 +221,12 @@ impl AppState {
     pub fn new(config: Config, public_base_url: &str) -> Result<Self, Error> {
         config.validate().map_err(Error::Config)?;
         let urls = Urls::new(&config, public_base_url)?;
+        let schema = IdentitySchema::from_config(&config)?;
         let mut code_key = [0u8; 32];
         rand::rng().fill(&mut code_key);
         let shared = Shared {
             urls,
+            schema,
             clock: Clock::default(),
             store: Mutex::new(Store::default()),
             errors: Mutex::new(HashMap::new()),
@@ -155,10 +240,7 @@ impl AppState {
         };
         for seed in state.config.identities.clone() {
             let mut traits = seed.traits.clone().unwrap_or_default();
-            traits.insert(
-                state.config.email_trait().name.clone(),
-                Value::String(seed.email.clone()),
-            );
+            set_trait(&mut traits, state.schema.email_trait(), &seed.email);
             state.add_identity(NewIdentity {
                 traits,
                 ..NewIdentity::default()
@@ -201,10 +283,7 @@ impl AppState {
         traits: Option<Map<String, Value>>,
     ) -> Result<Identity, Error> {
         let mut all = traits.unwrap_or_default();
-        all.insert(
-            self.config.email_trait().name.clone(),
-            Value::String(email.to_owned()),
-        );
+        set_trait(&mut all, self.schema.email_trait(), email);
         let rec = self.add_identity(NewIdentity {
             traits: all,
             ..Default::default()
@@ -261,31 +340,31 @@ impl Shared {
     /// [`Error::InvalidTraits`] when the traits break the schema, [`Error::DuplicateIdentity`]
     /// when a code identifier is taken.
     pub(crate) fn add_identity(&self, new: NewIdentity) -> Result<IdentityRec, Error> {
-        if let Some(violation) = schema::violation(
-            &self.config,
-            &new.traits,
-            self.config.allow_additional_traits,
-        ) {
+        if let Some(violation) = self.schema.violation(&new.traits) {
             return Err(Error::InvalidTraits(violation));
         }
-        let addresses = schema::code_addresses(&self.config, &new.traits);
-        if addresses.is_empty() {
-            return Err(Error::InvalidTraits(
-                "no code identifier in the traits".into(),
-            ));
-        }
         let mut store = self.store.lock();
-        self.insert_identity(&mut store, new, addresses)
+        self.insert_identity(&mut store, new)
     }
 
-    /// Stores an identity whose traits were validated; the caller holds the lock.
+    /// Stores an identity whose traits were validated; the caller holds the lock. Its code
+    /// identifiers, verifiable and recovery addresses come from the schema's extension.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTraits`] without a code identifier, [`Error::DuplicateIdentity`] when
+    /// one is taken.
     pub(crate) fn insert_identity(
         &self,
         store: &mut Store,
         new: NewIdentity,
-        addresses: Vec<String>,
     ) -> Result<IdentityRec, Error> {
-        if addresses
+        let identifiers = self.schema.code_addresses(&new.traits);
+        if identifiers.is_empty() {
+            return Err(Error::InvalidTraits(
+                "no code identifier in the traits".into(),
+            ));
+        }
+        if identifiers
             .iter()
             .any(|a| store.by_identifier.contains_key(a))
         {
@@ -293,12 +372,13 @@ impl Shared {
         }
         let now = self.now();
         let id = Uuid::new_v4();
+        let verifiable = self.schema.verifiable_addresses(&new.traits);
+        let recovery = self.schema.recovery_addresses(&new.traits);
         let rec = IdentityRec {
             id,
             state: new.state.unwrap_or_else(|| "active".into()),
             state_changed_at: now,
-            traits: new.traits,
-            addresses: addresses
+            addresses: verifiable
                 .iter()
                 .map(|a| {
                     let verified = new.verified.contains(a);
@@ -314,20 +394,52 @@ impl Shared {
                     }
                 })
                 .collect(),
+            recovery: recovery
+                .iter()
+                .map(|a| RecoveryRec {
+                    id: Uuid::new_v4(),
+                    value: a.clone(),
+                    created_at: now,
+                })
+                .collect(),
+            traits: new.traits,
             metadata_public: new.metadata_public.unwrap_or(Value::Null),
             metadata_admin: new.metadata_admin.filter(|v| !v.is_null()),
             external_id: new.external_id,
             organization_id: new.organization_id,
             created_at: now,
             updated_at: now,
-            code_identifiers: addresses.clone(),
+            code_identifiers: identifiers.clone(),
         };
-        for a in addresses {
+        for a in identifiers {
             store.by_identifier.insert(a, id);
         }
         store.identity_order.push(id);
         store.identities.insert(id, rec.clone());
         Ok(rec)
+    }
+
+    /// Deletes an identity with its sessions; `false` when there is none.
+    pub(crate) fn delete_identity(&self, id: Uuid) -> bool {
+        let mut store = self.store.lock();
+        let Some(rec) = store.identities.remove(&id) else {
+            return false;
+        };
+        for a in &rec.code_identifiers {
+            store.by_identifier.remove(a);
+        }
+        store.identity_order.retain(|i| *i != id);
+        let tokens: Vec<String> = store
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.identity_id == id)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in &tokens {
+            store.sessions.remove(t);
+        }
+        store.session_cookies.retain(|_, t| !tokens.contains(t));
+        true
     }
 
     /// Mails a new code to `address` and returns its record for the flow. The code differs from
@@ -452,9 +564,8 @@ impl Shared {
         store
             .session_cookies
             .insert(value.clone(), session.token.clone());
-        let max_age = (session.expires_at - self.now()).whole_seconds().max(0);
-        let expires = httpdate(session.expires_at);
-        format!("ory_kratos_session={value}; Path=/; Expires={expires}; Max-Age={max_age}; HttpOnly{}; SameSite=Lax", self.urls.cookie_secure)
+        self.urls
+            .session_cookie_line(&value, session.expires_at, self.now())
     }
 
     /// Stores an error for the error UI (`errorx.Manager.Create`) and returns its URL.
@@ -474,7 +585,7 @@ impl Shared {
             return Some(t.to_owned());
         }
         if let Some(token) = req
-            .cookie(SESSION_COOKIE)
+            .cookie(&self.urls.session_cookie)
             .and_then(|v| store.session_cookies.get(&v).cloned())
         {
             return Some(token);
@@ -528,12 +639,9 @@ impl Shared {
     pub(crate) fn new_csrf_cookie(&self) -> ([u8; 32], String) {
         let value = csrf::new_secret();
         let secret = csrf::parse_secret(&value).expect("a fresh secret parses");
-        let cookie = format!(
-            "{}={value}; Path=/; Max-Age={}; HttpOnly{}; SameSite=Lax",
-            self.urls.csrf_cookie,
-            csrf::COOKIE_MAX_AGE_SECS,
-            self.urls.cookie_secure
-        );
+        let cookie = self
+            .urls
+            .csrf_cookie_line(&value, &self.config.cookies.path);
         (secret, cookie)
     }
 
@@ -646,6 +754,23 @@ fn nonempty_path(u: &url::Url) -> &str {
         "" => "/",
         p => p,
     }
+}
+
+/// Puts `value` at a dotted trait path (`email`, `contact.email`), creating objects on the way.
+fn set_trait(traits: &mut Map<String, Value>, path: &str, value: &str) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop().unwrap_or(path);
+    let mut cur = traits;
+    for p in parts {
+        let slot = cur
+            .entry(p.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        cur = slot.as_object_mut().expect("just made an object");
+    }
+    cur.insert(last.to_owned(), Value::String(value.to_owned()));
 }
 
 /// Six digits from `draw`, drawn again while `taken` says the code is one the flow had.

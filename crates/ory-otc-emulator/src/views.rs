@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 
 use crate::clock::rfc3339;
 use crate::records::{Flow, IdentityRec, MessageRec, SessionRec, Store, Transient};
-use crate::schema;
 use crate::state::Urls;
 
 /// A login flow as JSON, with the values Kratos does not persist.
@@ -99,14 +98,17 @@ pub(crate) struct IdentityJson {
     external_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<HashMapSorted>,
-    schema_id: &'static str,
+    schema_id: String,
     schema_url: String,
     state: String,
     state_changed_at: String,
     traits: Map<String, Value>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     verifiable_addresses: Vec<AddressJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    recovery_addresses: Vec<RecoveryJson>,
     metadata_public: Value,
+    /// Absent in the public view; `null` when unset in the admin views.
     #[serde(skip_serializing_if = "Option::is_none")]
     metadata_admin: Option<Value>,
     created_at: String,
@@ -125,6 +127,15 @@ struct CredentialJson {
     #[serde(skip_serializing_if = "Option::is_none")]
     config: Option<Value>,
     version: u32,
+    created_at: String,
+    updated_at: String,
+}
+
+#[derive(Serialize)]
+struct RecoveryJson {
+    id: String,
+    value: String,
+    via: &'static str,
     created_at: String,
     updated_at: String,
 }
@@ -172,12 +183,12 @@ pub(crate) fn identity(urls: &Urls, rec: &IdentityRec, view: IdentityView) -> Id
         id: rec.id.to_string(),
         external_id: rec.external_id.clone(),
         credentials,
-        schema_id: schema::SCHEMA_ID,
+        schema_id: urls.schema_id.clone(),
         schema_url: urls.public(&format!(
             "/schemas/{}",
             base64::Engine::encode(
                 &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                schema::SCHEMA_ID
+                &urls.schema_id
             )
         )),
         state: rec.state.clone(),
@@ -197,12 +208,19 @@ pub(crate) fn identity(urls: &Urls, rec: &IdentityRec, view: IdentityView) -> Id
                 updated_at: rfc3339(a.updated_at),
             })
             .collect(),
+        recovery_addresses: rec
+            .recovery
+            .iter()
+            .map(|a| RecoveryJson {
+                id: a.id.to_string(),
+                value: a.value.clone(),
+                via: "email",
+                created_at: rfc3339(a.created_at),
+                updated_at: rfc3339(a.created_at),
+            })
+            .collect(),
         metadata_public: rec.metadata_public.clone(),
-        metadata_admin: if admin {
-            rec.metadata_admin.clone()
-        } else {
-            None
-        },
+        metadata_admin: admin.then(|| rec.metadata_admin.clone().unwrap_or(Value::Null)),
         created_at: rfc3339(rec.created_at),
         updated_at: rfc3339(rec.updated_at),
         organization_id: rec.organization_id.clone(),

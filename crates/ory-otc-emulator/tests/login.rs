@@ -107,7 +107,7 @@ async fn reference_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_vers
         let autocomplete = &node(&f, "code")["attributes"]["autocomplete"];
         match version {
             KratosVersion::Latest => assert_eq!(*autocomplete, "one-time-code"),
-            KratosVersion::V26_2_0 => assert!(autocomplete.is_null()),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => assert!(autocomplete.is_null()),
         }
         // derived (decoderx): the object-typed transient_payload decodes as {} when absent.
         assert_eq!(f["transient_payload"], json!({}));
@@ -523,7 +523,7 @@ async fn reference_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() 
                 assert_eq!(r.status, 400);
                 assert_eq!(ui_message_ids(&r.json()), [4010008]);
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 410);
                 let body = r.json();
                 assert_eq!(body["error"]["id"], "self_service_flow_expired");
@@ -787,7 +787,7 @@ async fn reference_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_
                 );
                 assert_eq!(f["state"], "passed_challenge");
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 401);
                 assert_eq!(r.header("ory-error-id"), Some(""));
                 assert_eq!(
@@ -850,7 +850,7 @@ async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_l
             KratosVersion::Latest => {
                 json!([{"id":1010025,"text":"A code was sent to your address. If you didn't receive it, please try again.","type":"info"}])
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 json!([{"id":1010014,"text":"A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.","type":"info"}])
             }
         };

@@ -476,7 +476,7 @@ async fn reference_12_expired_registration_code_differs_between_versions() {
             .await;
         match version {
             KratosVersion::Latest => assert_eq!(ui_message_ids(&r.json()), [4040003]),
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 410);
                 let new_id = r.json()["use_flow_id"].as_str().unwrap().to_owned();
                 let new_flow = h

@@ -14,7 +14,6 @@ use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::flows;
 use crate::http::{self, Req};
-use crate::schema;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -54,8 +53,9 @@ async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: 
     let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(id.as_bytes())
         .ok();
-    if decoded.as_deref() != Some(schema::SCHEMA_ID.as_bytes()) && id != schema::SCHEMA_ID {
+    let wanted = state.schema.id.as_bytes();
+    if decoded.as_deref() != Some(wanted) && id.as_bytes() != wanted {
         return flows::envelope(&req, ApiError::not_found_resource());
     }
-    http::json(StatusCode::OK, &schema::document(&state.config))
+    http::json(StatusCode::OK, &state.schema.document)
 }

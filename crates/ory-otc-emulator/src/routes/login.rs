@@ -57,7 +57,7 @@ fn choose_method_nodes(state: &AppState) -> Vec<ory_otc_protocol::ui::Node> {
     vec![
         nodes::labelled(
             nodes::required(nodes::input("identifier", Some(json!("")), DEFAULT, "text")),
-            schema::identifier_label(&state.config),
+            state.schema.identifier_label(),
         ),
         nodes::labelled(
             nodes::input("method", Some(json!("code")), CODE, "submit"),
@@ -619,7 +619,7 @@ fn verify_code(
         // reference §12 "Expired code": inline 4010008 in HEAD, a flow expiry in v26.2.0.
         return Err(match state.version() {
             KratosVersion::Latest => FlowErr::form(text::login_code_invalid()),
-            KratosVersion::V26_2_0 => FlowErr::Expired(code.expires_at),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => FlowErr::Expired(code.expires_at),
         });
     }
     if code.used {
@@ -724,7 +724,7 @@ fn disabled_identity(
             .with_id("identity_disabled")
             .with_message("identity is disabled")
             .with_detail("identity_id", json!(identity_id.to_string())),
-        KratosVersion::V26_2_0 => ApiError::new(StatusCode::UNAUTHORIZED)
+        KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => ApiError::new(StatusCode::UNAUTHORIZED)
             .with_reason("This account was disabled.")
             .with_message("identity is disabled")
             .with_detail("identity_id", json!(identity_id.to_string())),

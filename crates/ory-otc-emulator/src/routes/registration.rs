@@ -18,7 +18,7 @@ use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
 use crate::records::{Flow, FlowKind, NewIdentity, Store, Transient};
-use crate::schema;
+
 use crate::state::AppState;
 use crate::text::{self, reason};
 use crate::views::{self, ContinueWith, IdentityView, RegistrationSuccess};
@@ -55,12 +55,12 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
     };
     let mut flow = state.new_flow(FlowKind::Registration, flow_type, req, token.clone());
     let mut ui = vec![nodes::csrf(&token)];
-    ui.extend(schema::trait_nodes(&state.config));
+    ui.extend(state.schema.trait_nodes());
     match state.config.registration_style {
         RegistrationStyle::ProfileFirst => ui.push(profile_button()),
         RegistrationStyle::Unified => ui.push(send_code_button()),
     }
-    nodes::sort_registration(&mut ui, &schema::keys(&state.config));
+    nodes::sort_registration(&mut ui, &state.schema.keys);
     flow.ui.nodes = ui;
     flow
 }
@@ -195,7 +195,7 @@ fn validate(state: &AppState, f: &Fields, body: &Body) -> Vec<(String, Text)> {
             errors.push(("resend".to_owned(), text::generic("value must be \"code\"")));
         }
     }
-    errors.extend(schema::validate(&state.config, &body.traits, true));
+    errors.extend(state.schema.validate(&body.traits));
     errors
 }
 
@@ -336,7 +336,7 @@ fn send_code(
     mut flow: Flow,
     body: &Body,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.config, &body.traits);
+    let addresses = state.schema.code_addresses(&body.traits);
     if addresses.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
         return flows::write_flow_error(
@@ -438,7 +438,7 @@ fn verify_code(
     if body.code.is_empty() {
         return Err(FlowErr::field("code", text::required("code")));
     }
-    let addresses = schema::code_addresses(&state.config, &body.traits);
+    let addresses = state.schema.code_addresses(&body.traits);
     if addresses.is_empty() {
         return Err(FlowErr::form(text::no_login_identifier()));
     }
@@ -467,7 +467,7 @@ fn verify_code(
     if code.expires_at < now {
         return Err(match state.version() {
             KratosVersion::Latest => FlowErr::form(text::registration_code_invalid()),
-            KratosVersion::V26_2_0 => FlowErr::Expired(code.expires_at),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => FlowErr::Expired(code.expires_at),
         });
     }
     if code.used {
@@ -497,13 +497,12 @@ fn complete(
     body: &Body,
     verified: Vec<String>,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.config, &body.traits);
     let new = NewIdentity {
         traits: body.traits.clone(),
         verified,
         ..NewIdentity::default()
     };
-    let identity = match state.insert_identity(store, new, addresses) {
+    let identity = match state.insert_identity(store, new) {
         Ok(i) => i,
         Err(_) => {
             let mut flow = flow;
@@ -606,7 +605,7 @@ fn profile_screen(
             .nodes
             .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && n.group != PROFILE);
         nodes::set_csrf(&mut flow.ui.nodes, &token);
-        for n in schema::trait_nodes(&state.config) {
+        for n in state.schema.trait_nodes() {
             nodes::upsert(&mut flow.ui.nodes, n);
         }
         flow.ui.nodes.push(profile_button());
@@ -651,7 +650,7 @@ fn profile_screen(
             )),
         }
     }
-    nodes::sort_registration(&mut flow.ui.nodes, &schema::keys(&state.config));
+    nodes::sort_registration(&mut flow.ui.nodes, &state.schema.keys);
     flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
