@@ -216,8 +216,9 @@ pub struct Config {
     /// The advertised origin (Kratos's `serve.public.base_url`), used in `ui.action`, redirects
     /// and the CSRF cookie name. Default `http://<host>:<port>/`.
     pub public_url: Option<String>,
-    /// Kratos's `serve.admin.base_url`: where `Location` of a created identity points. The
-    /// emulator serves admin routes on its public origin too. Default: the public URL.
+    /// Kratos's `serve.admin.base_url`: where `Location` of a created identity points
+    /// (`<admin url>/identities/<id>`). The emulator serves admin routes on its public origin
+    /// under `/admin`, like Ory Network. Default: `<public url>/admin`.
     pub admin_url: Option<String>,
     /// When set, every `/admin/*` route requires `Authorization: Bearer <key>`. Default none.
     pub api_key: Option<String>,

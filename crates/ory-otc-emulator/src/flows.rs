@@ -312,22 +312,6 @@ pub(crate) fn is_expired(flow: &Flow, now: OffsetDateTime) -> bool {
     flow.expires_at < now
 }
 
-/// Makes a freshly minted CSRF cookie visible to the handler, as nosurf's context does.
-pub(crate) fn with_csrf_cookie(mut req: Req, state: &AppState, set_cookie: Option<&str>) -> Req {
-    if let Some(line) = set_cookie {
-        let pair = line.split(';').next().unwrap_or("");
-        let merged = match req.header("cookie") {
-            Some(existing) if !existing.is_empty() => format!("{existing}; {pair}"),
-            _ => pair.to_owned(),
-        };
-        if let Ok(v) = axum::http::HeaderValue::from_str(&merged) {
-            req.headers.insert(axum::http::header::COOKIE, v);
-        }
-        debug_assert!(pair.starts_with(&state.urls.csrf_cookie));
-    }
-    req
-}
-
 /// `nosurf.VerifyToken(GenerateCSRFToken(r), flow.CSRFToken)`.
 pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
     state

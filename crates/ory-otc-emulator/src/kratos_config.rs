@@ -470,10 +470,10 @@ mod tests {
 dsn: memory
 serve:
   public:
-    base_url: http://127.0.0.1:4533/
-    port: 4533
+    base_url: http://127.0.0.1:4733/
+    port: 4733
   admin:
-    base_url: http://127.0.0.1:4534/
+    base_url: http://127.0.0.1:4734/
 selfservice:
   default_browser_return_url: http://127.0.0.1:4455/
   allowed_return_urls: [http://127.0.0.1:4455]
@@ -498,8 +498,8 @@ identity:
 "#;
         let k = Config::from_kratos_config(KratosConfigSource::Text(yaml.into())).unwrap();
         let c = &k.config;
-        assert_eq!(c.public_url.as_deref(), Some("http://127.0.0.1:4533/"));
-        assert_eq!(c.admin_url.as_deref(), Some("http://127.0.0.1:4534/"));
+        assert_eq!(c.public_url.as_deref(), Some("http://127.0.0.1:4733/"));
+        assert_eq!(c.admin_url.as_deref(), Some("http://127.0.0.1:4734/"));
         assert_eq!(c.code_lifespan, Duration::from_secs(900));
         assert_eq!(c.max_submissions, 3);
         assert_eq!(c.flow_lifespan, Duration::from_secs(600));

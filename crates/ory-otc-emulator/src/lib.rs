@@ -15,6 +15,7 @@
 
 mod clock;
 mod config;
+pub mod conformance;
 mod csrf;
 mod error;
 mod faults;
@@ -70,6 +71,11 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
+        ))
+        // Kratos's own wrappers (nosurf's cookie and Vary, no-cache), inside the fault layer.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::kratos_layers,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -116,6 +116,8 @@ impl IdentityRec {
 pub(crate) struct SessionRec {
     pub id: Uuid,
     pub token: String,
+    /// `ory_lo_` + 32 alphanumerics: what `GET /self-service/logout?token=` must carry.
+    pub logout_token: String,
     pub identity_id: Uuid,
     pub active: bool,
     pub expires_at: OffsetDateTime,

@@ -37,8 +37,9 @@ struct SchemaPath {
 /// A compiled identity schema and what Kratos reads from it.
 pub(crate) struct IdentitySchema {
     pub id: String,
-    /// Served at `/schemas/<base64url(id)>` as it was given.
     pub document: Value,
+    /// Served at `/schemas/<base64url(id)>` as it was given.
+    pub text: String,
     validator: jsonschema::Validator,
     /// `ListPaths`: sorted by name, object paths left out.
     paths: Vec<SchemaPath>,
@@ -92,6 +93,7 @@ impl IdentitySchema {
             verification: Vec::new(),
             recovery: Vec::new(),
             document,
+            text: text.to_owned(),
         };
         let doc = s.document.clone();
         if let Some(traits) = resolve(&doc, doc.pointer("/properties/traits")) {
@@ -159,24 +161,70 @@ impl IdentitySchema {
         out
     }
 
-    /// The first schema violation as Kratos's validator words it
-    /// (`I[#/traits/email] S[#/properties/traits/properties/email/format] "x" is not valid "email"`),
-    /// the reason of the admin API's 400 (source notes C16).
+    /// The schema violations as Kratos's validator words them, the reason of the admin API's
+    /// 400 (source notes C16): one error alone
+    /// (`I[#/traits/name] S[#/properties/traits/properties/name/type] expected string, but got number`),
+    /// several as a tree of "validation failed" nodes, one per subschema, children indented.
+    /// The `ory.sh/kratos` extension adds its own error for a code identifier that is no mail
+    /// address (`mail: missing '@' or angle-addr`).
     pub fn violation(&self, traits: &Map<String, Value>) -> Option<String> {
         let instance = json!({ "traits": traits });
-        let e = self.validator.iter_errors(&instance).next()?;
-        let message = self.go_message(&e, &instance);
-        let instance_ptr = e.instance_path().as_str().to_owned();
-        let mut schema_ptr = e.schema_path().as_str().to_owned();
-        if let ValidationErrorKind::Required { .. } = e.kind() {
-            // The Go validator reports a missing property at the object, its schema keyword is
-            // `required`.
-            schema_ptr = schema_ptr
-                .trim_end_matches(|c: char| c.is_ascii_digit())
-                .trim_end_matches('/')
-                .to_owned();
+        let mut leaves: Vec<Leaf> = Vec::new();
+        for e in self.validator.iter_errors(&instance) {
+            let ip = e.instance_path().as_str().to_owned();
+            let sp = e.schema_path().as_str().to_owned();
+            if let ValidationErrorKind::Required { property } = e.kind() {
+                // The Go validator reports all missing properties of an object as one error.
+                let sp = sp
+                    .trim_end_matches(|c: char| c.is_ascii_digit())
+                    .trim_end_matches('/')
+                    .to_owned();
+                let name = go_quote(property.as_str().unwrap_or_default());
+                if let Some(l) = leaves.iter_mut().find(|l| l.ip == ip && l.sp == sp) {
+                    l.msg.push_str(&format!(", {name}"));
+                } else {
+                    leaves.push(Leaf::keyword(ip, sp, format!("missing properties: {name}")));
+                }
+                continue;
+            }
+            let msg = self.go_message(&e, &instance);
+            leaves.push(Leaf::keyword(ip, sp, msg));
         }
-        Some(format!("I[#{instance_ptr}] S[#{schema_ptr}] {message}"))
+        for path in &self.code_identifiers {
+            let Some(v) = trait_value(traits, path).and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(msg) = go_mail_error(v) {
+                let ip = format!("/traits/{}", path.replace('.', "/"));
+                let sp = format!(
+                    "/properties/traits/properties/{}",
+                    path.replace('.', "/properties/")
+                );
+                leaves.push(Leaf {
+                    group: sp.clone(),
+                    ip,
+                    sp,
+                    msg,
+                    keyword: "",
+                });
+            }
+        }
+        if leaves.is_empty() {
+            return None;
+        }
+        let root = group(&leaves, "", "");
+        let item = match root.as_slice() {
+            [only] => only.clone(),
+            _ => Item {
+                ip: String::new(),
+                sp: String::new(),
+                msg: "validation failed".into(),
+                children: root,
+            },
+        };
+        let mut out = String::new();
+        item.render(0, &mut out);
+        Some(out)
     }
 
     /// The code addresses the extension derives: each code-identifier trait's value,
@@ -193,12 +241,6 @@ impl IdentitySchema {
     /// The recovery addresses (`recovery.via: email`), in schema order.
     pub fn recovery_addresses(&self, traits: &Map<String, Value>) -> Vec<String> {
         addresses_in_order(&self.recovery, traits)
-    }
-
-    /// Whether a dotted trait path (`email`, `address.city`) is declared.
-    pub fn declares(&self, trait_path: &str) -> bool {
-        let name = format!("traits.{trait_path}");
-        self.paths.iter().any(|p| p.name == name)
     }
 
     /// The declared type of a dotted path (`traits.newsletter` → `boolean`).
@@ -393,6 +435,161 @@ impl IdentitySchema {
     }
 }
 
+/// One error of the Go validator: where in the instance and the schema, and its message.
+struct Leaf {
+    ip: String,
+    sp: String,
+    msg: String,
+    /// The subschema the error belongs to (the schema path without its keyword).
+    group: String,
+    keyword: &'static str,
+}
+
+impl Leaf {
+    fn keyword(ip: String, sp: String, msg: String) -> Self {
+        let (group, keyword) = match sp.rsplit_once('/') {
+            Some((g, k)) => (g.to_owned(), keyword_name(k)),
+            None => (String::new(), ""),
+        };
+        Leaf {
+            ip,
+            sp,
+            msg,
+            group,
+            keyword,
+        }
+    }
+}
+
+fn keyword_name(k: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "type",
+        "const",
+        "enum",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "additionalProperties",
+        "propertyNames",
+        "dependencies",
+        "contains",
+        "items",
+    ];
+    KNOWN.iter().find(|x| **x == k).copied().unwrap_or("")
+}
+
+/// A node of the error tree as the Go validator prints it.
+#[derive(Clone)]
+struct Item {
+    ip: String,
+    sp: String,
+    msg: String,
+    children: Vec<Item>,
+}
+
+impl Item {
+    fn render(&self, depth: usize, out: &mut String) {
+        if depth > 0 {
+            out.push('\n');
+        }
+        out.push_str(&"  ".repeat(depth));
+        out.push_str(&format!("I[#{}] S[#{}] {}", self.ip, self.sp, self.msg));
+        for c in &self.children {
+            c.render(depth + 1, out);
+        }
+    }
+}
+
+/// The items of subschema `sub` (at instance `inst`): its own errors of the keywords checked
+/// before `properties`, then one item per property subschema with errors, then its other
+/// errors (`additionalProperties`, …), as santhosh-tekuri/jsonschema checks them.
+fn group(leaves: &[Leaf], sub: &str, inst: &str) -> Vec<Item> {
+    let leaf = |l: &Leaf| Item {
+        ip: l.ip.clone(),
+        sp: l.sp.clone(),
+        msg: l.msg.clone(),
+        children: Vec::new(),
+    };
+    let late = |l: &Leaf| {
+        matches!(
+            l.keyword,
+            "additionalProperties" | "propertyNames" | "dependencies" | ""
+        )
+    };
+    let mut items: Vec<Item> = leaves
+        .iter()
+        .filter(|l| l.group == sub && !late(l))
+        .map(leaf)
+        .collect();
+    let prefix = format!("{sub}/properties/");
+    let mut children: Vec<String> = Vec::new();
+    for l in leaves {
+        if let Some(rest) = l.group.strip_prefix(&prefix).or_else(|| {
+            l.sp.strip_prefix(&prefix)
+                .filter(|_| l.group.len() > sub.len())
+        }) {
+            let name = rest.split('/').next().unwrap_or_default().to_owned();
+            if !children.contains(&name) {
+                children.push(name);
+            }
+        }
+    }
+    for name in children {
+        let child_sub = format!("{prefix}{name}");
+        let child_inst = format!("{inst}/{name}");
+        let sub_items = group(leaves, &child_sub, &child_inst);
+        match sub_items.len() {
+            0 => {}
+            1 => items.extend(sub_items),
+            _ => items.push(Item {
+                ip: child_inst,
+                sp: child_sub,
+                msg: "validation failed".into(),
+                children: sub_items,
+            }),
+        }
+    }
+    // The extension's own errors come after the keywords of their subschema.
+    items.extend(
+        leaves
+            .iter()
+            .filter(|l| l.group == sub && !l.keyword.is_empty() && late(l))
+            .map(leaf),
+    );
+    items.extend(
+        leaves
+            .iter()
+            .filter(|l| l.group == sub && l.keyword.is_empty() && l.sp == sub)
+            .map(leaf),
+    );
+    items
+}
+
+/// The error of Go's `mail.ParseAddress` for the values the code identifier extension refuses
+/// (derived: only the messages seen from Kratos are reproduced).
+fn go_mail_error(v: &str) -> Option<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Some("mail: no address".into());
+    }
+    if !v.contains('@') {
+        return Some("mail: missing '@' or angle-addr".into());
+    }
+    None
+}
+
 /// A validation message and the node it goes on (`""` meaning `ui.messages`).
 pub type FieldError = (String, Text);
 
@@ -439,8 +636,7 @@ fn go_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
-        Value::Number(n) if n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        // Recorded from Kratos: `5` is reported as a number, not an integer.
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "array",
@@ -956,14 +1152,43 @@ mod tests {
     }
 
     #[test]
-    fn the_admin_violation_names_instance_and_schema_pointers() {
+    fn the_admin_violation_is_the_go_validators_error_tree() {
         let s = custom();
-        let v = s
-            .violation(json!({"email": "x", "name": "A"}).as_object().unwrap())
-            .unwrap();
+        let t = |v: Value| v.as_object().unwrap().clone();
         assert_eq!(
-            v,
-            r#"I[#/traits/email] S[#/properties/traits/properties/email/format] "x" is not valid "email""#
+            s.violation(&t(json!({"email": "y@example.com", "name": 5}))).unwrap(),
+            "I[#/traits/name] S[#/properties/traits/properties/name/type] expected string, but got number"
+        );
+        assert_eq!(
+            s.violation(&t(
+                json!({"email": "z@example.com", "name": "Z", "nick": 1})
+            ))
+            .unwrap(),
+            r#"I[#/traits] S[#/properties/traits/additionalProperties] additionalProperties "nick" not allowed"#
+        );
+        assert_eq!(
+            s.violation(&t(json!({"name": "Q"}))).unwrap(),
+            r#"I[#/traits] S[#/properties/traits/required] missing properties: "email""#
+        );
+        assert_eq!(
+            s.violation(&t(json!({"email": "nope", "name": "X"}))).unwrap(),
+            "I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\"\n  I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr"
+        );
+        // Recorded from Kratos master (b86338da) with tests/kratos/identity.schema.json.
+        assert_eq!(
+            s.violation(&t(json!({"email": "nope"}))).unwrap(),
+            "I[#/traits] S[#/properties/traits] validation failed\n  I[#/traits] S[#/properties/traits/required] missing properties: \"name\"\n  I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n    I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\"\n    I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr"
+        );
+        assert_eq!(
+            s.violation(&t(
+                json!({"email": "w@example.com", "name": "W", "address": {"zip": "1"}})
+            ))
+            .unwrap(),
+            r#"I[#/traits/address/zip] S[#/properties/traits/properties/address/properties/zip/pattern] does not match pattern "^[0-9]{5}$""#
+        );
+        assert_eq!(
+            s.violation(&t(json!({"email": "a@b.c", "name": "A"}))),
+            None
         );
     }
 

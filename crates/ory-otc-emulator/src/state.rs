@@ -74,7 +74,8 @@ pub struct Shared {
 pub(crate) struct Urls {
     /// The base without a trailing slash, to append paths to.
     pub origin: String,
-    /// The admin base (`serve.admin.base_url`) without a trailing slash.
+    /// The admin base (`serve.admin.base_url`, default `<public>/admin`) without a trailing
+    /// slash.
     pub admin_origin: String,
     pub csrf_cookie: String,
     pub session_cookie: String,
@@ -139,10 +140,12 @@ impl Urls {
         let pick =
             |u: &Option<String>, flow: &str| u.clone().unwrap_or_else(|| format!("{ui}/{flow}"));
         Ok(Urls {
-            admin_origin: config
-                .admin_url
-                .as_deref()
-                .map_or_else(|| origin.clone(), |a| a.trim_end_matches('/').to_owned()),
+            // Without `serve.admin.base_url`, the admin API is `<public>/admin`, as on Ory
+            // Network (Kratos's admin server accepts paths with and without the prefix).
+            admin_origin: config.admin_url.as_deref().map_or_else(
+                || format!("{origin}/admin"),
+                |a| a.trim_end_matches('/').to_owned(),
+            ),
             csrf_cookie: crate::csrf::cookie_name(base),
             session_cookie: c.session_name.clone(),
             csrf_attrs,
@@ -202,10 +205,12 @@ impl Urls {
         )
     }
 
-    /// The `Set-Cookie` line that deletes the session cookie (gorilla's `MaxAge < 0`).
+    /// The `Set-Cookie` line that deletes the session cookie (gorilla's `MaxAge < 0`: an
+    /// encoded empty session, expired).
     pub fn session_cookie_clearing_line(&self) -> String {
+        let value = Alphanumeric.sample_string(&mut rand::rng(), 64);
         format!(
-            "{}=; Path={}; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0{}",
+            "{}={value}; Path={}; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0{}",
             self.session_cookie, self.session_path, self.session_attrs
         )
     }
@@ -538,6 +543,10 @@ impl Shared {
                 "ory_st_{}",
                 Alphanumeric.sample_string(&mut rand::rng(), 32)
             ),
+            logout_token: format!(
+                "ory_lo_{}",
+                Alphanumeric.sample_string(&mut rand::rng(), 32)
+            ),
             identity_id,
             active: false,
             expires_at: now,
@@ -615,8 +624,12 @@ impl Shared {
 
     /// The cookie secret the request carries, if its CSRF cookie is well-formed.
     pub(crate) fn csrf_secret(&self, req: &Req) -> Option<[u8; 32]> {
-        req.cookie(&self.urls.csrf_cookie)
-            .and_then(|v| csrf::parse_secret(&v))
+        match &req.csrf_sent {
+            Some(minted) => csrf::parse_secret(minted),
+            None => req
+                .cookie(&self.urls.csrf_cookie)
+                .and_then(|v| csrf::parse_secret(&v)),
+        }
     }
 
     /// nosurf's `Token(r)`: a masked token for the request's cookie, `""` without one.
@@ -626,23 +639,21 @@ impl Shared {
             .unwrap_or_default()
     }
 
-    /// The browser-flow init's CSRF handling: keep a valid cookie, or mint one (`Set-Cookie`).
-    pub(crate) fn browser_csrf(&self, req: &Req) -> ([u8; 32], Option<String>) {
-        if let Some(secret) = self.csrf_secret(req) {
-            return (secret, None);
-        }
-        let (secret, cookie) = self.new_csrf_cookie();
-        (secret, Some(cookie))
-    }
-
-    /// A new CSRF secret and its `Set-Cookie` line (nosurf's `RegenerateToken`).
-    pub(crate) fn new_csrf_cookie(&self) -> ([u8; 32], String) {
+    /// A new CSRF cookie value and its `Set-Cookie` line (nosurf's `RegenerateToken`).
+    pub(crate) fn new_csrf_cookie_value(&self) -> (String, String) {
         let value = csrf::new_secret();
-        let secret = csrf::parse_secret(&value).expect("a fresh secret parses");
         let cookie = self
             .urls
             .csrf_cookie_line(&value, &self.config.cookies.path);
-        (secret, cookie)
+        (value, cookie)
+    }
+
+    /// nosurf's `RegenerateToken` in a handler: a new CSRF cookie, unless the middleware set
+    /// one on this response already (`ctxWasSent`).
+    pub(crate) fn rotate_csrf(&self, req: &Req) -> Option<String> {
+        req.csrf_sent
+            .is_none()
+            .then(|| self.new_csrf_cookie_value().1)
     }
 
     /// A new flow record with Kratos's defaults and an empty UI.

@@ -88,6 +88,8 @@ pub(crate) enum IdentityView {
     Admin,
     /// Admin with the `code` credential's `config` (`include_credential=code`).
     AdminWithConfig,
+    /// The answer to `POST /admin/identities`: admin, but `metadata_admin` left out when unset.
+    Created,
 }
 
 /// An identity in Kratos's field order (`identity.Identity`).
@@ -125,10 +127,21 @@ struct CredentialJson {
     kind: &'static str,
     identifiers: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    config: Option<Value>,
+    config: Option<CodeConfigJson>,
     version: u32,
     created_at: String,
     updated_at: String,
+}
+
+#[derive(Serialize)]
+struct CodeConfigJson {
+    addresses: Vec<CodeAddress>,
+}
+
+#[derive(Serialize)]
+struct CodeAddress {
+    channel: &'static str,
+    address: String,
 }
 
 #[derive(Serialize)]
@@ -158,12 +171,17 @@ pub(crate) fn identity(urls: &Urls, rec: &IdentityRec, view: IdentityView) -> Id
     let admin = view != IdentityView::Public;
     let credentials = admin.then(|| {
         let config = (view == IdentityView::AdminWithConfig).then(|| {
-            let addresses: Vec<Value> = rec
-                .code_identifiers
-                .iter()
-                .map(|a| serde_json::json!({ "channel": "email", "address": a }))
-                .collect();
-            serde_json::json!({ "addresses": addresses })
+            // Structs, so the keys keep Kratos's order (channel, address).
+            CodeConfigJson {
+                addresses: rec
+                    .code_identifiers
+                    .iter()
+                    .map(|a| CodeAddress {
+                        channel: "email",
+                        address: a.clone(),
+                    })
+                    .collect(),
+            }
         });
         let mut m = HashMapSorted::new();
         m.insert(
@@ -220,7 +238,11 @@ pub(crate) fn identity(urls: &Urls, rec: &IdentityRec, view: IdentityView) -> Id
             })
             .collect(),
         metadata_public: rec.metadata_public.clone(),
-        metadata_admin: admin.then(|| rec.metadata_admin.clone().unwrap_or(Value::Null)),
+        metadata_admin: match view {
+            IdentityView::Public => None,
+            IdentityView::Created => rec.metadata_admin.clone(),
+            _ => Some(rec.metadata_admin.clone().unwrap_or(Value::Null)),
+        },
         created_at: rfc3339(rec.created_at),
         updated_at: rfc3339(rec.updated_at),
         organization_id: rec.organization_id.clone(),

@@ -48,13 +48,15 @@ async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_ur
         );
         let flow = r.json();
         assert_eq!(flow["type"], "browser");
-        // §4: the csrf_token node is appended after the sorted code nodes.
+        // The code strategy's PopulateMethod sets the CSRF node before the handler sorts, so it
+        // sorts first (Kratos login/handler.go, strategy/code/strategy.go at b86338da, v26.2.0
+        // and v1.3.1; recorded in tests/kratos/fixtures/).
         assert_eq!(
             nodes(&flow),
             [
+                "default:csrf_token:hidden",
                 "default:identifier:text",
-                "code:method:submit",
-                "default:csrf_token:hidden"
+                "code:method:submit"
             ]
         );
         assert!(!node(&flow, "csrf_token")["attributes"]["value"]

@@ -243,8 +243,8 @@ mod tests {
             "2",
         ]);
         let (c, warning) = args.into_config().unwrap();
-        assert_eq!(c.port, 4533, "serve.public.port");
-        assert_eq!(c.public_url.as_deref(), Some("http://127.0.0.1:4533/"));
+        assert_eq!(c.port, 4733, "serve.public.port");
+        assert_eq!(c.public_url.as_deref(), Some("http://127.0.0.1:4733/"));
         assert_eq!(c.max_submissions, 2, "the flag wins");
         assert!(c.identity_schema.is_some());
         assert_eq!(warning, None, "the fixture config is fully modelled");

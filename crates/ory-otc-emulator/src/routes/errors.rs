@@ -57,5 +57,11 @@ async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: 
     if decoded.as_deref() != Some(wanted) && id.as_bytes() != wanted {
         return flows::envelope(&req, ApiError::not_found_resource());
     }
-    http::json(StatusCode::OK, &state.schema.document)
+    // The document as configured, so its key order (the form's order) is kept.
+    let mut res = Response::new(axum::body::Body::from(state.schema.text.clone()));
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    res
 }

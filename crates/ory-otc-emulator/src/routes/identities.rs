@@ -21,7 +21,7 @@ use crate::views::{self, IdentityView};
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/identities", get(list).post(create))
-        .route("/admin/identities/{id}", get(get_one))
+        .route("/admin/identities/{id}", get(get_one).delete(delete_one))
 }
 
 /// Which credential configs to show (`include_credential`).
@@ -132,6 +132,15 @@ async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req
     }
 }
 
+/// `DELETE /admin/identities/{id}`: 204, its sessions gone with it; 404 when unknown.
+async fn delete_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
+    let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
+    if state.delete_identity(id) {
+        return axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT);
+    }
+    flows::envelope(&req, ApiError::not_found_resource())
+}
+
 /// reference §10 "Create identity": strict JSON, 201 with `Location`, 409 on duplicates.
 async fn create(State(state): State<AppState>, req: Req) -> Response {
     let body: CreateIdentityBody = match serde_json::from_slice(&req.body) {
@@ -171,10 +180,11 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
     };
     match state.add_identity(new) {
         Ok(rec) => {
-            let location = state.urls.public(&format!("/admin/identities/{}", rec.id));
+            // `urlx.AppendPaths(SelfAdminURL, "identities", id)`: no `/admin` prefix.
+            let location = state.urls.admin(&format!("/identities/{}", rec.id));
             let mut res = http::json(
                 StatusCode::CREATED,
-                &views::identity(&state.urls, &rec, IdentityView::Admin),
+                &views::identity(&state.urls, &rec, IdentityView::Created),
             );
             if let Ok(v) = HeaderValue::from_str(&location) {
                 res.headers_mut().insert(LOCATION, v);

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::config::KratosVersion;
 use crate::error::ApiError;
-use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
 use crate::records::{Flow, FlowKind, SessionRec, Store, Transient};
@@ -45,6 +45,11 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
     }
     if flow.requested_aal == "aal1" {
         flow.ui.nodes = choose_method_nodes(state);
+        // The code strategy's `PopulateMethod` sets the CSRF node itself (before the sort, so
+        // it sorts first); the handler's `SetCSRF` after the sort then replaces it in place.
+        if flow_type == FlowType::Browser {
+            nodes::set_csrf(&mut flow.ui.nodes, &token);
+        }
     }
     nodes::sort_login(&mut flow.ui.nodes);
     if flow_type == FlowType::Browser {
@@ -159,9 +164,7 @@ fn exchange_code(req: &Req) -> Option<String> {
 /// reference §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
 /// the CSRF cookie is set by the nosurf middleware whatever the outcome.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
-    let (_, cookie) = state.browser_csrf(&req);
-    let req = with_csrf_cookie(req, &state, cookie.as_deref());
-    let res = match create(&state, &req, FlowType::Browser) {
+    match create(&state, &req, FlowType::Browser) {
         Ok(flow) if req.accepts_json() => {
             flows::flow_json(&flow, StatusCode::OK, Transient::default())
         }
@@ -181,8 +184,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
             }
         }
         Err(CreateError::Other(e)) => flows::forward_error(&state, &req, e),
-    };
-    http::with_cookies(res, cookie.as_slice())
+    }
 }
 
 /// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
@@ -689,11 +691,13 @@ fn succeed(
         };
         return http::json(StatusCode::OK, &body);
     }
-    let mut cookies = vec![state.session_cookie(store, &session)];
+    // `IssueCookie`: the anti-CSRF token is rotated first, unless the request was signed in
+    // as the same identity already, then the session cookie is written.
+    let mut cookies = Vec::new();
     if !prior_same_identity {
-        // Kratos rotates the anti-CSRF token on a new login.
-        cookies.push(state.new_csrf_cookie().1);
+        cookies.extend(state.rotate_csrf(req));
     }
+    cookies.push(state.session_cookie(store, &session));
     let res = if req.is_json() {
         let body = LoginSuccess {
             session_token: None,

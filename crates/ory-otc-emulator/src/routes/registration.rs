@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::config::{KratosVersion, RegistrationStyle};
 use crate::error::ApiError;
-use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
 use crate::records::{Flow, FlowKind, NewIdentity, Store, Transient};
@@ -116,9 +116,7 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
 /// reference §1 "Create registration flow (browser)"; the flow is created before the session
 /// check, as in Kratos.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
-    let (_, cookie) = state.browser_csrf(&req);
-    let req = with_csrf_cookie(req, &state, cookie.as_deref());
-    let res = match create(&state, &req, FlowType::Browser) {
+    match create(&state, &req, FlowType::Browser) {
         Err(e) => flows::forward_error(&state, &req, e),
         Ok(_) if has_session(&state, &req) => {
             if req.is_json() {
@@ -138,8 +136,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
             StatusCode::SEE_OTHER,
             &state.flow_ui_url(&flow),
         ),
-    };
-    http::with_cookies(res, cookie.as_slice())
+    }
 }
 
 /// reference §1 "Get registration flow": 404, CSRF (browser), 410, 200.
@@ -164,13 +161,26 @@ impl Body {
     fn from_fields(f: &Fields, state: &AppState) -> Self {
         let mut traits = f.object("traits").unwrap_or_default();
         for key in f.keys_with_prefix("traits.") {
-            let name = &key["traits.".len()..];
-            // Dotted keys count only when the schema knows them; empty values are absent.
-            if state.config.traits.iter().any(|t| t.name == name) {
-                if let Some(v) = f.string(&key) {
-                    traits.insert(name.to_owned(), Value::String(v));
-                }
-            }
+            // Dotted keys count only when the schema knows them (decoderx decodes the paths of
+            // the schema, typed as the schema says); empty values are absent.
+            let Some(kind) = state.schema.kind_of(&key) else {
+                continue;
+            };
+            let Some(v) = f.string(&key) else { continue };
+            let value = match kind {
+                "boolean" => match v.as_str() {
+                    "1" | "t" | "T" | "true" | "TRUE" | "True" => Value::Bool(true),
+                    "0" | "f" | "F" | "false" | "FALSE" | "False" => Value::Bool(false),
+                    _ => Value::String(v),
+                },
+                "number" | "integer" => v
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::String(v.clone()), Value::Number),
+                _ => Value::String(v),
+            };
+            insert_path(&mut traits, &key["traits.".len()..], value);
         }
         Body {
             method: f.string("method").unwrap_or_default(),
@@ -209,6 +219,26 @@ fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, traits: &Map<Strin
         FlowType::Api => String::new(),
     };
     nodes::set_csrf(&mut flow.ui.nodes, &token);
+}
+
+/// Puts `value` at a dotted path (`address.city`) inside `map`, creating objects on the way.
+fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let slot = map
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = slot {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
 }
 
 /// `jsonx.Flatten` with a prefix: nested objects become dotted keys.
@@ -555,11 +585,13 @@ fn complete(
         };
         return http::json(StatusCode::OK, &body);
     }
-    let cookies = if hook {
-        vec![
-            state.session_cookie(store, &session),
-            state.new_csrf_cookie().1,
-        ]
+    // `IssueCookie`: the anti-CSRF token is rotated first, then the session cookie is written.
+    let cookies: Vec<String> = if hook {
+        state
+            .rotate_csrf(req)
+            .into_iter()
+            .chain([state.session_cookie(store, &session)])
+            .collect()
     } else {
         Vec::new()
     };
@@ -654,7 +686,12 @@ fn profile_screen(
     flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default());
+        // The flow is written as the strategy left it, with the decoded transient payload.
+        let transient = Transient {
+            transient_payload: Some(body.transient_payload.clone()),
+            ..Transient::default()
+        };
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
