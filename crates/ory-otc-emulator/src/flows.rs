@@ -101,20 +101,22 @@ pub(crate) fn csrf_violation(state: &AppState, req: &Req) -> ApiError {
         .with_id(error_id::SECURITY_CSRF_VIOLATION)
         .with_message("the request was rejected to protect you from Cross-Site-Request-Forgery")
         .with_reason("Please retry the flow and optionally clear your cookies. The request was rejected to protect you from Cross-Site-Request-Forgery (CSRF) which could cause account takeover, leaking personal information, and other serious security issues.");
-    if state.version() == KratosVersion::V26_2_0 {
-        // derived: v26.2.0 builds these errors as package variables on herodot v0.10.8,
-        // whose value-receiver `WithDetail` writes into one shared map; after package init
-        // that map holds the old docs URL, the last hint and the last reject reason, so every
-        // CSRF violation shows the same details (fixed after v26.2.0 by kratos 3a8b572b8).
+    if state.version() == KratosVersion::V1_3_1 {
+        // v1.3.1 builds these errors as package variables on herodot v0.10.3, whose
+        // value-receiver `WithDetail` writes into the map it shares with the error it copies:
+        // after package init that one map holds the old docs URL, the last hint and the last
+        // reject reason, so every CSRF violation shows the same details (herodot v0.10.8, in
+        // v26.2.0, clones the map; see docs/kratos-source-notes.md).
         return base
             .with_detail("docs", json!("https://www.ory.sh/kratos/docs/debug/csrf"))
             .with_detail("hint", json!(TOKEN_NOT_SENT))
             .with_detail("reject_reason", json!(MISMATCH));
     }
-    let base = base.with_detail(
-        "docs",
-        json!("https://www.ory.com/docs/troubleshooting/csrf"),
-    );
+    let docs = match state.version() {
+        KratosVersion::Latest => "https://www.ory.com/docs/troubleshooting/csrf",
+        _ => "https://www.ory.sh/kratos/docs/debug/csrf",
+    };
+    let base = base.with_detail("docs", json!(docs));
     let ajax = matches!(req.header("sec-fetch-mode"), Some("cors" | "same-origin"));
     let hinted = |e: ApiError| e.with_detail("hint", json!(if ajax { AJAX } else { SERVER }));
     if req.header("cookie").unwrap_or("").is_empty() {

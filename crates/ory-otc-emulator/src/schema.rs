@@ -166,8 +166,9 @@ impl IdentitySchema {
     /// (`I[#/traits/name] S[#/properties/traits/properties/name/type] expected string, but got number`),
     /// several as a tree of "validation failed" nodes, one per subschema, children indented.
     /// The `ory.sh/kratos` extension adds its own error for a code identifier that is no mail
-    /// address (`mail: missing '@' or angle-addr`).
-    pub fn violation(&self, traits: &Map<String, Value>) -> Option<String> {
+    /// address: `mail: missing '@' or angle-addr` at the trait (since v26.2.0's successor),
+    /// the format error again (`format_twice`, v26.2.0 and older).
+    pub fn violation(&self, traits: &Map<String, Value>, format_twice: bool) -> Option<String> {
         let instance = json!({ "traits": traits });
         let mut leaves: Vec<Leaf> = Vec::new();
         for e in self.validator.iter_errors(&instance) {
@@ -196,12 +197,20 @@ impl IdentitySchema {
             };
             if let Some(msg) = go_mail_error(v) {
                 let ip = format!("/traits/{}", path.replace('.', "/"));
-                let sp = format!(
+                let group = format!(
                     "/properties/traits/properties/{}",
                     path.replace('.', "/properties/")
                 );
+                let (sp, msg) = if format_twice {
+                    (
+                        format!("{group}/format"),
+                        format!("{} is not valid \"email\"", go_quote(v)),
+                    )
+                } else {
+                    (group.clone(), msg)
+                };
                 leaves.push(Leaf {
-                    group: sp.clone(),
+                    group,
                     ip,
                     sp,
                     msg,
@@ -571,7 +580,7 @@ fn group(leaves: &[Leaf], sub: &str, inst: &str) -> Vec<Item> {
     items.extend(
         leaves
             .iter()
-            .filter(|l| l.group == sub && l.keyword.is_empty() && l.sp == sub)
+            .filter(|l| l.group == sub && l.keyword.is_empty())
             .map(leaf),
     );
     items
@@ -1153,43 +1162,49 @@ mod tests {
 
     #[test]
     fn the_admin_violation_is_the_go_validators_error_tree() {
+        // Each expected text was answered by Kratos master (b86338da) or v26.2.0 (9d708594)
+        // for tests/kratos/identity.schema.json.
         let s = custom();
-        let t = |v: Value| v.as_object().unwrap().clone();
+        let v = |traits: Value, format_twice: bool| {
+            s.violation(traits.as_object().unwrap(), format_twice)
+        };
         assert_eq!(
-            s.violation(&t(json!({"email": "y@example.com", "name": 5}))).unwrap(),
+            v(json!({"email": "y@example.com", "name": 5}), false).unwrap(),
             "I[#/traits/name] S[#/properties/traits/properties/name/type] expected string, but got number"
         );
         assert_eq!(
-            s.violation(&t(
-                json!({"email": "z@example.com", "name": "Z", "nick": 1})
-            ))
+            v(
+                json!({"email": "z@example.com", "name": "Z", "nick": 1}),
+                false
+            )
             .unwrap(),
             r#"I[#/traits] S[#/properties/traits/additionalProperties] additionalProperties "nick" not allowed"#
         );
         assert_eq!(
-            s.violation(&t(json!({"name": "Q"}))).unwrap(),
+            v(json!({"name": "Q"}), false).unwrap(),
             r#"I[#/traits] S[#/properties/traits/required] missing properties: "email""#
         );
         assert_eq!(
-            s.violation(&t(json!({"email": "nope", "name": "X"}))).unwrap(),
+            v(json!({"email": "nope", "name": "X"}), false).unwrap(),
             "I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\"\n  I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr"
         );
-        // Recorded from Kratos master (b86338da) with tests/kratos/identity.schema.json.
         assert_eq!(
-            s.violation(&t(json!({"email": "nope"}))).unwrap(),
+            v(json!({"email": "nope", "name": "X"}), true).unwrap(),
+            "I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\"\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\""
+        );
+        assert_eq!(
+            v(json!({"email": "nope"}), false).unwrap(),
             "I[#/traits] S[#/properties/traits] validation failed\n  I[#/traits] S[#/properties/traits/required] missing properties: \"name\"\n  I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n    I[#/traits/email] S[#/properties/traits/properties/email/format] \"nope\" is not valid \"email\"\n    I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr"
         );
         assert_eq!(
-            s.violation(&t(
-                json!({"email": "w@example.com", "name": "W", "address": {"zip": "1"}})
-            ))
+            v(
+                json!({"email": "w@example.com", "name": "W", "address": {"zip": "1"}}),
+                false
+            )
             .unwrap(),
             r#"I[#/traits/address/zip] S[#/properties/traits/properties/address/properties/zip/pattern] does not match pattern "^[0-9]{5}$""#
         );
-        assert_eq!(
-            s.violation(&t(json!({"email": "a@b.c", "name": "A"}))),
-            None
-        );
+        assert_eq!(v(json!({"email": "a@b.c", "name": "A"}), false), None);
     }
 
     #[test]

@@ -345,7 +345,10 @@ impl Shared {
     /// [`Error::InvalidTraits`] when the traits break the schema, [`Error::DuplicateIdentity`]
     /// when a code identifier is taken.
     pub(crate) fn add_identity(&self, new: NewIdentity) -> Result<IdentityRec, Error> {
-        if let Some(violation) = self.schema.violation(&new.traits) {
+        if let Some(violation) = self
+            .schema
+            .violation(&new.traits, self.config.version.is_v26_or_older())
+        {
             return Err(Error::InvalidTraits(violation));
         }
         let mut store = self.store.lock();

@@ -153,9 +153,13 @@ async fn reference_10_create_identity_201_409_and_strict_decoding() {
         assert_eq!(r.status, 400);
         // The Go validator's error tree: the format error and the code identifier extension's
         // own (recorded from Kratos master with a schema of the same shape).
+        let extension = match version {
+            KratosVersion::Latest => "I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr",
+            _ => "I[#/traits/email] S[#/properties/traits/properties/email/format] \"not-an-email\" is not valid \"email\"",
+        };
         assert_eq!(
             r.json()["error"]["reason"],
-            "I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"not-an-email\" is not valid \"email\"\n  I[#/traits/email] S[#/properties/traits/properties/email] mail: missing '@' or angle-addr"
+            format!("I[#/traits/email] S[#/properties/traits/properties/email] validation failed\n  I[#/traits/email] S[#/properties/traits/properties/email/format] \"not-an-email\" is not valid \"email\"\n  {extension}")
         );
         // The Rust API refuses duplicates too.
         assert!(matches!(

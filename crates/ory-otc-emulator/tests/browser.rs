@@ -403,8 +403,9 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn reference_12_v26_csrf_violations_all_carry_the_same_details() {
-    let h = start_with_user(KratosVersion::V26_2_0, EMAIL).await;
+async fn v1_3_1_csrf_violations_all_carry_the_same_details() {
+    // herodot v0.10.3 (v1.3.1) shares one details map among the package's CSRF errors.
+    let h = start_with_user(KratosVersion::V1_3_1, EMAIL).await;
     let (flow, _) = spa_login_flow(&h).await;
     let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
     let r = h
@@ -418,5 +419,32 @@ async fn reference_12_v26_csrf_violations_all_carry_the_same_details() {
             "hint": "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request body (csrf_token) nor in the HTTP Header (X-CSRF-Token).",
             "reject_reason": "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We recommend deleting all cookies for this domain and retrying the flow."
         })
+    );
+}
+
+#[tokio::test]
+async fn v26_csrf_violations_name_their_case_with_the_old_docs_url() {
+    // herodot v0.10.8 (v26.2.0) clones the map: hint and reason per case, as answered by
+    // Kratos v26.2.0 (9d708594) to the same requests.
+    let h = start_with_user(KratosVersion::V26_2_0, EMAIL).await;
+    let (flow, _) = spa_login_flow(&h).await;
+    let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+    let body = json!({"method":"code","identifier":EMAIL});
+    let r = h.post_json(&path, body.clone()).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["error"]["details"],
+        json!({
+            "docs": "https://www.ory.sh/kratos/docs/debug/csrf",
+            "hint": "We detected a regular browser or server-side call. To debug browser calls check your Browser's Network Tab to see what cookies are included or excluded. If you are calling from a server ensure that the appropriate cookies are being forwarded and that the SDK method is called correctly.",
+            "reject_reason": "The HTTP Cookie Header is empty or not set."
+        })
+    );
+    let r = h
+        .post_json_with(&path, body, &[("sec-fetch-mode", "cors")])
+        .await;
+    assert_eq!(
+        r.json()["error"]["details"]["hint"],
+        "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, and that your AJAX code sends cookies and has credentials enabled. For further debugging, check your Browser's Network Tab to see what cookies are included or excluded."
     );
 }
