@@ -216,7 +216,11 @@ pub(crate) fn write_flow_error(
     }
     match flow.kind {
         FlowKind::Login => nodes::sort_login(&mut flow.ui.nodes),
-        FlowKind::Registration => nodes::sort_registration(&mut flow.ui.nodes, &state.schema.keys),
+        FlowKind::Registration => nodes::sort_registration(
+            &mut flow.ui.nodes,
+            &state.schema.keys,
+            state.version() == KratosVersion::V1_3_1,
+        ),
     }
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());

@@ -50,6 +50,8 @@ pub(crate) struct IdentitySchema {
     code_identifiers: Vec<String>,
     verification: Vec<String>,
     recovery: Vec<String>,
+    /// v1.3.1: labels with the title only in their context, no 4000040.
+    legacy_labels: bool,
 }
 
 impl std::fmt::Debug for IdentitySchema {
@@ -92,6 +94,7 @@ impl IdentitySchema {
             code_identifiers: Vec::new(),
             verification: Vec::new(),
             recovery: Vec::new(),
+            legacy_labels: false,
             document,
             text: text.to_owned(),
         };
@@ -109,10 +112,14 @@ impl IdentitySchema {
 
     /// The schema of [`Config::traits`] (the shorthand when no document is given).
     pub fn from_config(config: &Config) -> Result<Self, Error> {
-        match &config.identity_schema {
-            Some(text) => IdentitySchema::new(&config.schema_id, text),
-            None => IdentitySchema::new(&config.schema_id, &shorthand_document(config).to_string()),
-        }
+        let mut s = match &config.identity_schema {
+            Some(text) => IdentitySchema::new(&config.schema_id, text)?,
+            None => {
+                IdentitySchema::new(&config.schema_id, &shorthand_document(config).to_string())?
+            }
+        };
+        s.legacy_labels = config.version == crate::config::KratosVersion::V1_3_1;
+        Ok(s)
     }
 
     /// The dotted trait path (under `traits`) that seeded identities and `create_identity` put
@@ -128,7 +135,7 @@ impl IdentitySchema {
             .iter()
             .filter(|p| p.name.starts_with("traits."))
             .filter(|p| !matches!(p.kind, "array" | "null"))
-            .map(input_from_path)
+            .map(|p| input_from_path(p, self.legacy_labels))
             .collect()
     }
 
@@ -144,6 +151,7 @@ impl IdentitySchema {
             })
             .collect();
         match (self.code_identifiers.len(), titled.as_slice()) {
+            (1, [(_, title)]) if self.legacy_labels => text::generated_label_legacy(title),
             (1, [(name, title)]) => text::generated_label(title, name),
             _ => text::id_label(),
         }
@@ -332,6 +340,10 @@ impl IdentitySchema {
                     &allowed.iter().map(String::as_str).collect::<Vec<_>>(),
                     go_type(value),
                 )
+            }
+            // v1.3.1 has no 4000040: the validator's message as a generic 4000001.
+            ValidationErrorKind::Format { format } if format == "email" && self.legacy_labels => {
+                text::generic(&self.go_message(e, instance))
             }
             ValidationErrorKind::Format { format } if format == "email" => {
                 text::invalid_email(value.as_str().unwrap_or_default())
@@ -904,7 +916,7 @@ fn addresses_in_order(paths: &[String], traits: &Map<String, Value>) -> Vec<Stri
 }
 
 /// `node.NewInputFieldFromSchema`.
-fn input_from_path(p: &SchemaPath) -> Node {
+fn input_from_path(p: &SchemaPath, legacy_label: bool) -> Node {
     let mut input_type = match p.kind {
         "number" | "integer" => "number",
         "boolean" => "checkbox",
@@ -939,7 +951,12 @@ fn input_from_path(p: &SchemaPath) -> Node {
     node.attributes.pattern = p.pattern.clone();
     node.attributes.disabled = Some(p.disabled);
     if let Some(title) = p.title.as_deref().filter(|t| !t.is_empty()) {
-        node = nodes::labelled(node, text::generated_label(title, &p.name));
+        let label = if legacy_label {
+            text::generated_label_legacy(title)
+        } else {
+            text::generated_label(title, &p.name)
+        };
+        node = nodes::labelled(node, label);
     }
     node
 }

@@ -471,18 +471,30 @@ impl Shared {
         let minutes = self.config.code_lifespan.as_secs() / 60;
         // Templates login_code/valid and registration_code/valid (identical in v26.2.0 and
         // HEAD). The subject is trimmed by Kratos, the plaintext body keeps its final newline.
-        let (template_type, subject, body) = match kind {
-            FlowKind::Login => (
+        let legacy = self.config.version == KratosVersion::V1_3_1;
+        let (template_type, subject, body) = match (kind, legacy) {
+            (FlowKind::Login, false) => (
                 "login_code_valid",
                 format!("Use code {code} to log in"),
                 format!("Login to your account with the following code:\n\n{code}\n\nIt expires in {minutes} minutes.\n"),
             ),
-            FlowKind::Registration => (
+            (FlowKind::Registration, false) => (
                 "registration_code_valid",
                 format!("Use code {code} to complete your account registration"),
                 format!(
                     "Complete your account registration with the following code:\n\n{code}\n\nThis code expires in {minutes} minutes.\n"
                 ),
+            ),
+            // v1.3.1's templates: no code in the subject, no lifetime in the body.
+            (FlowKind::Login, true) => (
+                "login_code_valid",
+                "Login to your account".to_owned(),
+                format!("Hi,\n\nplease login to your account by entering the following code:\n\n{code}\n"),
+            ),
+            (FlowKind::Registration, true) => (
+                "registration_code_valid",
+                "Complete your account registration".to_owned(),
+                format!("Hi,\n\nplease complete your account registration by entering the following code:\n\n{code}\n"),
             ),
         };
         store.messages.push_back(MessageRec {

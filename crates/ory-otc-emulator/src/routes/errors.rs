@@ -59,9 +59,13 @@ async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: 
     }
     // The document as configured, so its key order (the form's order) is kept.
     let mut res = Response::new(axum::body::Body::from(state.schema.text.clone()));
+    let content_type = match state.version() {
+        crate::config::KratosVersion::V1_3_1 => "application/json",
+        _ => "application/json; charset=utf-8",
+    };
     res.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/json; charset=utf-8"),
+        axum::http::HeaderValue::from_static(content_type),
     );
     res
 }

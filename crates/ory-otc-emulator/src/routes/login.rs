@@ -424,7 +424,8 @@ fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, body: &Body, hide_
         FlowType::Api => String::new(),
     };
     nodes::set_csrf(&mut flow.ui.nodes, &token);
-    if hide_identifier {
+    // v1.3.1's `HandleLoginError` upserts the hidden identifier on every error.
+    if hide_identifier || state.version() == KratosVersion::V1_3_1 {
         nodes::upsert(
             &mut flow.ui.nodes,
             nodes::input("identifier", Some(json!(identifier)), DEFAULT, "hidden"),
@@ -632,20 +633,35 @@ fn verify_code(
     flow.active = Some("code".into());
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());
-    // On success the address the code went to becomes verified (reference §6 login).
+    // On success the address the code went to becomes verified (reference §6 login); v1.3.1
+    // verifies it after the answer's session was read, so its answer still shows it pending
+    // (recorded): `succeed` does it there.
+    if state.version() != KratosVersion::V1_3_1 {
+        verify_address(store, identity_id, &code.address, now, true);
+    }
+    Ok(identity_id)
+}
+
+/// Marks an identity's verifiable address verified (v1.3.1 leaves `verified_at` unset).
+fn verify_address(
+    store: &mut Store,
+    identity_id: Uuid,
+    address: &str,
+    now: time::OffsetDateTime,
+    verified_at: bool,
+) {
     if let Some(identity) = store.identities.get_mut(&identity_id) {
         if let Some(a) = identity
             .addresses
             .iter_mut()
-            .find(|a| a.value == code.address && !a.verified)
+            .find(|a| a.value == address && !a.verified)
         {
             a.verified = true;
-            a.verified_at = Some(now);
+            a.verified_at = verified_at.then_some(now);
             a.status = "completed";
             a.updated_at = now;
         }
     }
-    Ok(identity_id)
 }
 
 /// `PostLoginHook` (reference §6 login "Success" rows, §9).
@@ -682,6 +698,17 @@ fn succeed(
         None => (state.issue_session(store, identity_id, req), false),
     };
     let session_json = views::session(&state.urls, store, &session);
+    if state.version() == KratosVersion::V1_3_1 {
+        if let Some(code) = flow.codes.iter().find(|c| c.used) {
+            verify_address(
+                store,
+                identity_id,
+                &code.address.clone(),
+                state.now(),
+                false,
+            );
+        }
+    }
     if flow.flow_type == FlowType::Api {
         // reference §6 login "Success (API)": `continue_with` is null for a code login.
         let body = LoginSuccess {

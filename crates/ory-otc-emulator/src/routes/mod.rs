@@ -133,6 +133,10 @@ pub(crate) async fn kratos_layers(
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     let unrouted = h.remove(ROUTER_404).is_some();
+    if state.version() == crate::config::KratosVersion::V1_3_1 {
+        // herodot v0.10.3 (v1.3.1) writes no `Ory-Error-Id` header.
+        h.remove(ory_otc_protocol::error::ORY_ERROR_ID_HEADER);
+    }
     if public {
         h.append(axum::http::header::VARY, HeaderValue::from_static("Cookie"));
     }

@@ -60,7 +60,11 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
         RegistrationStyle::ProfileFirst => ui.push(profile_button()),
         RegistrationStyle::Unified => ui.push(send_code_button()),
     }
-    nodes::sort_registration(&mut ui, &state.schema.keys);
+    nodes::sort_registration(
+        &mut ui,
+        &state.schema.keys,
+        state.version() == KratosVersion::V1_3_1,
+    );
     flow.ui.nodes = ui;
     flow
 }
@@ -455,7 +459,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
         nodes::set_csrf(&mut fresh, &state.request_csrf_token(req));
     }
     flow.ui.nodes = fresh;
-    flow.ui.messages = vec![text::registration_code_sent()];
+    flow.ui.messages = vec![text::registration_code_sent(state.version())];
 }
 
 /// `registrationVerifyCode` with `UseRegistrationCode`; returns the code addresses.
@@ -641,6 +645,37 @@ fn profile_screen(
             nodes::upsert(&mut flow.ui.nodes, n);
         }
         flow.ui.nodes.push(profile_button());
+    } else if state.version() == KratosVersion::V1_3_1 {
+        if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
+            handle_error(state, req, &mut flow, &body.traits);
+            return flows::write_flow_error(state, store, req, flow, e);
+        }
+        // v1.3.1's `displayStepTwoNodes`: the stored step-two nodes (the code strategy's
+        // button), "Back", then one unlabelled input per submitted trait, all hidden, unsorted.
+        // Kratos adds the traits in Go map order (different on every request); the emulator
+        // adds them in the body's order, one of those orders.
+        flow.active = None;
+        flow.state = FlowState::ChooseMethod;
+        let mut list = vec![
+            send_code_button(),
+            nodes::labelled(
+                nodes::input("screen", Some(json!("previous")), PROFILE, "submit"),
+                text::back_label(),
+            ),
+        ];
+        for (k, v) in flatten("traits", &body.traits) {
+            let input_type = json_input_type(&v);
+            nodes::upsert(&mut list, nodes::input(&k, Some(v), DEFAULT, input_type));
+        }
+        for n in list.iter_mut().filter(|n| n.group == DEFAULT) {
+            n.attributes.input_type = Some("hidden".into());
+        }
+        if flow.flow_type == FlowType::Browser {
+            nodes::set_csrf(&mut list, &token);
+        }
+        flow.ui.nodes = list;
+        flow.ui.messages = vec![text::choose_credential()];
+        return respond_screen(state, store, req, flow, body);
     } else {
         if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
             handle_error(state, req, &mut flow, &body.traits);
@@ -682,7 +717,23 @@ fn profile_screen(
             )),
         }
     }
-    nodes::sort_registration(&mut flow.ui.nodes, &state.schema.keys);
+    nodes::sort_registration(
+        &mut flow.ui.nodes,
+        &state.schema.keys,
+        state.version() == KratosVersion::V1_3_1,
+    );
+    respond_screen(state, store, req, flow, body)
+}
+
+/// Saves a profile screen and answers it: 400 flow JSON (with the transient payload), or 303
+/// to the UI.
+fn respond_screen(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    body: &Body,
+) -> Response {
     flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
