@@ -17,29 +17,6 @@ export interface CallOptions {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A running emulator. Close it when done; `close()` resolves once the port is free. */
-export declare class Emulator {
-  /** The public origin to give `OryOtc` as `baseUrl`, e.g. `http://127.0.0.1:41234`. */
-  get url(): string
-  get apiKey(): string | null
-  /** Requests served so far (tests use it to assert that nothing was sent). */
-  get requestCount(): number
-  /** The newest code mailed to `email`, or `null`. */
-  codeFor(email: string): string | null
-  /** Every message the courier queued, newest first. */
-  messages(): Array<CourierMessage>
-  /** Creates an account. Throws when one with this address exists. */
-  createIdentity(email: string, traits?: Record<string, unknown>): Identity
-  /** Moves the emulator's clock forward, to expire codes, flows and sessions without waiting. */
-  advanceTime(ms: number): void
-  /** Injects a fault; returns its id for `removeFault`. */
-  setFault(fault: FaultOptions): number
-  removeFault(id: number): boolean
-  clearFaults(): void
-  /** Stops the server: ends hanging requests, frees the port. Safe to call twice. */
-  close(): Promise<void>
-}
-
 /** An Ory one-time-code client. Holds one connection pool: create one per process and share it. */
 export declare class OryOtc {
   /**
@@ -98,69 +75,6 @@ export interface AuthenticationMethod {
  */
 export declare function completeOtcLogin(flowId: string, code: string, options?: CallOptions): Promise<VerifyCodeResult>
 
-/** A courier message, as the admin API lists it (dev mode: with the code). */
-export interface CourierMessage {
-  id: string
-  status: string
-  type: string
-  recipient: string
-  subject: string
-  body: string
-  templateType: string
-  createdAt: string
-}
-
-/** Options of `startEmulator(options)`. Every lifespan is in milliseconds. */
-export interface EmulatorOptions {
-  /** Port to listen on; 0 picks a free one. @default 0 */
-  port?: number
-  /** Address to listen on. @default '127.0.0.1' */
-  host?: string
-  /** When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none */
-  apiKey?: string
-  /** Which Kratos to behave like (reference §12). @default 'latest' */
-  kratosVersion?: 'latest' | 'v26.2.0'
-  /** @default 3600000 (1 h) */
-  codeLifespanMs?: number
-  /** @default 3600000 (1 h) */
-  flowLifespanMs?: number
-  /** @default 86400000 (24 h) */
-  sessionLifespanMs?: number
-  /** Code submissions a flow accepts (Kratos's `max_submissions`). @default 5 */
-  maxSubmissions?: number
-  /** Issue a session when a registration completes. @default true */
-  sessionAfterRegistration?: boolean
-  /** Show codes in courier subjects and bodies on the admin API (Kratos `--dev`). @default true */
-  devMode?: boolean
-  /** Accounts that exist from the start. */
-  identities?: Array<string | { email: string; traits?: Record<string, unknown> }>
-  /** @default 'profile_first' */
-  registrationStyle?: 'profile_first' | 'unified'
-}
-
-/**
- * A fault for `setFault`: what happens to requests under `route` (a path prefix; all public
- * routes when absent), for the next `times` requests (until cleared when absent).
- */
-export interface FaultOptions {
-  kind: 'latency' | 'hang' | 'stall_body' | 'reset_mid_body' | 'bad_gateway' | 'server_error' | 'non_json' | 'truncated_json' | 'oversized_body' | 'rate_limited' | 'foreign_action' | 'redirect'
-  /** A path prefix, e.g. `/self-service/login`. */
-  route?: string
-  /** Only requests with this method. */
-  method?: string
-  times?: number
-  /** `latency`: how long to wait before answering. */
-  latencyMs?: number
-  /** `rate_limited`: the `Retry-After` value. @default 30 */
-  retryAfterSeconds?: number
-  /** `foreign_action`: the origin `ui.action` points at. */
-  origin?: string
-  /** `redirect`: where to. */
-  location?: string
-  /** `redirect`: the status. @default 302 */
-  status?: number
-}
-
 /** A Kratos identity, with camelCase keys. `traits` keeps the keys of your identity schema. */
 export interface Identity {
   id: string
@@ -184,6 +98,9 @@ export type LogoutResult =
   | { status: 'logged_out'; ok: true }
   | { status: 'unknown_session'; ok: false }
   | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number }
+
+/** The `code` of an `OryOtcError`. */
+export type OryOtcErrorCode = 'ERR_ORY_CONFIG' | 'ERR_ORY_NETWORK' | 'ERR_ORY_TIMEOUT' | 'ERR_ORY_ABORTED' | 'ERR_ORY_SERVER' | 'ERR_ORY_PROTOCOL' | 'ERR_ORY_INTERNAL'
 
 /** Options of `new OryOtc(options)`. */
 export interface OryOtcOptions {
@@ -256,9 +173,6 @@ export interface Session {
   /** Absent when Kratos withholds it (the session needs a second factor). */
   identity?: Identity
 }
-
-/** Starts a Kratos emulator on loopback. */
-export declare function startEmulator(options?: EmulatorOptions): Promise<Emulator>
 
 /** A message from Kratos, from `ui.messages` or from a node's `messages`. */
 export interface UiMessage {

@@ -15,8 +15,8 @@ step() { printf '\n== %s\n' "$*"; }
 
 source scripts/setup.sh
 step "generated bindings are committed as built"
-if ! git diff --exit-code -- native.js native.d.ts; then
-  echo "native.js/native.d.ts changed when built: run 'npm run build' and commit them." >&2
+if ! git diff --exit-code -- native.js native.d.ts packages/emulator/native.js packages/emulator/native.d.ts; then
+  echo "native.js/native.d.ts (of ory-otc or packages/emulator) changed when built: run 'npm run build' and commit them." >&2
   exit 1
 fi
 

@@ -12,11 +12,15 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ory_otc_core::{Client, Config, Error as CoreError, FlowKind, Secret, VerifyRequest};
 
+use napi::ValueType;
+use ory_otc_napi::args::{object_or_absent, optional, type_error, FromJs};
+use serde_json::{Map, Value};
+
 use crate::call::{self, Signal};
-use crate::error;
+use crate::error::{self, arg};
 use crate::options::{
-    flow_kind, signal_arg, string_arg, traits_arg, OryOtcOptions, ResendCodeParams,
-    VerifyCodeParams, VerifyLoginCodeParams, VerifyRegistrationCodeParams,
+    flow_kind, OryOtcOptions, ResendCodeParams, VerifyCodeParams, VerifyLoginCodeParams,
+    VerifyRegistrationCodeParams,
 };
 use crate::results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult};
 
@@ -35,7 +39,9 @@ impl OryOtc {
         env: &Env,
         #[napi(ts_arg_type = "OryOtcOptions")] options: Option<Unknown>,
     ) -> Result<Self> {
-        let client = OryOtcOptions::from_js(options)
+        let client = optional::<OryOtcOptions>(options, "options")
+            .map_err(arg)
+            .map(Option::unwrap_or_default)
             .and_then(Config::try_from)
             .and_then(Client::new)
             .map_err(|e| error::throw(env, &e))?;
@@ -59,7 +65,7 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, SendCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let email = string_arg(email, "email")?;
+            let email = string(email, "email")?;
             Ok(async move { client.send_login_code(&email).await })
         })
     }
@@ -74,14 +80,7 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let p = VerifyLoginCodeParams::from_js(params)?;
-            let req = VerifyRequest {
-                flow_kind: FlowKind::Login,
-                flow_id: p.flow_id,
-                code: Secret::new(p.code),
-                identifier: p.identifier,
-                traits: None,
-            };
+            let req = VerifyRequest::from(read::<VerifyLoginCodeParams>(params, "params")?);
             Ok(async move { client.verify_code(req).await })
         })
     }
@@ -99,8 +98,8 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, SendCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let email = string_arg(email, "email")?;
-            let traits = traits_arg(traits, "traits")?;
+            let email = string(email, "email")?;
+            let traits = traits_arg(traits)?;
             Ok(async move { client.send_registration_code(&email, traits).await })
         })
     }
@@ -116,17 +115,8 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let p = VerifyRegistrationCodeParams::from_js(params)?;
-            let req = VerifyRequest {
-                flow_kind: FlowKind::Registration,
-                flow_id: p.flow_id,
-                code: Secret::new(p.code),
-                identifier: None,
-                traits: p.traits.and_then(|t| match t {
-                    serde_json::Value::Object(map) => Some(map),
-                    _ => None,
-                }),
-            };
+            let p = read::<VerifyRegistrationCodeParams>(params, "params")?;
+            let req = VerifyRequest::from(p);
             Ok(async move { client.verify_code(req).await })
         })
     }
@@ -143,8 +133,8 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, SendCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let email = string_arg(email, "email")?;
-            let traits = traits_arg(traits, "traits")?;
+            let email = string(email, "email")?;
+            let traits = traits_arg(traits)?;
             Ok(async move { client.send_code(&email, traits).await })
         })
     }
@@ -159,14 +149,8 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let p = VerifyCodeParams::from_js(params)?;
-            let req = VerifyRequest {
-                flow_kind: flow_kind("params.flowType", &p.flow_type)?,
-                flow_id: p.flow_id,
-                code: Secret::new(p.code),
-                identifier: p.identifier,
-                traits: None,
-            };
+            let p = read::<VerifyCodeParams>(params, "params")?;
+            let req = VerifyRequest::try_from(p).map_err(arg)?;
             Ok(async move { client.verify_code(req).await })
         })
     }
@@ -182,8 +166,8 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, SendCodeResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let p = ResendCodeParams::from_js(params)?;
-            let kind = flow_kind("params.flowType", &p.flow_type)?;
+            let p = read::<ResendCodeParams>(params, "params")?;
+            let kind = flow_kind("params.flowType", &p.flow_type).map_err(arg)?;
             Ok(async move {
                 client
                     .resend_code(kind, &p.flow_id, p.identifier.as_deref())
@@ -202,7 +186,7 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, WhoamiResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let token = Secret::new(string_arg(session_token, "sessionToken")?);
+            let token = Secret::new(string(session_token, "sessionToken")?);
             Ok(async move { client.whoami(&token).await })
         })
     }
@@ -217,7 +201,7 @@ impl OryOtc {
     ) -> Result<PromiseRaw<'env, LogoutResult>> {
         let client = self.client.clone();
         run(env, options, || {
-            let token = Secret::new(string_arg(session_token, "sessionToken")?);
+            let token = Secret::new(string(session_token, "sessionToken")?);
             Ok(async move { client.logout(&token).await })
         })
     }
@@ -232,7 +216,7 @@ pub fn initiate_otc_login<'env>(
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, SendCodeResult>> {
     run(env, options, || {
-        let email = ory_otc_core::check::email(&string_arg(email, "email")?)?;
+        let email = ory_otc_core::check::email(&string(email, "email")?)?;
         let client = default_client()?;
         Ok(async move { client.send_login_code(&email).await })
     })
@@ -249,8 +233,8 @@ pub fn complete_otc_login<'env>(
 ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
     run(env, options, || {
         // Arguments are checked before the environment, so a bad argument is reported as such.
-        let flow_id = ory_otc_core::check::flow_id(&string_arg(flow_id, "flowId")?)?;
-        let code = Secret::new(string_arg(code, "code")?);
+        let flow_id = ory_otc_core::check::flow_id(&string(flow_id, "flowId")?)?;
+        let code = Secret::new(string(code, "code")?);
         ory_otc_core::check::code(code.expose())?;
         let req = VerifyRequest {
             flow_kind: FlowKind::Login,
@@ -282,6 +266,44 @@ fn default_client() -> std::result::Result<Client, CoreError> {
         })?;
     let client = Client::new(config)?;
     Ok(DEFAULT.get_or_init(|| client).clone())
+}
+
+/// A required argument of type `T`.
+pub(crate) fn read<T: FromJs>(value: Unknown, name: &str) -> std::result::Result<T, CoreError> {
+    T::read(value, name).map_err(arg)
+}
+
+/// A required string argument.
+pub(crate) fn string(value: Unknown, name: &str) -> std::result::Result<String, CoreError> {
+    read(value, name)
+}
+
+/// An optional traits object.
+fn traits_arg(
+    value: Option<Unknown>,
+) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
+    optional(value, "traits").map_err(arg)
+}
+
+/// The `signal` of a call's options: an object, or absent.
+fn signal_arg<'env>(
+    options: Option<Unknown<'env>>,
+) -> std::result::Result<Option<Object<'env>>, CoreError> {
+    let Some(obj) = object_or_absent(options, "options").map_err(arg)? else {
+        return Ok(None);
+    };
+    let name = "options.signal";
+    let signal: Unknown = obj
+        .get_named_property("signal")
+        .map_err(|_| arg(type_error(name, "AbortSignal", ValueType::Unknown)))?;
+    match signal.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => Ok(None),
+        Ok(ValueType::Object) => Object::from_unknown(signal)
+            .map(Some)
+            .map_err(|_| arg(type_error(name, "AbortSignal", ValueType::Object))),
+        Ok(t) => Err(arg(type_error(name, "AbortSignal", t))),
+        Err(_) => Err(arg(type_error(name, "AbortSignal", ValueType::Unknown))),
+    }
 }
 
 /// Checks arguments, links the signal, and runs the call. Bad arguments and an already

@@ -1,4 +1,4 @@
-//! Turning Kratos's answers into outcomes (reference §5, §6, §12).
+//! Turning Kratos's answers into outcomes (docs/kratos-protocol.md §5, §6, §12).
 //!
 //! The rule: decide by the flow's `state` and message ids, never by the status code alone.
 //! Kratos answers 400 when a code was sent and has answered 200 for some failures; its
@@ -187,7 +187,7 @@ pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Err
         Decoded::RateLimited(secs) => Ok(Created::Refused(SendCode::RateLimited {
             retry_after_seconds: secs,
         })),
-        // Reference §6: creating a flow with a session answers 400 session_already_available.
+        // docs/kratos-protocol.md §6: creating a flow with a session answers 400 session_already_available.
         Decoded::Envelope(env)
             if env.error.id.as_deref() == Some(error_id::SESSION_ALREADY_AVAILABLE) =>
         {
@@ -232,7 +232,7 @@ pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Resu
     match decode::<IgnoredAny>(reply, kind)? {
         Decoded::Flow(flow) if is_success(reply.status) => Ok(Fetched::Flow(flow)),
         Decoded::RateLimited(secs) => Ok(Fetched::RateLimited(secs)),
-        // Reference §6: unknown and malformed ids are both 404 on GET.
+        // docs/kratos-protocol.md §6: unknown and malformed ids are both 404 on GET.
         Decoded::Envelope(_) if reply.status == 404 => Ok(Fetched::NotFound),
         Decoded::Envelope(env) if is_expired(&env) => Ok(Fetched::Expired),
         Decoded::Envelope(env) => Ok(Fetched::Refused(rejection(
@@ -259,7 +259,7 @@ fn is_expired(env: &ErrorResponse) -> bool {
     env.error.id.as_deref() == Some(error_id::SELF_SERVICE_FLOW_EXPIRED) || env.error.code == 410
 }
 
-/// The answer to a send or resend (reference §6, login rows 2–4 and registration rows 2–4).
+/// The answer to a send or resend (docs/kratos-protocol.md §6, login rows 2–4 and registration rows 2–4).
 pub(crate) fn code_sent(
     kind: FlowKind,
     flow_id: &str,
@@ -320,7 +320,7 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
             messages,
         };
     }
-    // Reference §6, login "Session already available: submit": a 400 flow with 4000001.
+    // docs/kratos-protocol.md §6, login "Session already available: submit": a 400 flow with 4000001.
     if flow.has_generic_reason("valid session was detected") {
         return SendCode::SessionAlreadyAvailable {
             flow_id: Some(flow_id),
@@ -371,7 +371,7 @@ pub(crate) enum Verified {
     Expired410 { new_flow_id: Option<String> },
 }
 
-/// The answer to a code submit (reference §6, login rows 5–14, registration rows 5–15).
+/// The answer to a code submit (docs/kratos-protocol.md §6, login rows 5–14, registration rows 5–15).
 pub(crate) fn code_verified(
     kind: FlowKind,
     flow_id: &str,
@@ -404,7 +404,7 @@ fn login_success(ok: LoginSuccess, reply: &Reply) -> VerifyCode {
             session: Box::new(session),
             identity: Box::new(identity),
         },
-        // Reference §6: the identity is null when the session's AAL is below what whoami
+        // docs/kratos-protocol.md §6: the identity is null when the session's AAL is below what whoami
         // requires. That session is useless until a second factor, which this client does
         // not do, so it is not reported as signed in.
         None => VerifyCode::Rejected(Rejection {
@@ -483,7 +483,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
             messages,
         };
     }
-    // 4000001 carries several refusals; its reason tells them apart (reference §6, §8).
+    // 4000001 carries several refusals; its reason tells them apart (docs/kratos-protocol.md §6, §8).
     if flow.has_generic_reason("submitted too often") {
         return VerifyCode::TooManyAttempts {
             flow_id,
@@ -505,7 +505,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
             messages,
         };
     }
-    // Reference §8: a flow in passed_challenge answers 4010002 (login) / 4010003 (registration),
+    // docs/kratos-protocol.md §8: a flow in passed_challenge answers 4010002 (login) / 4010003 (registration),
     // its code used. That is what the loser of two concurrent submits of one code sees when the
     // winner finished first, and a resubmit after success: the code is no longer valid.
     if flow.state() == State::PassedChallenge
@@ -535,7 +535,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
     ))
 }
 
-/// The answer to `GET /sessions/whoami` (reference §10).
+/// The answer to `GET /sessions/whoami` (docs/kratos-protocol.md §10).
 pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
     match decode::<Session>(reply, FlowKind::Login)? {
         Decoded::Success(session) => Ok(Whoami::Active {
@@ -555,7 +555,7 @@ pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
     }
 }
 
-/// The answer to `DELETE /self-service/logout/api` (reference §10).
+/// The answer to `DELETE /self-service/logout/api` (docs/kratos-protocol.md §10).
 pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     match decode::<IgnoredAny>(reply, FlowKind::Login)? {
         Decoded::NoContent => Ok(Logout::LoggedOut),
@@ -571,7 +571,7 @@ pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     }
 }
 
-/// Kratos lowercases an identifier that contains `@` (reference §3).
+/// Kratos lowercases an identifier that contains `@` (docs/kratos-protocol.md §3).
 pub(crate) fn normalize(identifier: &str) -> String {
     let trimmed = identifier.trim();
     if trimmed.contains('@') {
@@ -583,10 +583,11 @@ pub(crate) fn normalize(identifier: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! Every login and registration row of reference §6, from recorded flow JSON in
+    //! Every login and registration row of docs/kratos-protocol.md §6, from recorded flow JSON in
     //! `tests/fixtures/`, for Kratos HEAD, v26.2.0 and (where the wire differs) v1.3.1.
     use super::*;
     use crate::error::Target;
+    use crate::ErrorCode;
     use bytes::Bytes;
 
     const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -980,7 +981,7 @@ mod tests {
             &reply(502, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -988,9 +989,9 @@ mod tests {
             &reply(500, fixture!("server_error_500.json")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(500)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(500)));
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(303, b"")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -998,7 +999,7 @@ mod tests {
             &reply(200, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     #[test]
@@ -1006,7 +1007,7 @@ mod tests {
         let body = fixture!("login_code_sent.json");
         let cut: &'static [u8] = &body[..body.len() / 2];
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(400, cut)).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         assert!(err.to_string().contains("invalid JSON"), "{err}");
     }
 
@@ -1026,7 +1027,7 @@ mod tests {
         ] {
             let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
             let err = code_verified(FlowKind::Login, FLOW_ID, &reply(200, body)).unwrap_err();
-            assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+            assert_eq!(err.code(), ErrorCode::Protocol);
             let text = format!("{err} {err:?}");
             assert!(!text.contains(token), "{text}");
             assert!(text.contains("invalid JSON at "), "{text}");
@@ -1109,7 +1110,7 @@ mod tests {
             Created::Refused(SendCode::SessionAlreadyAvailable { .. })
         ));
         let err = flow_created(FlowKind::Login, &reply(200, b"{\"hello\":1}")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     // §10 whoami and logout.
@@ -1138,7 +1139,7 @@ mod tests {
             logout(&reply(400, fixture!("flow_malformed_400.json")))
                 .unwrap_err()
                 .code(),
-            "ERR_ORY_PROTOCOL"
+            ErrorCode::Protocol
         );
     }
 

@@ -100,7 +100,7 @@ impl Client {
     }
 
     /// Mails a new code on an existing flow. Earlier codes of the flow stop working; the
-    /// flow's attempt counter is not reset (reference §8).
+    /// flow's attempt counter is not reset (docs/kratos-protocol.md §8).
     pub async fn resend_code(
         &self,
         kind: FlowKind,
@@ -279,7 +279,7 @@ impl Client {
     }
 
     /// After a 410 on a code submit: a flow that still loads means only the code expired
-    /// (Kratos v26.2.0 and earlier, reference §12); otherwise the flow itself expired.
+    /// (Kratos v26.2.0 and earlier, docs/kratos-protocol.md §12); otherwise the flow itself expired.
     async fn expired(
         &self,
         kind: FlowKind,
@@ -315,7 +315,7 @@ impl Client {
         let mut url = self
             .http
             .url(&format!("/self-service/{}/flows", kind.as_str()));
-        // Reference §1: the GET takes `id`, the submit takes `flow`.
+        // docs/kratos-protocol.md §1: the GET takes `id`, the submit takes `flow`.
         url.query_pairs_mut().append_pair("id", flow_id);
         let reply = self.http.get(url, None).await?;
         classify::flow_fetched(kind, flow_id, &reply)

@@ -275,6 +275,7 @@ fn is_header_safe(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |k| {
@@ -337,7 +338,7 @@ mod tests {
     #[test]
     fn no_url_at_all_is_a_config_error() {
         let err = Config::builder().with_env(env(&[])).build().unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_CONFIG");
+        assert_eq!(err.code(), ErrorCode::Config);
         assert!(err.to_string().contains("ORY_SDK_URL"), "{err}");
     }
 
@@ -354,7 +355,7 @@ mod tests {
             .base_url("http://kratos.internal")
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_CONFIG");
+        assert_eq!(err.code(), ErrorCode::Config);
         Config::builder()
             .base_url("http://kratos.internal")
             .allow_http(true)
@@ -365,7 +366,7 @@ mod tests {
     #[test]
     fn malformed_and_unsafe_urls_are_refused() {
         let err = Config::builder().base_url("not a url").build().unwrap_err();
-        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(err.code(), ErrorCode::InvalidArgValue);
         for bad in [
             "ftp://x.example",
             "https://user:pw@x.example",
@@ -373,7 +374,7 @@ mod tests {
             "https://x.example/#f",
         ] {
             let err = Config::builder().base_url(bad).build().unwrap_err();
-            assert_eq!(err.code(), "ERR_ORY_CONFIG", "{bad}");
+            assert_eq!(err.code(), ErrorCode::Config, "{bad}");
             assert!(!err.to_string().contains("pw@"), "{err}");
         }
     }
@@ -383,14 +384,14 @@ mod tests {
         let b = || Config::builder().base_url("https://x.example");
         assert_eq!(
             b().timeout(Duration::ZERO).build().unwrap_err().code(),
-            "ERR_INVALID_ARG_VALUE"
+            ErrorCode::InvalidArgValue
         );
         assert_eq!(
             b().timeout(Duration::from_secs(601))
                 .build()
                 .unwrap_err()
                 .code(),
-            "ERR_INVALID_ARG_VALUE"
+            ErrorCode::InvalidArgValue
         );
         let c = b().timeout(Duration::from_millis(500)).build().unwrap();
         assert_eq!(c.connect_timeout(), Duration::from_millis(500));
@@ -414,12 +415,12 @@ mod tests {
             .user_agent("a\r\nb")
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(err.code(), ErrorCode::InvalidArgValue);
         let err = Config::builder()
             .base_url("https://x.example")
             .api_key("")
             .build()
             .unwrap_err();
-        assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(err.code(), ErrorCode::InvalidArgValue);
     }
 }

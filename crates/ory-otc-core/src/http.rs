@@ -2,8 +2,8 @@
 //! every request follows.
 //!
 //! - `Accept: application/json` always, `Content-Type: application/json` with a body: Kratos
-//!   treats a request as JSON only when one of them says so (reference §2).
-//! - No cookies and no `Origin` header: an API flow refuses both (reference §2, API-flow guard).
+//!   treats a request as JSON only when one of them says so (docs/kratos-protocol.md §2).
+//! - No cookies and no `Origin` header: an API flow refuses both (docs/kratos-protocol.md §2, API-flow guard).
 //! - No redirects are followed: Kratos answers JSON requests without redirecting, so a 3xx is a
 //!   misconfiguration, and following it could send a request to another host.
 //! - Bodies over 1 MiB are refused while reading.

@@ -32,7 +32,7 @@ pub mod outcome;
 pub use check::{MAX_EMAIL_LEN, MAX_TOKEN_LEN};
 pub use client::{Client, VerifyRequest};
 pub use config::{Config, ConfigBuilder};
-pub use error::{ArgumentProblem, Error};
+pub use error::{ArgumentProblem, Error, ErrorCode, NetworkFailure};
 pub use http::{MAX_BODY_BYTES, MAX_IN_FLIGHT};
 pub use ory_otc_protocol::{self as protocol, Secret};
 pub use outcome::{FlowKind, Logout, Message, Rejection, SendCode, VerifyCode, Whoami};

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ory_otc_core::{FlowKind, Secret, SendCode, VerifyCode, VerifyRequest};
+use ory_otc_core::{ErrorCode, FlowKind, Secret, SendCode, VerifyCode, VerifyRequest};
 use support::{json, serve, Reply};
 
 const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -34,7 +34,7 @@ async fn kratos_login(sent: &'static str) -> support::Server {
     server
 }
 
-// Reference §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
+// docs/kratos-protocol.md §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
 #[tokio::test]
 async fn sending_a_login_code_makes_two_json_requests_without_cookies() {
     let server = kratos_login("login_code_sent.json").await;
@@ -109,7 +109,7 @@ async fn send_code_registers_when_the_account_does_not_exist() {
     );
 }
 
-// Reference §3: without an identifier, the client reads it from the flow's hidden node.
+// docs/kratos-protocol.md §3: without an identifier, the client reads it from the flow's hidden node.
 #[tokio::test]
 async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     let server = serve(move |req| {
@@ -140,7 +140,7 @@ async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     );
 }
 
-// Reference §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
+// docs/kratos-protocol.md §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
 // code, not the flow, expired.
 #[tokio::test]
 async fn a_410_is_code_expired_when_the_flow_still_loads() {
@@ -195,7 +195,7 @@ async fn a_foreign_ui_action_is_refused_and_nothing_is_posted() {
         .send_login_code("a@b.c")
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    assert_eq!(err.code(), ErrorCode::Protocol);
     assert!(err.to_string().contains("another origin"), "{err}");
     assert_eq!(server.requests().len(), 1);
     assert!(foreign.requests().is_empty());
@@ -211,7 +211,7 @@ async fn redirects_are_not_followed() {
         .send_login_code("a@b.c")
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.status()), ("ERR_ORY_PROTOCOL", Some(302)));
+    assert_eq!((err.code(), err.status()), (ErrorCode::Protocol, Some(302)));
     assert!(elsewhere.requests().is_empty());
 }
 
@@ -221,7 +221,7 @@ async fn a_server_that_never_answers_times_out_on_time() {
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
     let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT");
+    assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(err.is_retryable());
     assert!(
         started.elapsed() < Duration::from_millis(1000),
@@ -236,7 +236,7 @@ async fn a_stalled_body_times_out() {
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
     let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT");
+    assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
 
@@ -251,7 +251,7 @@ async fn a_body_over_one_mebibyte_is_refused() {
         .send_login_code("a@b.c")
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    assert_eq!(err.code(), ErrorCode::Protocol);
     assert!(err.to_string().contains("1 MiB"), "{err}");
 }
 
@@ -265,7 +265,7 @@ async fn gets_are_retried_twice_and_posts_never() {
         .unwrap_err();
     assert_eq!(
         (err.code(), err.status(), err.is_retryable()),
-        ("ERR_ORY_SERVER", Some(503), true)
+        (ErrorCode::Server, Some(503), true)
     );
     assert_eq!(server.requests().len(), 3);
 
@@ -282,7 +282,7 @@ async fn gets_are_retried_twice_and_posts_never() {
         .send_login_code("a@b.c")
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+    assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
     assert_eq!(
         server
             .requests()
@@ -307,7 +307,7 @@ async fn a_refused_connection_is_a_retryable_network_error() {
     )
     .unwrap();
     let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK");
+    assert_eq!(err.code(), ErrorCode::Network);
     assert!(err.is_retryable());
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
@@ -322,10 +322,10 @@ async fn a_closed_connection_mid_request_is_a_network_error() {
         .send_login_code("a@b.c")
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK");
+    assert_eq!(err.code(), ErrorCode::Network);
 }
 
-// Reference §10: the session token travels in X-Session-Token, never in a URL or an error.
+// docs/kratos-protocol.md §10: the session token travels in X-Session-Token, never in a URL or an error.
 #[tokio::test]
 async fn whoami_sends_the_token_in_a_header_and_never_echoes_it() {
     let token = "ory_st_0123456789abcdefghijABCDEFGHIJ01";
@@ -387,7 +387,7 @@ async fn bad_arguments_fail_before_any_request() {
     let client = support::client(&server);
     assert_eq!(
         client.send_login_code("").await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
+        ErrorCode::InvalidArgValue
     );
     let bad_flow = VerifyRequest {
         flow_id: "../x".into(),
@@ -395,7 +395,7 @@ async fn bad_arguments_fail_before_any_request() {
     };
     assert_eq!(
         client.verify_code(bad_flow).await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
+        ErrorCode::InvalidArgValue
     );
     assert_eq!(
         client
@@ -403,11 +403,11 @@ async fn bad_arguments_fail_before_any_request() {
             .await
             .unwrap_err()
             .code(),
-        "ERR_INVALID_ARG_VALUE"
+        ErrorCode::InvalidArgValue
     );
     assert_eq!(
         client.whoami(&Secret::new("")).await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
+        ErrorCode::InvalidArgValue
     );
     assert!(server.requests().is_empty());
 }

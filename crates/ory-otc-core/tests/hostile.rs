@@ -8,7 +8,7 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use ory_otc_core::{Client, Config, FlowKind, Secret, VerifyCode, VerifyRequest};
+use ory_otc_core::{Client, Config, ErrorCode, FlowKind, Secret, VerifyCode, VerifyRequest};
 use serde_json::{json, Value};
 use support::raw::{full_backlog, serve_raw, Raw};
 use support::{json as json_reply, serve};
@@ -41,7 +41,7 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
 
     let started = Instant::now();
     let err = c.whoami(&Secret::new("ory_st_abc")).await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK", "{err}");
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert!(err.is_connect() && err.is_retryable() && !err.is_timeout());
     assert!(err.to_string().contains("connecting timed out"), "{err}");
     // Three attempts of 300 ms, and two jittered pauses of at most 150 + 300 ms.
@@ -51,7 +51,7 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
     // A DELETE is not retried.
     let started = Instant::now();
     let err = c.logout(&Secret::new("ory_st_abc")).await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK", "{err}");
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert_within(started, 1_000);
 }
 
@@ -62,7 +62,7 @@ async fn the_call_timeout_bounds_connect_attempts_too() {
     let c = client(&dead.url(), 500, 400);
     let started = Instant::now();
     let err = c.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT", "{err}");
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert_within(started, 1_000);
 }
 
@@ -92,7 +92,7 @@ async fn a_body_that_never_ends_is_cut_at_one_mebibyte() {
         let c = client(&server.url(), 5_000, 1_000);
         let started = Instant::now();
         let err = c.send_login_code("a@b.c").await.unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL", "{err}");
+        assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
         assert!(err.to_string().contains("1 MiB"), "{err}");
         assert_within(started, 3_000);
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -114,7 +114,7 @@ async fn headers_that_never_end_are_refused() {
     let c = client(&server.url(), 5_000, 1_000);
     let started = Instant::now();
     let err = c.logout(&Secret::new("ory_st_abc")).await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK", "{err}");
+    assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert_within(started, 3_000);
     let written = server.written.load(Ordering::Relaxed);
     assert!(written < 32 << 20, "the server wrote {written} bytes");
@@ -135,7 +135,7 @@ async fn a_dripping_body_is_ended_by_the_call_timeout() {
     let c = client(&server.url(), 400, 400);
     let started = Instant::now();
     let err = c.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT", "{err}");
+    assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(started.elapsed() >= Duration::from_millis(400));
     assert_within(started, 1_000);
 }
@@ -147,7 +147,7 @@ async fn json_nested_without_end_is_a_protocol_error() {
     let server = serve(move |_| json_reply(200, deep.clone())).await;
     let c = support::client(&server);
     let err = c.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL", "{err}");
+    assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     let deep_in_flow = format!(
         "{{\"id\":\"x\",\"state\":\"sent_email\",\"ui\":{}{}}}",
         "{\"a\":".repeat(50_000),
@@ -158,7 +158,7 @@ async fn json_nested_without_end_is_a_protocol_error() {
         .whoami(&Secret::new("ory_st_abc"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL", "{err}");
+    assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
 }
 
 // A registration flow whose trait node name nests 300 000 levels (an 600 KB name, under the

@@ -1,4 +1,4 @@
-//! Request bodies the code method accepts (reference §3, §10).
+//! Request bodies the code method accepts (docs/kratos-protocol.md §3, §10).
 //!
 //! Kratos decodes JSON "in form format": `{"traits":{"email":…}}` and `{"traits.email":…}`
 //! mean the same, unknown keys are dropped and empty strings count as absent. These structs

@@ -1,4 +1,4 @@
-//! Sessions, identities and the success bodies of login and registration (reference §6, §10).
+//! Sessions, identities and the success bodies of login and registration (docs/kratos-protocol.md §6, §10).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
