@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-/// Which Kratos release the emulator behaves like, for the differences of reference §12 that
+/// Which Kratos release the emulator behaves like, for the differences of docs/kratos-protocol.md §12 that
 /// change outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KratosVersion {
@@ -60,7 +60,7 @@ impl FromStr for KratosVersion {
     }
 }
 
-/// `selfservice.flows.registration.style` (reference §4, registration `choose_method`).
+/// `selfservice.flows.registration.style` (docs/kratos-protocol.md §4, registration `choose_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RegistrationStyle {
     /// The first screen asks for the traits (`method=profile`); Kratos's default.

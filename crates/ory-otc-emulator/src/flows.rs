@@ -1,5 +1,5 @@
 //! What login and registration share: new flows, CSRF and the API-flow guard, flow JSON
-//! responses, and Kratos's flow error writer (`WriteFlowError`, reference §5 "How a flow error is
+//! responses, and Kratos's flow error writer (`WriteFlowError`, docs/kratos-protocol.md §5 "How a flow error is
 //! rendered").
 
 use axum::http::StatusCode;
@@ -47,7 +47,7 @@ impl FlowErr {
     }
 }
 
-/// `flow.EnsureCSRF` (reference §2): the API-flow guard, or the browser token check.
+/// `flow.EnsureCSRF` (docs/kratos-protocol.md §2): the API-flow guard, or the browser token check.
 pub(crate) fn ensure_csrf(
     state: &AppState,
     req: &Req,
@@ -225,7 +225,7 @@ pub(crate) fn write_flow_error(
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());
     if flow.flow_type == FlowType::Browser && !req.is_json() {
-        // reference §2: login redirects with 303, registration with 302.
+        // docs/kratos-protocol.md §2: login redirects with 303, registration with 302.
         let status = match flow.kind {
             FlowKind::Login => StatusCode::SEE_OTHER,
             FlowKind::Registration => StatusCode::FOUND,
@@ -236,7 +236,7 @@ pub(crate) fn write_flow_error(
     flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default())
 }
 
-/// `PrepareReplacementForExpiredFlow` plus its response (reference §6 "Flow expired").
+/// `PrepareReplacementForExpiredFlow` plus its response (docs/kratos-protocol.md §6 "Flow expired").
 fn replace_expired(
     state: &AppState,
     store: &mut Store,
@@ -277,7 +277,7 @@ fn replace_expired(
     http::redirect(&req.method, StatusCode::SEE_OTHER, &location)
 }
 
-/// The 410 of `GET …/flows?id=` for an expired flow (reference §6, login and registration).
+/// The 410 of `GET …/flows?id=` for an expired flow (docs/kratos-protocol.md §6, login and registration).
 pub(crate) fn expired_get_error(state: &AppState, flow: &Flow) -> ApiError {
     let (name, init_browser, init_api) = match flow.kind {
         FlowKind::Login => (
@@ -325,7 +325,7 @@ pub(crate) fn csrf_matches(state: &AppState, req: &Req, flow: &Flow) -> bool {
         .is_some_and(|s| crate::csrf::verify(&s, &flow.csrf_token))
 }
 
-/// `GET /self-service/{login,registration}/flows?id=` (reference §1, §6): an unknown or malformed
+/// `GET /self-service/{login,registration}/flows?id=` (docs/kratos-protocol.md §1, §6): an unknown or malformed
 /// id → 404, then the CSRF check of a browser flow, then 410 for an expired flow, else 200.
 pub(crate) fn get_flow(state: &AppState, req: &Req, kind: FlowKind) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());

@@ -84,7 +84,7 @@ impl Req {
     }
 
     /// `x.IsJSONRequest`: `Accept` negotiates to JSON, or `Content-Type` is exactly
-    /// `application/json` (reference §2).
+    /// `application/json` (docs/kratos-protocol.md §2).
     pub fn is_json(&self) -> bool {
         negotiate(
             &self.headers,
@@ -646,8 +646,8 @@ mod tests {
     const OFFERS: &[&str] = &["text/html", "text/*", "*/*", "application/json"];
 
     #[test]
-    fn negotiation_follows_reference_section_2() {
-        // reference §2: */* or no Accept means HTML; "application/json, */*" means JSON
+    fn negotiation_follows_protocol_section_2() {
+        // docs/kratos-protocol.md §2: */* or no Accept means HTML; "application/json, */*" means JSON
         assert_eq!(negotiate(&headers(&[]), OFFERS, "text/html"), "text/html");
         assert_eq!(
             negotiate(&headers(&[("accept", "*/*")]), OFFERS, "text/html"),

@@ -10,8 +10,9 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it reproduces is listed in `README.md`; the facts come from
-//! `shared/kratos-otc-reference.md` and Kratos's source.
+//! What it reproduces is listed in `README.md`; the facts come from Kratos's source and from
+//! recordings of real Kratos builds (`tests/kratos/fixtures/`), as `docs/kratos-protocol.md`
+//! describes them.
 
 mod clock;
 mod config;

@@ -311,8 +311,8 @@ mod tests {
     }
 
     #[test]
-    fn login_error_sort_matches_the_reference_order() {
-        // reference §4: sent_email errors become [csrf_token, identifier, code, resend, method hidden, method submit]
+    fn login_error_sort_matches_the_protocol_order() {
+        // docs/kratos-protocol.md §4: sent_email errors become [csrf_token, identifier, code, resend, method hidden, method submit]
         let mut nodes = vec![
             input("identifier", Some(json!("a@b.c")), DEFAULT, "hidden"),
             input("method", Some(json!("code")), CODE, "hidden"),

@@ -198,7 +198,7 @@ impl Store {
         self.flows.insert(flow.id, flow);
     }
 
-    /// The active session of a token (reference §10: inactive or expired ones count as none).
+    /// The active session of a token (docs/kratos-protocol.md §10: inactive or expired ones count as none).
     pub fn active_session(&self, token: &str, now: OffsetDateTime) -> Option<&SessionRec> {
         let s = self.sessions.get(token)?;
         let identity_active = self

@@ -726,7 +726,7 @@ impl Shared {
     }
 
     /// `SecureRedirectTo` for `return_to`: the URL if allowed, the default if absent, an error
-    /// if not allowed (reference §5, `self_service_flow_return_to_forbidden`).
+    /// if not allowed (docs/kratos-protocol.md §5, `self_service_flow_return_to_forbidden`).
     pub(crate) fn secure_return_to(&self, raw: Option<&str>) -> Result<String, ApiError> {
         let default = self.urls.default_return.clone();
         let Some(raw) = raw.filter(|s| !s.is_empty()) else {

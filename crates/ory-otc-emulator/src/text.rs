@@ -1,4 +1,4 @@
-//! The emulator's own table of Kratos UI message texts (reference §7), written separately from
+//! The emulator's own table of Kratos UI message texts (docs/kratos-protocol.md §7), written separately from
 //! the client core's table so that a typo in one is caught by the other.
 //!
 //! Every text the code method shows is the same in v26.2.0 and HEAD (checked against
@@ -33,9 +33,9 @@ fn error(id: u32, text: &str) -> Text {
     msg(id, TextKind::Error, text, None)
 }
 
-// --- info: labels and states (reference §7) -------------------------------------------------
+// --- info: labels and states (docs/kratos-protocol.md §7) -------------------------------------------------
 
-/// 1010014, or 1010025 for refresh/aal2 flows in HEAD (reference §4 "Login, sent_email").
+/// 1010014, or 1010025 for refresh/aal2 flows in HEAD (docs/kratos-protocol.md §4 "Login, sent_email").
 pub fn login_code_sent(version: KratosVersion, authenticated_user: bool) -> Text {
     if version == KratosVersion::V1_3_1 {
         return info(

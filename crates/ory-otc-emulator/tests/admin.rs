@@ -1,11 +1,11 @@
-//! Admin routes: courier messages, identities, API key (reference §1, §10).
+//! Admin routes: courier messages, identities, API key (docs/kratos-protocol.md §1, §10).
 
 mod support;
 
 use support::*;
 
 #[tokio::test]
-async fn reference_10_courier_list_is_newest_first_and_filtered() {
+async fn protocol_10_courier_list_is_newest_first_and_filtered() {
     for version in BOTH {
         let h = start(config(version)).await;
         h.emu.create_identity("a@example.com", None).unwrap();
@@ -57,7 +57,7 @@ async fn reference_10_courier_list_is_newest_first_and_filtered() {
 }
 
 #[tokio::test]
-async fn reference_10_courier_bodies_are_redacted_outside_dev_mode() {
+async fn protocol_10_courier_bodies_are_redacted_outside_dev_mode() {
     for version in BOTH {
         let h = start(Config {
             dev_mode: false,
@@ -75,7 +75,7 @@ async fn reference_10_courier_bodies_are_redacted_outside_dev_mode() {
 }
 
 #[tokio::test]
-async fn reference_10_identities_by_credentials_identifier() {
+async fn protocol_10_identities_by_credentials_identifier() {
     for version in BOTH {
         let h = start(config(version)).await;
         h.emu.create_identity("Mixed@Example.com", None).unwrap();
@@ -120,7 +120,7 @@ async fn reference_10_identities_by_credentials_identifier() {
 }
 
 #[tokio::test]
-async fn reference_10_create_identity_201_409_and_strict_decoding() {
+async fn protocol_10_create_identity_201_409_and_strict_decoding() {
     for version in BOTH {
         let h = start(config(version)).await;
         let create = |body: Value| h.send(h.http.post(h.url("/admin/identities")).json(&body));

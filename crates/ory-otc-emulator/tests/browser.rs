@@ -1,4 +1,4 @@
-//! Browser flows: CSRF cookie and token, redirects, session cookie (reference §2, §5 CSRF, §9).
+//! Browser flows: CSRF cookie and token, redirects, session cookie (docs/kratos-protocol.md §2, §5 CSRF, §9).
 
 mod support;
 
@@ -23,7 +23,7 @@ async fn spa_login_flow(h: &Harness) -> (Value, String) {
 }
 
 #[tokio::test]
-async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_url() {
+async fn protocol_2_browser_init_sets_the_csrf_cookie_named_after_the_public_url() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h
@@ -76,7 +76,7 @@ async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_ur
 }
 
 #[tokio::test]
-async fn reference_1_browser_init_without_json_accept_redirects_303_to_the_ui() {
+async fn protocol_1_browser_init_without_json_accept_redirects_303_to_the_ui() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h.get_with("/self-service/login/browser", &[]).await;
@@ -99,7 +99,7 @@ async fn reference_1_browser_init_without_json_accept_redirects_303_to_the_ui() 
 }
 
 #[tokio::test]
-async fn reference_5_csrf_violations_are_403_envelopes_with_their_reject_reason() {
+async fn protocol_5_csrf_violations_are_403_envelopes_with_their_reject_reason() {
     let h = start_with_user(KratosVersion::Latest, EMAIL).await;
     let (flow, cookie) = spa_login_flow(&h).await;
     let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
@@ -197,7 +197,7 @@ async fn reference_5_csrf_violations_are_403_envelopes_with_their_reject_reason(
 }
 
 #[tokio::test]
-async fn reference_9_browser_login_by_form_redirects_and_sets_the_session_cookie() {
+async fn protocol_9_browser_login_by_form_redirects_and_sets_the_session_cookie() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;
@@ -289,7 +289,7 @@ async fn reference_9_browser_login_by_form_redirects_and_sets_the_session_cookie
 }
 
 #[tokio::test]
-async fn reference_6_spa_login_success_has_continue_with_and_no_token() {
+async fn protocol_6_spa_login_success_has_continue_with_and_no_token() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;
@@ -326,7 +326,7 @@ async fn reference_6_spa_login_success_has_continue_with_and_no_token() {
 }
 
 #[tokio::test]
-async fn reference_9_browser_registration_errors_redirect_with_302() {
+async fn protocol_9_browser_registration_errors_redirect_with_302() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h
@@ -364,7 +364,7 @@ async fn reference_9_browser_registration_errors_redirect_with_302() {
 }
 
 #[tokio::test]
-async fn reference_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() {
+async fn protocol_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;

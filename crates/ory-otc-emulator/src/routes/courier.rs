@@ -1,4 +1,4 @@
-//! `GET /admin/courier/messages` and `GET /admin/courier/messages/{id}` (reference §1, §10).
+//! `GET /admin/courier/messages` and `GET /admin/courier/messages/{id}` (docs/kratos-protocol.md §1, §10).
 
 use axum::extract::{Path, State};
 use axum::http::header::{HeaderValue, LINK};
@@ -25,7 +25,7 @@ const STATUSES: [&str; 4] = ["queued", "sent", "processing", "abandoned"];
 const DEFAULT_PAGE_SIZE: usize = 10;
 const MAX_PAGE_SIZE: usize = 500;
 
-/// reference §10 "Courier list": newest first, `recipient` exact, `status` checked, keyset pages
+/// docs/kratos-protocol.md §10 "Courier list": newest first, `recipient` exact, `status` checked, keyset pages
 /// of `page_size` (default 10) linked from the `Link` header; subject and body redacted unless
 /// dev mode.
 async fn list(State(state): State<AppState>, req: Req) -> Response {

@@ -1,4 +1,4 @@
-//! Admin identities: list (with `credentials_identifier`), get, create (reference §1, §10).
+//! Admin identities: list (with `credentials_identifier`), get, create (docs/kratos-protocol.md §1, §10).
 
 use axum::extract::{Path, State};
 use axum::http::header::{HeaderValue, LOCATION};
@@ -46,7 +46,7 @@ fn view(req: &Req) -> Result<IdentityView, ApiError> {
     Ok(view)
 }
 
-/// reference §10 "Identity list with credentials_identifier": an array, `[]` without a match;
+/// docs/kratos-protocol.md §10 "Identity list with credentials_identifier": an array, `[]` without a match;
 /// filters cannot be combined.
 async fn list(State(state): State<AppState>, req: Req) -> Response {
     let filters = [
@@ -141,7 +141,7 @@ async fn delete_one(State(state): State<AppState>, Path(id): Path<String>, req: 
     flows::envelope(&req, ApiError::not_found_resource())
 }
 
-/// reference §10 "Create identity": strict JSON, 201 with `Location`, 409 on duplicates.
+/// docs/kratos-protocol.md §10 "Create identity": strict JSON, 201 with `Location`, 409 on duplicates.
 async fn create(State(state): State<AppState>, req: Req) -> Response {
     let body: CreateIdentityBody = match serde_json::from_slice(&req.body) {
         Ok(b) => b,

@@ -1,4 +1,4 @@
-//! Login with the code method: create (API and browser), get, submit (reference §1, §3, §4, §6
+//! Login with the code method: create (API and browser), get, submit (docs/kratos-protocol.md §1, §3, §4, §6
 //! "Login", §11).
 
 use axum::extract::State;
@@ -32,7 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// A login flow's first screen (`PopulateMethod`, `choose_method`): identifier and "Send sign in
-/// code", sorted, then the CSRF node for browser flows (reference §4 "Login, choose_method").
+/// code", sorted, then the CSRF node for browser flows (docs/kratos-protocol.md §4 "Login, choose_method").
 pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Flow {
     let token = match flow_type {
         FlowType::Browser => state.request_csrf_token(req),
@@ -77,7 +77,7 @@ enum CreateError {
     Other(ApiError),
 }
 
-/// `NewLoginFlow` (reference §6 login rows "Flow created", "Session already available: create").
+/// `NewLoginFlow` (docs/kratos-protocol.md §6 login rows "Flow created", "Session already available: create").
 fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, CreateError> {
     let aal = {
         let raw = req.query("aal").to_lowercase();
@@ -137,7 +137,7 @@ fn already_logged_in() -> ApiError {
         .with_message("you are already logged in")
 }
 
-/// reference §1 "Create login flow (native)": always JSON.
+/// docs/kratos-protocol.md §1 "Create login flow (native)": always JSON.
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
@@ -161,7 +161,7 @@ fn exchange_code(req: &Req) -> Option<String> {
     .then(|| Uuid::new_v4().simple().to_string())
 }
 
-/// reference §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
+/// docs/kratos-protocol.md §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
 /// the CSRF cookie is set by the nosurf middleware whatever the outcome.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     match create(&state, &req, FlowType::Browser) {
@@ -173,7 +173,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
             StatusCode::SEE_OTHER,
             &state.flow_ui_url(&flow),
         ),
-        // reference §6 login "Session already available: create": browser non-JSON → 303.
+        // docs/kratos-protocol.md §6 login "Session already available: create": browser non-JSON → 303.
         Err(CreateError::AlreadyLoggedIn) if req.accepts_json() => {
             flows::envelope(&req, already_logged_in())
         }
@@ -187,7 +187,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     }
 }
 
-/// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
+/// docs/kratos-protocol.md §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     flows::get_flow(&state, &req, FlowKind::Login)
 }
@@ -258,7 +258,7 @@ fn validate(f: &Fields) -> Vec<(String, Text)> {
     errors
 }
 
-/// reference §1 "Submit login flow", §11 order: flow id → load → session → expiry → strategy.
+/// docs/kratos-protocol.md §1 "Submit login flow", §11 order: flow id → load → session → expiry → strategy.
 async fn submit(State(state): State<AppState>, req: Req) -> Response {
     let Ok(id) = Uuid::parse_str(&req.query("flow")) else {
         return flows::nil_flow_error(
@@ -281,13 +281,13 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         .filter(|f| f.kind == FlowKind::Login)
         .cloned()
     else {
-        // reference §6 login "Unknown (well-formed) flow id on submit": 404.
+        // docs/kratos-protocol.md §6 login "Unknown (well-formed) flow id on submit": 404.
         return flows::nil_flow_error(&state, &req, ApiError::not_found_resource());
     };
     let now = state.now();
     let session = state.session_from_request(&store, &req, now);
     match &session {
-        // reference §6 login "Session already available: submit": 4000001 on the flow, or 303.
+        // docs/kratos-protocol.md §6 login "Session already available: submit": 4000001 on the flow, or 303.
         Some(_) if !flow.refresh && flow.requested_aal == "aal1" => {
             if req.is_json() || flow.flow_type == FlowType::Api {
                 return flows::write_flow_error(
@@ -315,7 +315,7 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
         }
         _ => {}
     }
-    // reference §8 "An expired flow wins over an expired code": the flow check runs first.
+    // docs/kratos-protocol.md §8 "An expired flow wins over an expired code": the flow check runs first.
     if is_expired(&flow, now) {
         let expired_at = flow.expires_at;
         return flows::write_flow_error(
@@ -362,7 +362,7 @@ fn code_strategy(
         return flows::write_flow_error(state, store, req, flow, FlowErr::Api(err));
     }
     if method != "code" {
-        // reference §3: without method=code the strategy is not responsible → 4010002.
+        // docs/kratos-protocol.md §3: without method=code the strategy is not responsible → 4010002.
         return flows::write_flow_error(
             state,
             store,
@@ -401,7 +401,7 @@ fn code_strategy(
                 }
             }
         }
-        // reference §8: in passed_challenge login answers 4010002.
+        // docs/kratos-protocol.md §8: in passed_challenge login answers 4010002.
         _ => {
             handle_error(state, req, &mut flow, &body, false);
             flows::write_flow_error(
@@ -416,7 +416,7 @@ fn code_strategy(
 }
 
 /// `HandleLoginError`: the CSRF node for every flow type, the identifier shown back, and in
-/// `sent_email` a fresh hidden identifier node (reference §4 "Node lists on error responses").
+/// `sent_email` a fresh hidden identifier node (docs/kratos-protocol.md §4 "Node lists on error responses").
 fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, body: &Body, hide_identifier: bool) {
     let identifier = body.shown_identifier();
     let token = match flow.flow_type {
@@ -467,7 +467,7 @@ fn refresh_mismatch(
         && session.is_some_and(|s| s.identity_id != identity_id)
 }
 
-/// reference §6 login "Code sent" / "Account does not exist" / "Empty identifier".
+/// docs/kratos-protocol.md §6 login "Code sent" / "Account does not exist" / "Empty identifier".
 fn send_code(
     state: &AppState,
     store: &mut Store,
@@ -533,7 +533,7 @@ fn send_code(
     )
 }
 
-/// `populateEmailSentFlow` for login plus the identifier value (reference §4 "Login, sent_email").
+/// `populateEmailSentFlow` for login plus the identifier value (docs/kratos-protocol.md §4 "Login, sent_email").
 fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow, identifier: &str) {
     let version = state.version();
     let mut fresh: Vec<_> = flow
@@ -577,7 +577,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow, identifier: &str)
     )];
 }
 
-/// `loginVerifyCode` with `UseLoginCode` (reference §8 "Validation order").
+/// `loginVerifyCode` with `UseLoginCode` (docs/kratos-protocol.md §8 "Validation order").
 fn verify_code(
     state: &AppState,
     store: &mut Store,
@@ -599,7 +599,7 @@ fn verify_code(
     if refresh_mismatch(state, flow, session, identity_id) {
         return Err(FlowErr::form(text::account_not_found()));
     }
-    // The counter is incremented before anything is checked and never reset (reference §8).
+    // The counter is incremented before anything is checked and never reset (docs/kratos-protocol.md §8).
     flow.submit_count += 1;
     store
         .flows
@@ -619,7 +619,7 @@ fn verify_code(
     };
     let code = flow.codes[pos].clone();
     if code.expires_at < now {
-        // reference §12 "Expired code": inline 4010008 in HEAD, a flow expiry in v26.2.0.
+        // docs/kratos-protocol.md §12 "Expired code": inline 4010008 in HEAD, a flow expiry in v26.2.0.
         return Err(match state.version() {
             KratosVersion::Latest => FlowErr::form(text::login_code_invalid()),
             KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => FlowErr::Expired(code.expires_at),
@@ -633,7 +633,7 @@ fn verify_code(
     flow.active = Some("code".into());
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());
-    // On success the address the code went to becomes verified (reference §6 login); v1.3.1
+    // On success the address the code went to becomes verified (docs/kratos-protocol.md §6 login); v1.3.1
     // verifies it after the answer's session was read, so its answer still shows it pending
     // (recorded): `succeed` does it there.
     if state.version() != KratosVersion::V1_3_1 {
@@ -664,7 +664,7 @@ fn verify_address(
     }
 }
 
-/// `PostLoginHook` (reference §6 login "Success" rows, §9).
+/// `PostLoginHook` (docs/kratos-protocol.md §6 login "Success" rows, §9).
 fn succeed(
     state: &AppState,
     store: &mut Store,
@@ -710,7 +710,7 @@ fn succeed(
         }
     }
     if flow.flow_type == FlowType::Api {
-        // reference §6 login "Success (API)": `continue_with` is null for a code login.
+        // docs/kratos-protocol.md §6 login "Success (API)": `continue_with` is null for a code login.
         let body = LoginSuccess {
             session_token: Some(session.token.clone()),
             session: session_json,
@@ -741,7 +741,7 @@ fn succeed(
     http::with_cookies(res, &cookies)
 }
 
-/// reference §12 "Disabled identity at login": 4010011 on the flow (HEAD), a 401 envelope
+/// docs/kratos-protocol.md §12 "Disabled identity at login": 4010011 on the flow (HEAD), a 401 envelope
 /// (v26.2.0).
 fn disabled_identity(
     state: &AppState,

@@ -1,5 +1,5 @@
 //! Registration with the code method, plus the profile strategy's screens of the
-//! `profile_first` style: create, get, submit (reference §1, §3, §4, §6 "Registration").
+//! `profile_first` style: create, get, submit (docs/kratos-protocol.md §1, §3, §4, §6 "Registration").
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -45,7 +45,7 @@ fn profile_button() -> Node {
     )
 }
 
-/// A registration flow's first screen (reference §4 "Registration, choose_method"): csrf_token
+/// A registration flow's first screen (docs/kratos-protocol.md §4 "Registration, choose_method"): csrf_token
 /// first (value `""` for API flows), the traits, then "Sign up" (profile_first) or "Send sign up
 /// code" (unified).
 pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Flow {
@@ -92,7 +92,7 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, ApiE
     Ok(flow)
 }
 
-/// reference §6 registration "Flow created" / "Session already available (create)".
+/// docs/kratos-protocol.md §6 registration "Flow created" / "Session already available (create)".
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
         return flows::envelope(&req, already_logged_in());
@@ -117,7 +117,7 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     }
 }
 
-/// reference §1 "Create registration flow (browser)"; the flow is created before the session
+/// docs/kratos-protocol.md §1 "Create registration flow (browser)"; the flow is created before the session
 /// check, as in Kratos.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     match create(&state, &req, FlowType::Browser) {
@@ -143,7 +143,7 @@ async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
     }
 }
 
-/// reference §1 "Get registration flow": 404, CSRF (browser), 410, 200.
+/// docs/kratos-protocol.md §1 "Get registration flow": 404, CSRF (browser), 410, 200.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     flows::get_flow(&state, &req, FlowKind::Registration)
 }
@@ -258,10 +258,10 @@ fn flatten(prefix: &str, map: &Map<String, Value>) -> Vec<(String, Value)> {
     out
 }
 
-/// reference §1 "Submit registration flow"; the session check runs first, as middleware.
+/// docs/kratos-protocol.md §1 "Submit registration flow"; the session check runs first, as middleware.
 async fn submit(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
-        // reference §6 registration "Session already available": envelope, or 302 in a browser.
+        // docs/kratos-protocol.md §6 registration "Session already available": envelope, or 302 in a browser.
         if req.is_json() {
             return flows::envelope(&req, already_logged_in());
         }
@@ -348,7 +348,7 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
                 flows::write_flow_error(state, store, req, flow, e)
             }
         },
-        // reference §8: in passed_challenge registration answers 4010003.
+        // docs/kratos-protocol.md §8: in passed_challenge registration answers 4010003.
         _ => {
             handle_error(state, req, &mut flow, &body.traits);
             flows::write_flow_error(
@@ -362,7 +362,7 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     }
 }
 
-/// reference §6 registration "Code sent": one code per code address, no duplicate check yet.
+/// docs/kratos-protocol.md §6 registration "Code sent": one code per code address, no duplicate check yet.
 fn send_code(
     state: &AppState,
     store: &mut Store,
@@ -395,7 +395,7 @@ fn send_code(
     flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        // reference §6: always 400 for JSON, even SPA.
+        // docs/kratos-protocol.md §6: always 400 for JSON, even SPA.
         let transient = Transient {
             transient_payload: Some(body.transient_payload.clone()),
             ..Transient::default()
@@ -409,7 +409,7 @@ fn send_code(
     )
 }
 
-/// `populateEmailSentFlow` for registration (reference §4 "Registration, sent_email").
+/// `populateEmailSentFlow` for registration (docs/kratos-protocol.md §4 "Registration, sent_email").
 fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
     let mut fresh: Vec<Node> = flow
         .ui
@@ -476,7 +476,7 @@ fn verify_code(
     if addresses.is_empty() {
         return Err(FlowErr::form(text::no_login_identifier()));
     }
-    // reference §3: each submitted trait must equal the value on its (hidden) node.
+    // docs/kratos-protocol.md §3: each submitted trait must equal the value on its (hidden) node.
     for (key, value) in flatten("traits", &body.traits) {
         if let Some(node) = flow.ui.nodes.iter().find(|n| nodes::name(n) == key) {
             if node.attributes.value.as_ref() != Some(&value) {
@@ -522,7 +522,7 @@ fn verify_code(
 }
 
 /// `PostRegistrationHook`: create the identity (duplicates surface only now), then the session
-/// hook (reference §6 registration "Duplicate account" and "Success" rows).
+/// hook (docs/kratos-protocol.md §6 registration "Duplicate account" and "Success" rows).
 fn complete(
     state: &AppState,
     store: &mut Store,

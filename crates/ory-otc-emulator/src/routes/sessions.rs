@@ -1,4 +1,4 @@
-//! Sessions: `/sessions/whoami` and native logout (reference §1, §10).
+//! Sessions: `/sessions/whoami` and native logout (docs/kratos-protocol.md §1, §10).
 
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
@@ -16,14 +16,14 @@ use crate::views;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        // The whoami handler answers every method (reference §1).
+        // The whoami handler answers every method (docs/kratos-protocol.md §1).
         .route("/sessions/whoami", any(whoami))
         .route("/self-service/logout/api", delete(logout_api))
         .route("/self-service/logout/browser", get(logout_browser))
         .route("/self-service/logout", get(logout_submit))
 }
 
-/// reference §10 "whoami": 200 session JSON with `X-Kratos-Authenticated-Identity-Id`, or 401
+/// docs/kratos-protocol.md §10 "whoami": 200 session JSON with `X-Kratos-Authenticated-Identity-Id`, or 401
 /// without an error id.
 async fn whoami(State(state): State<AppState>, req: Req) -> Response {
     let store = state.store.lock();
@@ -42,7 +42,7 @@ async fn whoami(State(state): State<AppState>, req: Req) -> Response {
     res
 }
 
-/// reference §10 "Native logout": 204; 403 for an unknown token; 400 for a bad body.
+/// docs/kratos-protocol.md §10 "Native logout": 204; 403 for an unknown token; 400 for a bad body.
 async fn logout_api(State(state): State<AppState>, req: Req) -> Response {
     let body = match http::decode_json_only(&req, &["DELETE"]) {
         Ok(v) => v,
