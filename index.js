@@ -111,15 +111,9 @@ function loadNative() {
   }
 }
 
-const CODES = new Set([
-  'ERR_ORY_NETWORK',
-  'ERR_ORY_TIMEOUT',
-  'ERR_ORY_ABORTED',
-  'ERR_ORY_SERVER',
-  'ERR_ORY_PROTOCOL',
-  'ERR_ORY_CONFIG',
-  'ERR_ORY_INTERNAL',
-])
+// The codes come from the binding (`OryOtcErrorCode`, generated from src/error.rs), so a code
+// added in Rust is recognised here without a second list.
+const CODES = new Set(Object.values(native.OryOtcErrorCode))
 
 function isOryOtcError(value) {
   return (
@@ -146,12 +140,25 @@ class OryOtcError extends Error {
   }
 }
 
+/**
+ * `startEmulator` lived here until the emulator moved to a package of its own, so production
+ * servers do not load it. Old imports keep resolving and fail with a pointer to the new place.
+ */
+function startEmulator() {
+  const error = new Error(
+    "startEmulator moved to the package 'ory-otc-emulator': npm install --save-dev ory-otc-emulator, " +
+      "then const { startEmulator } = require('ory-otc-emulator') (or import it from 'ory-otc-emulator').",
+  )
+  error.code = 'ERR_ORY_EMULATOR_MOVED'
+  throw error
+}
+
 // Errors are built with this realm's classes (see src/error.rs).
 native.__registerErrorClasses(TypeError, OryOtcError)
 
 module.exports.OryOtc = native.OryOtc
 module.exports.initiateOtcLogin = native.initiateOtcLogin
 module.exports.completeOtcLogin = native.completeOtcLogin
-module.exports.startEmulator = native.startEmulator
+module.exports.startEmulator = startEmulator
 module.exports.OryOtcError = OryOtcError
 module.exports.isOryOtcError = isOryOtcError

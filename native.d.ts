@@ -3,10 +3,22 @@
 /** Which self-service flow a code belongs to. */
 export type FlowType = 'login' | 'registration'
 
+/** The flows a client runs: API (native) flows, or browser flows on a browser's behalf. */
+export type FlowMode = 'api' | 'browser'
+
 /** Options every call takes as its last argument. */
 export interface CallOptions {
   /** Aborts the call: the request is dropped and the promise rejects with `OryOtcError` `ERR_ORY_ABORTED`. */
   signal?: AbortSignal
+}
+
+/** Options of every call of a browser-mode client (`new OryOtc({ flow: 'browser' })`). */
+export interface BrowserCallOptions extends CallOptions {
+  /**
+   * The browser's `Cookie` header, as it reached your server, e.g. `req.headers.get('cookie')`.
+   * `null`/absent: the browser has no cookies (a first visit).
+   */
+  cookie?: string | null
 }
 
 /**
@@ -17,29 +29,6 @@ export interface CallOptions {
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A running emulator. Close it when done; `close()` resolves once the port is free. */
-export declare class Emulator {
-  /** The public origin to give `OryOtc` as `baseUrl`, e.g. `http://127.0.0.1:41234`. */
-  get url(): string
-  get apiKey(): string | null
-  /** Requests served so far (tests use it to assert that nothing was sent). */
-  get requestCount(): number
-  /** The newest code mailed to `email`, or `null`. */
-  codeFor(email: string): string | null
-  /** Every message the courier queued, newest first. */
-  messages(): Array<CourierMessage>
-  /** Creates an account. Throws when one with this address exists. */
-  createIdentity(email: string, traits?: Record<string, unknown>): Identity
-  /** Moves the emulator's clock forward, to expire codes, flows and sessions without waiting. */
-  advanceTime(ms: number): void
-  /** Injects a fault; returns its id for `removeFault`. */
-  setFault(fault: FaultOptions): number
-  removeFault(id: number): boolean
-  clearFaults(): void
-  /** Stops the server: ends hanging requests, frees the port. Safe to call twice. */
-  close(): Promise<void>
-}
-
 /** An Ory one-time-code client. Holds one connection pool: create one per process and share it. */
 export declare class OryOtc {
   /**
@@ -49,6 +38,8 @@ export declare class OryOtc {
   constructor(options?: OryOtcOptions)
   /** The origin every request goes to, e.g. `https://x.projects.oryapis.com`. */
   get origin(): string
+  /** `'api'` or `'browser'`: the flows this client runs. */
+  get flow(): FlowMode
   /**
    * Creates a login flow and asks Kratos to e-mail a code. Resolves `code_sent` on success
    * (Kratos's HTTP 400 with state `sent_email`).
@@ -79,9 +70,17 @@ export declare class OryOtc {
    * counter is not reset.
    */
   resendCode(params: ResendCodeParams, options?: CallOptions): Promise<SendCodeResult>
-  /** The session behind a session token: `active`, or `unauthorized`. */
+  /**
+   * The session behind a session token (API mode: `whoami(sessionToken, options?)`) or
+   * behind the browser's session cookie (browser mode: `whoami({ cookie })`): `active`, or
+   * `unauthorized`.
+   */
   whoami(sessionToken: string, options?: CallOptions): Promise<WhoamiResult>
-  /** Revokes a session token: `logged_out`, or `unknown_session`. */
+  /**
+   * Ends a session: revokes a session token (API mode: `logout(sessionToken, options?)`),
+   * or logs the browser out (browser mode: `logout({ cookie })`), whose `setCookie` then
+   * clears Kratos's session cookie. `logged_out`, or `unknown_session`.
+   */
   logout(sessionToken: string, options?: CallOptions): Promise<LogoutResult>
 }
 
@@ -97,69 +96,6 @@ export interface AuthenticationMethod {
  * address from the flow (one more request than passing `identifier` to `verifyLoginCode`).
  */
 export declare function completeOtcLogin(flowId: string, code: string, options?: CallOptions): Promise<VerifyCodeResult>
-
-/** A courier message, as the admin API lists it (dev mode: with the code). */
-export interface CourierMessage {
-  id: string
-  status: string
-  type: string
-  recipient: string
-  subject: string
-  body: string
-  templateType: string
-  createdAt: string
-}
-
-/** Options of `startEmulator(options)`. Every lifespan is in milliseconds. */
-export interface EmulatorOptions {
-  /** Port to listen on; 0 picks a free one. @default 0 */
-  port?: number
-  /** Address to listen on. @default '127.0.0.1' */
-  host?: string
-  /** When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none */
-  apiKey?: string
-  /** Which Kratos to behave like (reference §12). @default 'latest' */
-  kratosVersion?: 'latest' | 'v26.2.0'
-  /** @default 3600000 (1 h) */
-  codeLifespanMs?: number
-  /** @default 3600000 (1 h) */
-  flowLifespanMs?: number
-  /** @default 86400000 (24 h) */
-  sessionLifespanMs?: number
-  /** Code submissions a flow accepts (Kratos's `max_submissions`). @default 5 */
-  maxSubmissions?: number
-  /** Issue a session when a registration completes. @default true */
-  sessionAfterRegistration?: boolean
-  /** Show codes in courier subjects and bodies on the admin API (Kratos `--dev`). @default true */
-  devMode?: boolean
-  /** Accounts that exist from the start. */
-  identities?: Array<string | { email: string; traits?: Record<string, unknown> }>
-  /** @default 'profile_first' */
-  registrationStyle?: 'profile_first' | 'unified'
-}
-
-/**
- * A fault for `setFault`: what happens to requests under `route` (a path prefix; all public
- * routes when absent), for the next `times` requests (until cleared when absent).
- */
-export interface FaultOptions {
-  kind: 'latency' | 'hang' | 'stall_body' | 'reset_mid_body' | 'bad_gateway' | 'server_error' | 'non_json' | 'truncated_json' | 'oversized_body' | 'rate_limited' | 'foreign_action' | 'redirect'
-  /** A path prefix, e.g. `/self-service/login`. */
-  route?: string
-  /** Only requests with this method. */
-  method?: string
-  times?: number
-  /** `latency`: how long to wait before answering. */
-  latencyMs?: number
-  /** `rate_limited`: the `Retry-After` value. @default 30 */
-  retryAfterSeconds?: number
-  /** `foreign_action`: the origin `ui.action` points at. */
-  origin?: string
-  /** `redirect`: where to. */
-  location?: string
-  /** `redirect`: the status. @default 302 */
-  status?: number
-}
 
 /** A Kratos identity, with camelCase keys. `traits` keeps the keys of your identity schema. */
 export interface Identity {
@@ -184,6 +120,9 @@ export type LogoutResult =
   | { status: 'logged_out'; ok: true }
   | { status: 'unknown_session'; ok: false }
   | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number }
+
+/** The `code` of an `OryOtcError`. */
+export type OryOtcErrorCode = 'ERR_ORY_CONFIG' | 'ERR_ORY_NETWORK' | 'ERR_ORY_TIMEOUT' | 'ERR_ORY_ABORTED' | 'ERR_ORY_SERVER' | 'ERR_ORY_PROTOCOL' | 'ERR_ORY_INTERNAL'
 
 /** Options of `new OryOtc(options)`. */
 export interface OryOtcOptions {
@@ -217,6 +156,21 @@ export interface OryOtcOptions {
    * @default false
    */
   allowHttp?: boolean
+  /**
+   * Which flows to run. `'api'`: API (native) flows, the session as a token. `'browser'`:
+   * browser flows on a browser's behalf, its cookies in (`options.cookie` of each call),
+   * Kratos's `Set-Cookie` out (`setCookie` of each result), CSRF handled.
+   * @default 'api'
+   */
+  flow?: FlowMode
+  /**
+   * Browser mode: rewrite the `Domain` of every cookie Kratos sets before it goes back to the
+   * browser: a domain (e.g. `example.com`) replaces it, `''` removes it (the cookie then
+   * belongs to the host that serves your app). Needed only when the browser reaches Kratos
+   * under another host than Kratos names itself (a proxy); not with an Ory custom domain.
+   * @default cookies are forwarded as Kratos set them
+   */
+  cookieDomain?: string
 }
 
 /** `resendCode(params)`. */
@@ -237,6 +191,8 @@ export type SendCodeResult =
   | { status: 'session_already_available'; ok: false; flowId?: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
+  | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
+  hint: string; messages: Array<UiMessage> }
   | { status: 'rate_limited'; ok: false; /** Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said. */
   retryAfterSeconds?: number; messages: Array<UiMessage> }
   | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; /** The HTTP status Kratos answered with. */
@@ -256,9 +212,6 @@ export interface Session {
   /** Absent when Kratos withholds it (the session needs a second factor). */
   identity?: Identity
 }
-
-/** Starts a Kratos emulator on loopback. */
-export declare function startEmulator(options?: EmulatorOptions): Promise<Emulator>
 
 /** A message from Kratos, from `ui.messages` or from a node's `messages`. */
 export interface UiMessage {
@@ -291,7 +244,10 @@ export interface VerifyCodeParams {
 
 /** Submitted a code: `status` says what happened. `ok` is true for `signed_in` and `registered`. */
 export type VerifyCodeResult =
-  | { status: 'signed_in'; ok: true; flowType: FlowType; /** The session token (API flows). Keep it secret: store it in an HttpOnly cookie. */
+  | { status: 'signed_in'; ok: true; flowType: FlowType; /**
+     * The session token: API flows only (browser flows set Kratos's session cookie, in
+     * `setCookie`). Keep it secret: store it in an HttpOnly cookie.
+     */
   sessionToken?: string; session: Session; identity: Identity }
   | { status: 'registered'; ok: true; flowType: 'registration'; identity: Identity }
   | { status: 'invalid_code'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
@@ -300,6 +256,8 @@ export type VerifyCodeResult =
   | { status: 'account_exists'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
+  | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
+  hint: string; messages: Array<UiMessage> }
   | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number; messages: Array<UiMessage> }
   | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; httpStatus: number; errorId?: string; reason?: string; messages: Array<UiMessage> }
 

@@ -835,8 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
-module.exports.Emulator = nativeBinding.Emulator
 module.exports.OryOtc = nativeBinding.OryOtc
 module.exports.completeOtcLogin = nativeBinding.completeOtcLogin
 module.exports.initiateOtcLogin = nativeBinding.initiateOtcLogin
-module.exports.startEmulator = nativeBinding.startEmulator
+module.exports.OryOtcErrorCode = nativeBinding.OryOtcErrorCode

@@ -5,8 +5,9 @@ const { spawn } = require('node:child_process')
 const { runCli } = require('./helpers')
 
 const BIN = path.join(__dirname, '..', 'bin')
+const EMULATOR_BIN = path.join(__dirname, '..', 'packages', 'emulator', 'bin')
 
-const run = (bin, args, opts) => runCli(path.join(BIN, bin), args, opts)
+const run = (bin, args, opts) => runCli(path.join(bin === 'ory-otc-emulator.js' ? EMULATOR_BIN : BIN, bin), args, opts)
 
 describe('ory-otc CLI', () => {
   test('subscribe signs a new address in and hides the token', async () => {
@@ -58,7 +59,7 @@ describe('ory-otc CLI', () => {
 
 describe('ory-otc-emulator CLI', () => {
   test('prints its URL, serves, and stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, [path.join(BIN, 'ory-otc-emulator.js'), '--port', '0', '--identity', 'a@example.com'])
+    const child = spawn(process.execPath, [path.join(EMULATOR_BIN, 'ory-otc-emulator.js'), '--port', '0', '--identity', 'a@example.com'])
     let stdout = ''
     const url = await new Promise((resolve, reject) => {
       child.stdout.on('data', (d) => {

@@ -1,6 +1,7 @@
 // The emulator's JS handle, as users' own tests use it.
 const net = require('node:net')
-const { startEmulator, OryOtc } = require('..')
+const { OryOtc } = require('..')
+const { startEmulator } = require('ory-otc-emulator')
 const { freshEmail } = require('./helpers')
 
 async function portIsFree(port) {

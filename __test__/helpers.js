@@ -1,5 +1,6 @@
 // Shared set-up for the Jest suites: an emulator per test file and clients pointed at it.
-const { OryOtc, startEmulator } = require('..')
+const { OryOtc } = require('..')
+const { startEmulator } = require('ory-otc-emulator')
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const SESSION_TOKEN = /^ory_st_[A-Za-z0-9]{32}$/

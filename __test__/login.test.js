@@ -1,4 +1,4 @@
-// Login with a one-time code, over real sockets against the emulator (reference §3, §6 login).
+// Login with a one-time code, over real sockets against the emulator (docs/kratos-protocol.md §3, §6 login).
 const { useEmulator, clientFor, ids, freshEmail, UUID, SESSION_TOKEN } = require('./helpers')
 
 const HOUR = 60 * 60 * 1000
@@ -124,7 +124,7 @@ describe('login', () => {
   })
 })
 
-// Reference §12: Kratos v26.2.0 answers an expired code (flow still valid) with 410; later
+// docs/kratos-protocol.md §12: Kratos v26.2.0 answers an expired code (flow still valid) with 410; later
 // Kratos answers 400 with 4010008. Codes outlive flows by default, so the code lifespan is shortened.
 describe.each([
   ['v26.2.0', 'code_expired'],

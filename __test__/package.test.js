@@ -1,6 +1,7 @@
-// The package as users get it: `npm run pack -- --dev` writes the two tarballs of napi-rs's layout; they
-// are installed with `npm install` into a fresh project, where require(), import and the CLI
-// all sign a user in against the emulator.
+// The packages as users get them: `npm run pack -- --dev` writes the tarballs of napi-rs's layout (the
+// client and its binary, the emulator and its binary); they are installed with `npm install`
+// into a fresh project, where require(), import and the CLIs all sign a user in against the
+// emulator.
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -25,8 +26,9 @@ describe('the packed package', () => {
         'install',
         '--no-audit',
         '--no-fund',
-        path.join(root, 'dist', `ory-otc-${version}.tgz`),
-        path.join(root, 'dist', `ory-otc-linux-x64-gnu-${version}.tgz`),
+        ...['ory-otc', 'ory-otc-linux-x64-gnu', 'ory-otc-emulator', 'ory-otc-emulator-linux-x64-gnu'].map((name) =>
+          path.join(root, 'dist', `${name}-${version}.tgz`),
+        ),
       ],
       project,
     )
@@ -40,6 +42,22 @@ describe('the packed package', () => {
     expect(files).toEqual(expect.arrayContaining(['bin', 'index.d.ts', 'index.js', 'native.d.ts', 'native.js', 'package.json']))
     expect(files.filter((f) => f.endsWith('.node') || f === 'src' || f === 'crates')).toEqual([])
     expect(fs.readdirSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'))).toContain('ory-otc.linux-x64-gnu.node')
+    expect(fs.readdirSync(path.join(project, 'node_modules', 'ory-otc-emulator-linux-x64-gnu'))).toContain(
+      'ory-otc-emulator.linux-x64-gnu.node',
+    )
+  })
+
+  test("the client's binary holds no emulator", () => {
+    const script = `const b = require('ory-otc-linux-x64-gnu'); console.log(Object.keys(b).sort().join(','))`
+    const exported = sh(process.execPath, ['-e', script], project).trim().split(',')
+    expect(exported).toEqual(expect.arrayContaining(['OryOtc', 'initiateOtcLogin', 'completeOtcLogin']))
+    expect(exported.filter((name) => /emulator/i.test(name))).toEqual([])
+  })
+
+  test("startEmulator from 'ory-otc' throws an error naming the package it moved to", () => {
+    const script = `try { require('ory-otc').startEmulator() } catch (e) { console.log(e.code + ' ' + e.message) }`
+    const out = sh(process.execPath, ['-e', script], project).trim()
+    expect(out).toMatch(/^ERR_ORY_EMULATOR_MOVED startEmulator moved to the package 'ory-otc-emulator'/)
   })
 
   const signIn = `
@@ -51,12 +69,13 @@ describe('the packed package', () => {
     console.log(sent.status + ' ' + done.status)`
 
   test('require() signs in', () => {
-    const script = `const { OryOtc, startEmulator } = require('ory-otc'); (async () => { ${signIn} })()`
+    const script = `const { OryOtc } = require('ory-otc'); const { startEmulator } = require('ory-otc-emulator'); (async () => { ${signIn} })()`
     expect(sh(process.execPath, ['-e', script], project).trim()).toBe('code_sent signed_in')
   })
 
   test('import { OryOtc } signs in', () => {
-    fs.writeFileSync(path.join(project, 'esm.mjs'), `import { OryOtc, startEmulator } from 'ory-otc'\n${signIn}\n`)
+    const imports = "import { OryOtc } from 'ory-otc'\nimport { startEmulator } from 'ory-otc-emulator'"
+    fs.writeFileSync(path.join(project, 'esm.mjs'), `${imports}\n${signIn}\n`)
     expect(sh(process.execPath, ['esm.mjs'], project).trim()).toBe('code_sent signed_in')
   })
 
@@ -65,6 +84,13 @@ describe('the packed package', () => {
     const r = await runCli(cli, ['subscribe', 'a@example.com', '--emulator', '--json'], { cwd: project })
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({ exitCode: 0, send: { status: 'code_sent' }, verify: { status: 'signed_in' } })
+  })
+
+  test('the ory-otc-emulator CLI from node_modules/.bin serves', async () => {
+    const cli = path.join(project, 'node_modules', '.bin', 'ory-otc-emulator')
+    const r = await runCli(cli, ['--help'], { cwd: project, typeCode: false })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^Usage: ory-otc-emulator/)
   })
 
   test('without the binary package, loading names the package and platform', () => {

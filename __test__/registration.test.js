@@ -1,4 +1,4 @@
-// Registration with a one-time code against the emulator (reference §3, §6 registration).
+// Registration with a one-time code against the emulator (docs/kratos-protocol.md §3, §6 registration).
 const { useEmulator, clientFor, ids, freshEmail, UUID, SESSION_TOKEN } = require('./helpers')
 
 describe('registration', () => {

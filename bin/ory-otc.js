@@ -7,7 +7,17 @@
 'use strict'
 const readline = require('node:readline')
 const { parseArgs } = require('node:util')
-const { OryOtc, startEmulator, isOryOtcError } = require('..')
+const { OryOtc, isOryOtcError } = require('..')
+
+/** The emulator package, a devDependency: only `--emulator` needs it. */
+function loadEmulator() {
+  try {
+    return require('ory-otc-emulator')
+  } catch (e) {
+    if (e.code !== 'MODULE_NOT_FOUND') throw e
+    throw new UsageError('--emulator needs the package ory-otc-emulator: npm install --save-dev ory-otc-emulator')
+  }
+}
 
 const EXIT = {
   ok: 0, // signed in (or registered)
@@ -103,7 +113,7 @@ async function run(opts, print) {
   try {
     let baseUrl = opts['base-url']
     if (opts.emulator) {
-      emu = await startEmulator()
+      emu = await loadEmulator().startEmulator()
       baseUrl = emu.url
       if (opts.command === 'login') emu.createIdentity(opts.email) // an account to sign in to
       print.info(`emulator listening on ${emu.url}`)

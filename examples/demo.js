@@ -1,7 +1,8 @@
 // The demo behind `npm run demo`: a subscriber signs up, then comes back and signs in, against
 // the embedded Kratos emulator. Every step prints the structured result the library returns.
 'use strict'
-const { OryOtc, startEmulator } = require('..')
+const { OryOtc } = require('..')
+const { startEmulator } = require('ory-otc-emulator')
 
 function show(step, result) {
   const shown = { ...result }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds every napi package (scripts/platforms.js) for every target in its package.json's
-// napi.targets, one target at a time, leaves each binary in <package>/npm/<platform>/, then runs
+// Builds every napi package (scripts/platforms.js: ory-otc, ory-otc-emulator) for every target in
+// its package.json's napi.targets, one build at a time, leaves each binary in <package>/npm/<platform>/, then runs
 // the structural checks (__test__/binaries.test.js) on what it built.
 //
 //   npm run build:all                          every target
@@ -74,10 +74,11 @@ const results = []
 const started = Date.now()
 for (const { pkg, target } of plan) {
   const cargoTarget = typeof target.zig === 'string' ? `${target.triple}.${target.zig}` : target.triple
-  const args = ['run', '--silent', 'build', '--', '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
-  console.log(`\n== ${pkg.name} ${target.platform}: npm ${args.join(' ')}`)
+  // The flags of each package's own `build` script, for one target.
+  const args = ['build', '--platform', '--release', '--js', 'native.js', '--dts', 'native.d.ts', '--no-const-enum', '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
+  console.log(`\n== ${pkg.name} ${target.platform}: napi ${args.join(' ')}`)
   const t0 = Date.now()
-  const r = spawnSync('npm', args, { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'napi'), args, { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })
   if (r.status !== 0) fail(`${pkg.name} ${target.platform}: the build failed (exit ${r.status ?? r.signal})`)
   const built = join(pkg.root, `${pkg.binaryName}.${target.platform}.node`)
   if (!existsSync(built)) fail(`${pkg.name} ${target.platform}: the build left no ${built}`)

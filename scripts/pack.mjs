@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Packs every napi package of scripts/platforms.js in napi-rs's layout, into dist/:
-//   dist/ory-otc-<version>.tgz                  JS loader, types, CLIs; optionalDependencies name the binaries
-//   dist/ory-otc-<platform>-<version>.tgz       one per target: its .node (npm/<platform>/)
+// Packs every napi package of scripts/platforms.js (ory-otc, ory-otc-emulator) in napi-rs's
+// layout, into dist/:
+//   dist/<package>-<version>.tgz              JS loader, types, CLI; optionalDependencies name the binaries
+//   dist/<package>-<platform>-<version>.tgz   one per target: its .node (<package dir>/npm/<platform>/)
 // As `napi prepublish` does, optionalDependencies are written into the packed package.json only:
 // the repository's own package.json cannot list packages that are not published yet (npm ci
 // would need them in the lockfile).
@@ -69,9 +70,10 @@ for (const pkg of all) {
   const stage = join(dist, `stage-${pkg.binaryName}`)
   mkdirSync(stage)
   for (const file of [...pkg.json.files, 'README.md', 'LICENSE']) {
-    if (existsSync(join(pkg.root, file))) cpSync(join(pkg.root, file), join(stage, file), { recursive: true })
+    const from = existsSync(join(pkg.root, file)) ? join(pkg.root, file) : join(ROOT, file)
+    if (existsSync(from)) cpSync(from, join(stage, file), { recursive: true })
   }
-  const { devDependencies, scripts, ...published } = pkg.json
+  const { devDependencies, scripts, workspaces, ...published } = pkg.json
   writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ ...published, optionalDependencies }, null, 2)}\n`)
   pack(stage)
   rmSync(stage, { recursive: true })

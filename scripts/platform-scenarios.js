@@ -2,7 +2,7 @@
 // The sign-in scenarios that scripts/test-platforms.mjs runs on each platform, with that
 // platform's Node, in a project where the packed ory-otc and its binary package are installed:
 // the loader's choice, login, registration, the outcomes that are not errors, and the errors.
-// The emulator is the one built into the addon (startEmulator), on 127.0.0.1.
+// The emulator is the package ory-otc-emulator (its binary for the same platform), on 127.0.0.1.
 //
 //   node platform-scenarios.js [expected-platform]
 // Prints one line per check and "scenarios: N/N passed"; exits 1 when a check fails.
@@ -15,15 +15,20 @@ const check = (name, fn) => checks.push({ name, fn })
 let ory
 let emu
 let lib
+let emulator
 
-check('require("ory-otc") loads this platform\'s binary package', () => {
+check('require("ory-otc") and require("ory-otc-emulator") load this platform\'s binary packages', () => {
   lib = require('ory-otc')
-  for (const name of ['OryOtc', 'startEmulator', 'OryOtcError', 'isOryOtcError', 'initiateOtcLogin', 'completeOtcLogin']) {
+  emulator = require('ory-otc-emulator')
+  for (const name of ['OryOtc', 'OryOtcError', 'isOryOtcError', 'initiateOtcLogin', 'completeOtcLogin']) {
     assert.ok(lib[name], `missing export ${name}`)
   }
+  assert.equal(typeof emulator.startEmulator, 'function')
   if (expectedPlatform) {
-    const binary = require.resolve(`ory-otc-${expectedPlatform}`)
-    assert.ok(Object.keys(require.cache).includes(binary), `the binary loaded is not ${binary}`)
+    for (const name of [`ory-otc-${expectedPlatform}`, `ory-otc-emulator-${expectedPlatform}`]) {
+      const binary = require.resolve(name)
+      assert.ok(Object.keys(require.cache).includes(binary), `the binary loaded is not ${binary}`)
+    }
   }
 })
 
@@ -33,7 +38,7 @@ check('import("ory-otc") gives the same exports (ESM)', async () => {
 })
 
 check('startEmulator serves on 127.0.0.1', async () => {
-  emu = await lib.startEmulator({ identities: ['known@example.com'] })
+  emu = await emulator.startEmulator({ identities: ['known@example.com'] })
   assert.match(emu.url, /^http:\/\/127\.0\.0\.1:\d+$/)
   ory = new lib.OryOtc({ baseUrl: emu.url })
 })

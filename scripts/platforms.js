@@ -9,7 +9,10 @@ const path = require('node:path')
 const ROOT = path.join(__dirname, '..')
 
 /** dir: from the repository root; binaryName: napi.binaryName in its package.json; name: on npm. */
-const PACKAGES = [{ dir: '.', binaryName: 'ory-otc', name: 'ory-otc' }]
+const PACKAGES = [
+  { dir: '.', binaryName: 'ory-otc', name: 'ory-otc' },
+  { dir: 'packages/emulator', binaryName: 'ory-otc-emulator', name: 'ory-otc-emulator' },
+]
 
 /**
  * How each Rust target is built here and what its binary must be.

@@ -7,8 +7,8 @@
 //   ORY_OTC_PLATFORM_JEST=0 npm run test:platforms             the sign-in scenarios only
 //
 // 1. The structural checks (__test__/binaries.test.js) on every built binary, darwin included.
-// 2. `npm run pack`, then per run: a fresh project with the main tarball and the target's binary
-//    package installed (`npm install --force`, as the binary is for another platform than npm's),
+// 2. `npm run pack`, then per run: a fresh project with ory-otc, ory-otc-emulator and their binary
+//    packages for the target installed (`npm install --force`: they are for another platform),
 //    where that platform's Node runs scripts/platform-scenarios.js (12 sign-in checks).
 // 3. Jest (the suite of `npm test` except the host-only package and bench tests) in a copy of the
 //    repository with that platform's npm dependencies (npm ci --os --cpu --libc), with its Node.
@@ -241,18 +241,19 @@ function runtime({ platform, where, node, root, emulated = false, env = process.
   return { platform, where, work, inside, spawnNode }
 }
 
-/** A fresh project in rt.work with the main tarball and the target's binary package installed. */
+/** A fresh project in rt.work with every package and its binary package for the target installed. */
 function project(rt) {
   const dir = mkdtempSync(join(rt.work, `project-${rt.platform}-`))
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
-  const version = packages()[0].json.version
-  const tarball = (name) => {
-    const file = join(ROOT, 'dist', `${name}-${version}.tgz`)
-    if (!existsSync(file)) throw new Error(`${file} is missing`)
-    return file
-  }
+  const tarballs = packages().flatMap((pkg) =>
+    [pkg.name, `${pkg.name}-${rt.platform}`].map((name) => {
+      const file = join(ROOT, 'dist', `${name}-${pkg.json.version}.tgz`)
+      if (!existsSync(file)) throw new Error(`${file} is missing`)
+      return file
+    }),
+  )
   // --force: npm refuses a package for another cpu or libc than its own, even given by path.
-  run('npm', ['install', '--no-audit', '--no-fund', '--silent', '--force', tarball('ory-otc'), tarball(`ory-otc-${rt.platform}`)], { cwd: dir })
+  run('npm', ['install', '--no-audit', '--no-fund', '--silent', '--force', ...tarballs], { cwd: dir })
   cpSync(join(ROOT, 'scripts', 'platform-scenarios.js'), join(dir, 'platform-scenarios.js'))
   return dir
 }

@@ -48,7 +48,7 @@ impl Linked {
             Ok(())
         })();
         if unlinked.is_err() {
-            raw::clear_exception(env);
+            clear_exception(env);
         }
         let _ = self.signal.unref(env);
     }
@@ -64,10 +64,12 @@ pub(crate) enum Signal {
 
 /// Links `signal` (an `AbortSignal`, or anything with `aborted` and `addEventListener`).
 pub(crate) fn link(env: &Env, signal: Object) -> std::result::Result<Signal, CoreError> {
-    let bad = || CoreError::InvalidArgument {
-        name: "options.signal".into(),
-        reason: "must be an instance of AbortSignal".into(),
-        problem: ory_otc_core::ArgumentProblem::Type,
+    let bad = || {
+        crate::error::arg(ory_otc_napi::args::ArgError {
+            name: "options.signal".into(),
+            reason: "must be an instance of AbortSignal".into(),
+            problem: ory_otc_napi::Problem::Type,
+        })
     };
     let aborted: bool = signal
         .get_named_property::<Unknown>("aborted")
@@ -165,21 +167,27 @@ type Completion = (u64, Box<dyn Any + Send>);
 type Channel = ThreadsafeFunction<Completion, (), (), Status, false, true>;
 
 /// Carries finished calls back to their JS thread: one threadsafe function per JS thread (the
-/// main thread, each worker) for every call, instead of the one per promise that napi-rs's
-/// `spawn_future_with_callback` creates and tears down (a uv handle, an async resource and an
-/// env cleanup hook each time). Node drains up to 1000 queued items per wake-up, so under load
-/// one wake-up of the event loop settles many calls. The function is weak (it does not keep
-/// the process alive) while no call is in flight, and referenced while any is, as a socket of
-/// a pending request would be.
+/// main thread, each worker) for all the calls in flight at once, instead of the one per promise
+/// that napi-rs's `spawn_future_with_callback` creates and tears down (a uv handle, an async
+/// resource and an env cleanup hook each time). Node drains up to 1000 queued items per
+/// wake-up, so under load one wake-up of the event loop settles many calls.
+///
+/// It lives while calls are in flight, referenced as the socket of a pending request would be,
+/// and is released when the last one settles; the next call makes a new one. A threadsafe
+/// function is an async resource that Node destroys only when it is released, and test runners
+/// count every async resource without `hasRef` that is not destroyed as an open handle (Jest's
+/// `--detectOpenHandles`, Vitest's hanging-process reporter), whether or not it is referenced.
+/// Kept between calls, it showed up in every test file that used a client from `beforeAll`.
 struct Settler {
     channel: Arc<Channel>,
     pending: RefCell<HashMap<u64, SettleOnJs>>,
-    next_id: Cell<u64>,
 }
 
 thread_local! {
     // One JS thread is one napi env, so per-thread is per-env (as in error.rs).
     static SETTLER: RefCell<Option<Rc<Settler>>> = const { RefCell::new(None) };
+    // Call ids never repeat on a thread, across settlers: an id names one call.
+    static NEXT_ID: Cell<u64> = const { Cell::new(0) };
 }
 
 /// The tokio side of one call: sends its outcome to the JS thread, once.
@@ -228,13 +236,15 @@ impl Settler {
         Ok(Settler {
             channel: Arc::new(channel),
             pending: RefCell::new(HashMap::new()),
-            next_id: Cell::new(0),
         })
     }
 
     fn register(&self, env: &Env, settle_on_js: SettleOnJs) -> Result<Sender> {
-        let id = self.next_id.get();
-        self.next_id.set(id.wrapping_add(1));
+        let id = NEXT_ID.with(|n| {
+            let id = n.get();
+            n.set(id.wrapping_add(1));
+            id
+        });
         // Referenced before the entry goes in, so a failure leaves no entry behind.
         if self.pending.borrow().is_empty() {
             raw::reference(env, &self.channel, true)?;
@@ -246,14 +256,24 @@ impl Settler {
         })
     }
 
-    fn complete(&self, env: &Env, id: u64, outcome: Box<dyn Any + Send>) {
+    fn complete(self: &Rc<Self>, env: &Env, id: u64, outcome: Box<dyn Any + Send>) {
         let Some(settle_on_js) = self.pending.borrow_mut().remove(&id) else {
             return;
         };
         if self.pending.borrow().is_empty() {
+            // The last call in flight: release the function (see the type's doc). Every call
+            // sends once, so nothing more arrives on it; it is released when the last `Sender`
+            // holding it is dropped, and Node destroys it on a later turn of the event loop.
             let _ = raw::reference(env, &self.channel, false);
+            SETTLER.with(|s| {
+                let mut s = s.borrow_mut();
+                if s.as_ref().is_some_and(|current| Rc::ptr_eq(current, self)) {
+                    *s = None;
+                }
+            });
         }
-        // The borrow is released: the settling may start another call on this thread.
+        // The borrow is released: the settling may start another call on this thread, which
+        // then makes a new settler.
         settle_on_js(env, outcome);
     }
 }
@@ -265,7 +285,7 @@ pub(crate) fn panicked() -> CoreError {
 
 /// Drops the JS exception pending on this thread, if any (see [`rejected`]).
 pub(crate) fn clear_exception(env: &Env) {
-    raw::clear_exception(env);
+    ory_otc_napi::errors::clear_pending_exception(env);
 }
 
 /// A promise already rejected with `err` (bad arguments, aborted before the start).
@@ -277,7 +297,7 @@ pub(crate) fn rejected<'env, R>(env: &'env Env, err: CoreError) -> Result<Promis
 where
     R: ToNapiValue + 'static,
 {
-    raw::clear_exception(env);
+    clear_exception(env);
     let (deferred, promise) = raw::create_promise(env)?;
     settle(env, deferred, || Err(err));
     Ok(PromiseRaw::new(env.raw(), promise))
@@ -318,19 +338,6 @@ mod raw {
         unsafe {
             let value = JsError::from(error).into_value(env.raw());
             sys::napi_reject_deferred(env.raw(), deferred, value);
-        }
-    }
-
-    /// Drops the JS exception pending on this thread, if any.
-    pub(super) fn clear_exception(env: &Env) {
-        let mut pending = false;
-        // SAFETY: `env` is the live env of the current thread; the out-pointers are valid.
-        unsafe {
-            sys::napi_is_exception_pending(env.raw(), &mut pending);
-            if pending {
-                let mut exception = std::ptr::null_mut();
-                sys::napi_get_and_clear_last_exception(env.raw(), &mut exception);
-            }
         }
     }
 

@@ -6,24 +6,55 @@
 //!   `status`/`errorId` when Ory answered.
 //!
 //! The classes are the caller's: `index.js` registers its realm's `TypeError` and its
-//! `OryOtcError` class at load, so `instanceof` holds even inside Jest's vm sandbox, where the
-//! addon's own globals are another realm's. Without a registration (native.js loaded alone)
-//! the addon's realm's `TypeError`/`Error` are used, with `name` set to `OryOtcError`.
+//! `OryOtcError` class at load (see `ory_otc_napi::errors`). Without a registration
+//! (native.js loaded alone) the addon's realm's classes are used, with `name` `OryOtcError`.
 //!
 //! Messages come from the core's `Display`, which never holds a code, token or API key.
 
-use std::cell::RefCell;
-
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use ory_otc_core::Error as CoreError;
+use ory_otc_core::{ArgumentProblem, Error as CoreError, ErrorCode};
+use ory_otc_napi::args::{ArgError, Problem};
+use ory_otc_napi::errors;
 
-type TypeErrorClass = FunctionRef<String, Unknown<'static>>;
-type OryErrorClass = FunctionRef<FnArgs<(String, Object<'static>)>, Unknown<'static>>;
+// The one list of `OryOtcError` codes. `napi build` writes it into `native.d.ts` as a string
+// union, and `index.js` reads the values from the binding, so a code spelled here is recognised
+// everywhere; `js_code` maps the core's codes onto it exhaustively.
+/// The `code` of an `OryOtcError`.
+#[napi(string_enum)]
+#[derive(Clone, Copy)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+pub enum OryOtcErrorCode {
+    /// No Ory URL configured, or a URL that is not allowed (plain http off loopback, credentials).
+    ERR_ORY_CONFIG,
+    /// The connection failed or broke. Retryable.
+    ERR_ORY_NETWORK,
+    /// The call took longer than `timeoutMs`. Retryable.
+    ERR_ORY_TIMEOUT,
+    /// The call's `AbortSignal` fired.
+    ERR_ORY_ABORTED,
+    /// Ory answered 5xx (`status` says which; 502/503/504 are retryable).
+    ERR_ORY_SERVER,
+    /// Ory's answer was not one Kratos gives: a redirect, a body over 1 MiB, non-JSON, a foreign `ui.action`.
+    ERR_ORY_PROTOCOL,
+    /// A bug in ory-otc (a caught panic). Please report it.
+    ERR_ORY_INTERNAL,
+}
 
-thread_local! {
-    // One JS thread is one napi env (main thread or a worker), so per-thread is per-env.
-    static CLASSES: RefCell<Option<(TypeErrorClass, OryErrorClass)>> = const { RefCell::new(None) };
+/// The JS code of a core error code: an `OryOtcError` code, or a bad argument's problem (a
+/// `TypeError` with Node's code).
+fn js_code(code: ErrorCode) -> std::result::Result<OryOtcErrorCode, Problem> {
+    Ok(match code {
+        ErrorCode::InvalidArgType => return Err(Problem::Type),
+        ErrorCode::InvalidArgValue => return Err(Problem::Value),
+        ErrorCode::Config => OryOtcErrorCode::ERR_ORY_CONFIG,
+        ErrorCode::Network => OryOtcErrorCode::ERR_ORY_NETWORK,
+        ErrorCode::Timeout => OryOtcErrorCode::ERR_ORY_TIMEOUT,
+        ErrorCode::Aborted => OryOtcErrorCode::ERR_ORY_ABORTED,
+        ErrorCode::Server => OryOtcErrorCode::ERR_ORY_SERVER,
+        ErrorCode::Protocol => OryOtcErrorCode::ERR_ORY_PROTOCOL,
+        ErrorCode::Internal => OryOtcErrorCode::ERR_ORY_INTERNAL,
+    })
 }
 
 /// Called by index.js at load with its realm's `TypeError` and its `OryOtcError`.
@@ -32,78 +63,54 @@ pub fn register_error_classes(
     type_error: Function<String, Unknown<'static>>,
     ory_error: Function<FnArgs<(String, Object<'static>)>, Unknown<'static>>,
 ) -> Result<()> {
-    let classes = (type_error.create_ref()?, ory_error.create_ref()?);
-    CLASSES.with(|c| *c.borrow_mut() = Some(classes));
-    Ok(())
+    errors::register(type_error, ory_error)
 }
 
-/// The JS error for a core error. Falls back to a plain error if building the object fails.
-pub(crate) fn to_js(env: &Env, err: &CoreError) -> napi::Error {
-    match build(env, err) {
-        Ok(obj) => napi::Error::from(obj.to_unknown()),
-        Err(_) => napi::Error::new(Status::GenericFailure, err.to_string()),
+/// A JS argument the napi layer refused, as the core's error for it.
+pub(crate) fn arg(e: ArgError) -> CoreError {
+    CoreError::InvalidArgument {
+        name: e.name,
+        reason: e.reason,
+        problem: match e.problem {
+            Problem::Type => ArgumentProblem::Type,
+            Problem::Value => ArgumentProblem::Value,
+        },
     }
 }
 
-/// A core error thrown synchronously (constructor, emulator methods). An exception that a getter
-/// of the caller's object left pending is dropped first, so the documented error is thrown.
+/// The JS error for a core error.
+pub(crate) fn to_js(env: &Env, err: &CoreError) -> napi::Error {
+    let code = match js_code(err.code()) {
+        Ok(code) => code,
+        Err(problem) => {
+            let (name, reason) = match err {
+                CoreError::InvalidArgument { name, reason, .. } => (name.clone(), reason.clone()),
+                other => (String::new(), other.to_string()),
+            };
+            let e = ArgError {
+                name,
+                reason,
+                problem,
+            };
+            return errors::type_error(env, &e);
+        }
+    };
+    errors::error(env, "OryOtcError", &err.to_string(), |init| {
+        init.set_named_property("code", code)?;
+        init.set_named_property("retryable", err.is_retryable())?;
+        if let Some(status) = err.status() {
+            init.set_named_property("status", status)?;
+        }
+        if let Some(id) = err.error_id() {
+            init.set_named_property("errorId", id)?;
+        }
+        Ok(())
+    })
+}
+
+/// A core error thrown synchronously (the constructor). An exception that a getter of the
+/// caller's object left pending is dropped first, so the documented error is thrown.
 pub(crate) fn throw(env: &Env, err: &CoreError) -> napi::Error {
     crate::call::clear_exception(env);
     to_js(env, err)
-}
-
-fn build<'env>(env: &'env Env, err: &CoreError) -> Result<Object<'env>> {
-    let message = err.to_string();
-    let registered = CLASSES.with(|c| -> Result<Option<Unknown<'env>>> {
-        let classes = c.borrow();
-        let Some((type_error, ory_error)) = classes.as_ref() else {
-            return Ok(None);
-        };
-        if err.is_argument() {
-            return Ok(Some(
-                type_error.borrow_back(env)?.new_instance(message.clone())?,
-            ));
-        }
-        let init = fields(env, err)?;
-        Ok(Some(
-            ory_error
-                .borrow_back(env)?
-                .new_instance(FnArgs::from((message.clone(), init)))?,
-        ))
-    })?;
-    let mut obj = match registered {
-        Some(made) => Object::from_unknown(made)?,
-        None if err.is_argument() => {
-            let ctor: Function<String, Unknown> =
-                env.get_global()?.get_named_property("TypeError")?;
-            Object::from_unknown(ctor.new_instance(message)?)?
-        }
-        None => {
-            let mut obj = env.create_error(napi::Error::new(Status::GenericFailure, message))?;
-            obj.set_named_property("name", "OryOtcError")?;
-            copy_fields(&mut obj, err)?;
-            obj
-        }
-    };
-    obj.set_named_property("code", err.code())?;
-    Ok(obj)
-}
-
-/// `{ code, status?, errorId?, retryable }`, the second argument of `new OryOtcError()`.
-fn fields<'env>(env: &'env Env, err: &CoreError) -> Result<Object<'env>> {
-    let mut init = Object::new(env)?;
-    init.set_named_property("code", err.code())?;
-    copy_fields(&mut init, err)?;
-    Ok(init)
-}
-
-fn copy_fields(obj: &mut Object, err: &CoreError) -> Result<()> {
-    obj.set_named_property("retryable", err.is_retryable())?;
-    if let Some(status) = err.status() {
-        obj.set_named_property("status", status)?;
-    }
-    if let Some(id) = err.error_id() {
-        obj.set_named_property("errorId", id)?;
-    }
-    Ok(())
 }

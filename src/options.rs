@@ -1,17 +1,19 @@
-//! Options and parameter objects, and the checks every JS argument goes through.
+//! Options and parameter objects, read from JS with their types checked.
 //!
-//! Arguments arrive as `Unknown` and are type-checked here, so that a wrong type rejects with
-//! Node's `ERR_INVALID_ARG_TYPE` instead of napi's generic conversion error, and so that no
-//! message ever echoes a value (a value may be a code or a token). Value checks (lengths,
-//! UUIDs, digits, ranges) live in the core.
+//! Each struct's reader is derived from its Rust field names (`js_object!`), the same names
+//! napi turns into the `.d.ts` keys, so the two cannot drift. Type errors use Node's wording
+//! and never show a value (a value may be a code or a token); value checks (lengths, UUIDs,
+//! digits, ranges) live in the core.
 
 use std::time::Duration;
 
-use napi::bindgen_prelude::*;
-use napi::ValueType;
 use napi_derive::napi;
-use ory_otc_core::{ArgumentProblem, Config, Error as CoreError};
+use ory_otc_core::{Config, Error as CoreError, FlowKind, FlowMode, Secret, VerifyRequest};
+use ory_otc_napi::args::{value_error, ArgError};
+use ory_otc_napi::js_object;
 use serde_json::{Map, Value};
+
+use crate::error::arg;
 
 /// Options of `new OryOtc(options)`.
 #[napi(object, object_to_js = false)]
@@ -35,7 +37,29 @@ pub struct OryOtcOptions {
     /// Accept a plain-http `baseUrl` on a host that is not loopback (never do this in production).
     /// @default false
     pub allow_http: Option<bool>,
+    /// Which flows to run. `'api'`: API (native) flows, the session as a token. `'browser'`:
+    /// browser flows on a browser's behalf, its cookies in (`options.cookie` of each call),
+    /// Kratos's `Set-Cookie` out (`setCookie` of each result), CSRF handled.
+    /// @default 'api'
+    #[napi(ts_type = "FlowMode")]
+    pub flow: Option<String>,
+    /// Browser mode: rewrite the `Domain` of every cookie Kratos sets before it goes back to the
+    /// browser: a domain (e.g. `example.com`) replaces it, `''` removes it (the cookie then
+    /// belongs to the host that serves your app). Needed only when the browser reaches Kratos
+    /// under another host than Kratos names itself (a proxy); not with an Ory custom domain.
+    /// @default cookies are forwarded as Kratos set them
+    pub cookie_domain: Option<String>,
 }
+js_object!(OryOtcOptions {
+    base_url,
+    timeout_ms,
+    connect_timeout_ms,
+    api_key,
+    user_agent,
+    allow_http,
+    flow,
+    cookie_domain,
+});
 
 /// `verifyLoginCode(params)`.
 #[napi(object, object_to_js = false)]
@@ -47,6 +71,11 @@ pub struct VerifyLoginCodeParams {
     /// The address the code went to. Saves one request; read from the flow when absent.
     pub identifier: Option<String>,
 }
+js_object!(VerifyLoginCodeParams {
+    flow_id,
+    code,
+    identifier
+});
 
 /// `verifyRegistrationCode(params)`.
 #[napi(object, object_to_js = false)]
@@ -55,8 +84,13 @@ pub struct VerifyRegistrationCodeParams {
     pub code: String,
     /// The traits the code was sent for. Saves one request; read from the flow when absent.
     #[napi(ts_type = "Record<string, unknown>")]
-    pub traits: Option<Value>,
+    pub traits: Option<Map<String, Value>>,
 }
+js_object!(VerifyRegistrationCodeParams {
+    flow_id,
+    code,
+    traits
+});
 
 /// `verifyCode(params)`: the second step of `sendCode`.
 #[napi(object, object_to_js = false)]
@@ -68,6 +102,12 @@ pub struct VerifyCodeParams {
     /// Login flows: the address the code went to (saves one request).
     pub identifier: Option<String>,
 }
+js_object!(VerifyCodeParams {
+    flow_id,
+    flow_type,
+    code,
+    identifier
+});
 
 /// `resendCode(params)`.
 #[napi(object, object_to_js = false)]
@@ -78,38 +118,26 @@ pub struct ResendCodeParams {
     /// Login flows: the address to send to (saves one request).
     pub identifier: Option<String>,
 }
-
-impl OryOtcOptions {
-    /// Reads options from a JS value, checking each field's type.
-    pub(crate) fn from_js(value: Option<Unknown>) -> std::result::Result<Self, CoreError> {
-        let Some(obj) = object_or_absent(value, "options")? else {
-            return Ok(Self::default());
-        };
-        Ok(Self {
-            base_url: opt_string(&obj, "options.baseUrl")?,
-            timeout_ms: opt_number(&obj, "options.timeoutMs")?,
-            connect_timeout_ms: opt_number(&obj, "options.connectTimeoutMs")?,
-            api_key: opt_string(&obj, "options.apiKey")?,
-            user_agent: opt_string(&obj, "options.userAgent")?,
-            allow_http: opt_bool(&obj, "options.allowHttp")?,
-        })
-    }
-}
+js_object!(ResendCodeParams {
+    flow_id,
+    flow_type,
+    identifier
+});
 
 impl TryFrom<OryOtcOptions> for Config {
     type Error = CoreError;
 
     /// Explicit options win over the environment; defaults are the core's.
-    fn try_from(o: OryOtcOptions) -> std::result::Result<Self, CoreError> {
+    fn try_from(o: OryOtcOptions) -> Result<Self, CoreError> {
         let mut b = Config::builder();
         if let Some(url) = o.base_url {
             b = b.base_url(url);
         }
         if let Some(ms) = o.timeout_ms {
-            b = b.timeout(millis("options.timeoutMs", ms)?);
+            b = b.timeout(millis("options.timeoutMs", ms).map_err(arg)?);
         }
         if let Some(ms) = o.connect_timeout_ms {
-            b = b.connect_timeout(millis("options.connectTimeoutMs", ms)?);
+            b = b.connect_timeout(millis("options.connectTimeoutMs", ms).map_err(arg)?);
         }
         if let Some(key) = o.api_key {
             b = b.api_key(key);
@@ -117,15 +145,68 @@ impl TryFrom<OryOtcOptions> for Config {
         if let Some(agent) = o.user_agent {
             b = b.user_agent(agent);
         }
+        if let Some(flow) = o.flow {
+            b = b.flow_mode(match flow.as_str() {
+                "api" => FlowMode::Api,
+                "browser" => FlowMode::Browser,
+                _ => {
+                    return Err(arg(value_error(
+                        "options.flow",
+                        "must be 'api' or 'browser'",
+                    )))
+                }
+            });
+        }
+        if let Some(domain) = o.cookie_domain {
+            b = b.cookie_domain(domain);
+        }
         b.allow_http(o.allow_http.unwrap_or(false))
             .with_env(|k| std::env::var(k).ok())
             .build()
     }
 }
 
+impl From<VerifyLoginCodeParams> for VerifyRequest {
+    fn from(p: VerifyLoginCodeParams) -> Self {
+        VerifyRequest {
+            flow_kind: FlowKind::Login,
+            flow_id: p.flow_id,
+            code: Secret::new(p.code),
+            identifier: p.identifier,
+            traits: None,
+        }
+    }
+}
+
+impl From<VerifyRegistrationCodeParams> for VerifyRequest {
+    fn from(p: VerifyRegistrationCodeParams) -> Self {
+        VerifyRequest {
+            flow_kind: FlowKind::Registration,
+            flow_id: p.flow_id,
+            code: Secret::new(p.code),
+            identifier: None,
+            traits: p.traits,
+        }
+    }
+}
+
+impl TryFrom<VerifyCodeParams> for VerifyRequest {
+    type Error = ArgError;
+
+    fn try_from(p: VerifyCodeParams) -> Result<Self, ArgError> {
+        Ok(VerifyRequest {
+            flow_kind: flow_kind("params.flowType", &p.flow_type)?,
+            flow_id: p.flow_id,
+            code: Secret::new(p.code),
+            identifier: p.identifier,
+            traits: None,
+        })
+    }
+}
+
 /// A whole, finite number of milliseconds (the core checks the range).
-fn millis(name: &str, ms: f64) -> std::result::Result<Duration, CoreError> {
-    if !ms.is_finite() || ms.fract() != 0.0 || ms < 1.0 || ms > 600_000.0 {
+fn millis(name: &str, ms: f64) -> Result<Duration, ArgError> {
+    if !ms.is_finite() || ms.fract() != 0.0 || !(1.0..=600_000.0).contains(&ms) {
         return Err(value_error(
             name,
             "must be a whole number of milliseconds from 1 to 600000",
@@ -134,241 +215,11 @@ fn millis(name: &str, ms: f64) -> std::result::Result<Duration, CoreError> {
     Ok(Duration::from_millis(ms as u64))
 }
 
-impl VerifyLoginCodeParams {
-    pub(crate) fn from_js(value: Unknown) -> std::result::Result<Self, CoreError> {
-        let obj = object(value, "params")?;
-        Ok(Self {
-            flow_id: string(&obj, "params.flowId")?,
-            code: string(&obj, "params.code")?,
-            identifier: opt_string(&obj, "params.identifier")?,
-        })
-    }
-}
-
-impl VerifyRegistrationCodeParams {
-    pub(crate) fn from_js(value: Unknown) -> std::result::Result<Self, CoreError> {
-        let obj = object(value, "params")?;
-        Ok(Self {
-            flow_id: string(&obj, "params.flowId")?,
-            code: string(&obj, "params.code")?,
-            traits: opt_traits(&obj, "params.traits")?.map(Value::Object),
-        })
-    }
-}
-
-impl VerifyCodeParams {
-    pub(crate) fn from_js(value: Unknown) -> std::result::Result<Self, CoreError> {
-        let obj = object(value, "params")?;
-        Ok(Self {
-            flow_id: string(&obj, "params.flowId")?,
-            flow_type: string(&obj, "params.flowType")?,
-            code: string(&obj, "params.code")?,
-            identifier: opt_string(&obj, "params.identifier")?,
-        })
-    }
-}
-
-impl ResendCodeParams {
-    pub(crate) fn from_js(value: Unknown) -> std::result::Result<Self, CoreError> {
-        let obj = object(value, "params")?;
-        Ok(Self {
-            flow_id: string(&obj, "params.flowId")?,
-            flow_type: string(&obj, "params.flowType")?,
-            identifier: opt_string(&obj, "params.identifier")?,
-        })
-    }
-}
-
 /// `'login'` or `'registration'`.
-pub(crate) fn flow_kind(
-    name: &str,
-    value: &str,
-) -> std::result::Result<ory_otc_core::FlowKind, CoreError> {
+pub(crate) fn flow_kind(name: &str, value: &str) -> Result<FlowKind, ArgError> {
     match value {
-        "login" => Ok(ory_otc_core::FlowKind::Login),
-        "registration" => Ok(ory_otc_core::FlowKind::Registration),
+        "login" => Ok(FlowKind::Login),
+        "registration" => Ok(FlowKind::Registration),
         _ => Err(value_error(name, "must be 'login' or 'registration'")),
-    }
-}
-
-/// A required string argument.
-pub(crate) fn string_arg(value: Unknown, name: &str) -> std::result::Result<String, CoreError> {
-    match value.get_type() {
-        Ok(ValueType::String) => {
-            String::from_unknown(value).map_err(|_| type_error(name, "string", ValueType::String))
-        }
-        Ok(t) => Err(type_error(name, "string", t)),
-        Err(_) => Err(type_error(name, "string", ValueType::Unknown)),
-    }
-}
-
-/// An optional traits object (`undefined`/`null` mean none).
-pub(crate) fn traits_arg(
-    value: Option<Unknown>,
-    name: &str,
-) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
-    let Some(obj) = object_or_absent(value, name)? else {
-        return Ok(None);
-    };
-    let traits: Value = Value::from_unknown(obj.to_unknown())
-        .map_err(|_| value_error(name, "must be a plain JSON object"))?;
-    match traits {
-        Value::Object(map) => Ok(Some(map)),
-        _ => Err(type_error(name, "object", ValueType::Object)),
-    }
-}
-
-/// The `signal` of a call's options.
-pub(crate) fn signal_arg<'env>(
-    value: Option<Unknown<'env>>,
-) -> std::result::Result<Option<Object<'env>>, CoreError> {
-    let Some(obj) = object_or_absent(value, "options")? else {
-        return Ok(None);
-    };
-    let signal: Unknown = obj
-        .get_named_property("signal")
-        .map_err(|_| type_error("options.signal", "AbortSignal", ValueType::Unknown))?;
-    match signal.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Object) => {
-            Ok(Some(Object::from_unknown(signal).map_err(|_| {
-                type_error("options.signal", "AbortSignal", ValueType::Object)
-            })?))
-        }
-        Ok(t) => Err(type_error("options.signal", "AbortSignal", t)),
-        Err(_) => Err(type_error(
-            "options.signal",
-            "AbortSignal",
-            ValueType::Unknown,
-        )),
-    }
-}
-
-pub(crate) fn object<'env>(
-    value: Unknown<'env>,
-    name: &str,
-) -> std::result::Result<Object<'env>, CoreError> {
-    object_or_absent(Some(value), name)?
-        .ok_or_else(|| type_error(name, "object", ValueType::Undefined))
-}
-
-pub(crate) fn object_or_absent<'env>(
-    value: Option<Unknown<'env>>,
-    name: &str,
-) -> std::result::Result<Option<Object<'env>>, CoreError> {
-    let Some(value) = value else { return Ok(None) };
-    match value.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Object) if !value.is_array().unwrap_or(false) => Object::from_unknown(value)
-            .map(Some)
-            .map_err(|_| type_error(name, "object", ValueType::Object)),
-        Ok(ValueType::Object) => Err(CoreError::InvalidArgument {
-            name: name.into(),
-            reason: "must be of type object. Received an array".into(),
-            problem: ArgumentProblem::Type,
-        }),
-        Ok(t) => Err(type_error(name, "object", t)),
-        Err(_) => Err(type_error(name, "object", ValueType::Unknown)),
-    }
-}
-
-pub(crate) fn field<'env>(
-    obj: &Object<'env>,
-    name: &str,
-) -> std::result::Result<Unknown<'env>, CoreError> {
-    let key = name.rsplit('.').next().unwrap_or(name);
-    obj.get_named_property::<Unknown>(key)
-        .map_err(|_| type_error(name, "readable property", ValueType::Unknown))
-}
-
-pub(crate) fn is_absent(value: &Unknown) -> bool {
-    matches!(
-        value.get_type(),
-        Ok(ValueType::Undefined) | Ok(ValueType::Null)
-    )
-}
-
-pub(crate) fn string(obj: &Object, name: &str) -> std::result::Result<String, CoreError> {
-    string_arg(field(obj, name)?, name)
-}
-
-pub(crate) fn opt_string(
-    obj: &Object,
-    name: &str,
-) -> std::result::Result<Option<String>, CoreError> {
-    let v = field(obj, name)?;
-    if is_absent(&v) {
-        return Ok(None);
-    }
-    string_arg(v, name).map(Some)
-}
-
-pub(crate) fn opt_number(obj: &Object, name: &str) -> std::result::Result<Option<f64>, CoreError> {
-    let v = field(obj, name)?;
-    match v.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Number) => f64::from_unknown(v)
-            .map(Some)
-            .map_err(|_| type_error(name, "number", ValueType::Number)),
-        Ok(t) => Err(type_error(name, "number", t)),
-        Err(_) => Err(type_error(name, "number", ValueType::Unknown)),
-    }
-}
-
-pub(crate) fn opt_bool(obj: &Object, name: &str) -> std::result::Result<Option<bool>, CoreError> {
-    let v = field(obj, name)?;
-    match v.get_type() {
-        Ok(ValueType::Undefined) | Ok(ValueType::Null) => Ok(None),
-        Ok(ValueType::Boolean) => bool::from_unknown(v)
-            .map(Some)
-            .map_err(|_| type_error(name, "boolean", ValueType::Boolean)),
-        Ok(t) => Err(type_error(name, "boolean", t)),
-        Err(_) => Err(type_error(name, "boolean", ValueType::Unknown)),
-    }
-}
-
-fn opt_traits(
-    obj: &Object,
-    name: &str,
-) -> std::result::Result<Option<Map<String, Value>>, CoreError> {
-    traits_arg(Some(field(obj, name)?), name)
-}
-
-/// Node's wording: `The "x" argument must be of type string. Received type number`. The value
-/// itself is never shown.
-pub(crate) fn type_error(name: &str, expected: &str, got: ValueType) -> CoreError {
-    let got = match got {
-        ValueType::Undefined => "undefined".to_owned(),
-        ValueType::Null => "null".to_owned(),
-        other => format!("type {}", js_typeof(other)),
-    };
-    CoreError::InvalidArgument {
-        name: name.into(),
-        reason: format!("must be of type {expected}. Received {got}"),
-        problem: ArgumentProblem::Type,
-    }
-}
-
-pub(crate) fn value_error(name: &str, reason: &str) -> CoreError {
-    CoreError::InvalidArgument {
-        name: name.into(),
-        reason: reason.into(),
-        problem: ArgumentProblem::Value,
-    }
-}
-
-fn js_typeof(t: ValueType) -> &'static str {
-    match t {
-        ValueType::Undefined => "undefined",
-        ValueType::Null => "object",
-        ValueType::Boolean => "boolean",
-        ValueType::Number => "number",
-        ValueType::String => "string",
-        ValueType::Symbol => "symbol",
-        ValueType::Object => "object",
-        ValueType::Function => "function",
-        ValueType::External => "external",
-        ValueType::BigInt => "bigint",
-        _ => "unknown",
     }
 }

@@ -21,7 +21,9 @@ use napi_derive::napi;
 use ory_otc_core::Error as CoreError;
 
 use crate::client::run;
-use crate::options::{string_arg, value_error};
+use crate::client::string;
+use crate::error::arg;
+use ory_otc_napi::args::value_error;
 
 const ENABLE: &str = "ORY_OTC_TEST_PANIC";
 
@@ -59,7 +61,7 @@ pub fn test_panic<'env>(
     if stage == Some(Stage::Sync) {
         panic!("ory-otc test panic (stage 'sync')");
     }
-    run(env, None, move || {
+    run(env, None, move |_| {
         if stage == Some(Stage::Arguments) {
             panic!("ory-otc test panic (stage 'arguments')");
         }
@@ -73,14 +75,14 @@ pub fn test_panic<'env>(
 }
 
 fn parse(stage: Unknown) -> std::result::Result<Stage, CoreError> {
-    match string_arg(stage, "stage")?.as_str() {
+    match string(stage, "stage")?.as_str() {
         "sync" => Ok(Stage::Sync),
         "arguments" => Ok(Stage::Arguments),
         "call" => Ok(Stage::Call),
         "settle" => Ok(Stage::Settle),
-        _ => Err(value_error(
+        _ => Err(arg(value_error(
             "stage",
             "must be 'sync', 'arguments', 'call' or 'settle'",
-        )),
+        ))),
     }
 }

@@ -3,7 +3,7 @@
 // Messages: { id, op, args } -> { id, value } | { id, error }; { op: 'close' } closes and exits.
 'use strict'
 const path = require('node:path')
-const { startEmulator } = require(path.join(__dirname, '..', '..'))
+const { startEmulator } = require('ory-otc-emulator')
 
 async function main() {
   const emu = await startEmulator(JSON.parse(process.argv[2] || '{}'))

@@ -6,7 +6,8 @@
 // Set RELIABILITY_REPORT=<file> to write the time each call took, per fault and method.
 const fs = require('node:fs')
 const path = require('node:path')
-const { OryOtc, OryOtcError, isOryOtcError, startEmulator } = require('../..')
+const { OryOtc, OryOtcError, isOryOtcError } = require('../..')
+const { startEmulator } = require('ory-otc-emulator')
 const { freshEmail, runNode } = require('../helpers')
 const h = require('./harness')
 

@@ -5,7 +5,8 @@
 // and no error repeats the value it refused (it may be a code or a token).
 const util = require('node:util')
 const path = require('node:path')
-const { OryOtc, OryOtcError, startEmulator } = require('../..')
+const { OryOtc, OryOtcError } = require('../..')
+const { startEmulator } = require('ory-otc-emulator')
 const { useEmulator, runNode, freshEmail, rejection } = require('../helpers')
 const h = require('./harness')
 

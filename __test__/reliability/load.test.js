@@ -43,7 +43,7 @@ describe('concurrent verifies of one code', () => {
     return { email, flowId: sent.flowId, code: emu.codeFor(email) }
   }
 
-  // Reference §6, §8: the loser of the race finds the code used (4000001 "already used") or,
+  // docs/kratos-protocol.md §6, §8: the loser of the race finds the code used (4000001 "already used") or,
   // when the winner has already moved the flow to passed_challenge, no strategy left to run
   // (4010002). Both mean the code is no longer valid: invalid_code.
   function expectLoser(r) {

@@ -9,7 +9,8 @@ const root = path.join(__dirname, '..', '..')
 
 // Runs every stage in one child, then signs in, and prints what each did.
 const script = `
-const { startEmulator, OryOtc, isOryOtcError } = require(${JSON.stringify(root)})
+const { OryOtc, isOryOtcError } = require(${JSON.stringify(root)})
+const { startEmulator } = require('ory-otc-emulator')
 const native = require(${JSON.stringify(path.join(root, 'native.js'))})
 const describe = (e) => ({ name: e.name, code: e.code, message: e.message, ory: isOryOtcError(e) })
 ;(async () => {

@@ -16,7 +16,7 @@ function emulatorCommand(preferred) {
   ].filter(Boolean)
   const bin = candidates.find((p) => fs.existsSync(p))
   if (bin) return { command: bin, args: [], kind: path.relative(ROOT, bin) }
-  return { command: process.execPath, args: [path.join(ROOT, 'bin', 'ory-otc-emulator.js')], kind: 'bin/ory-otc-emulator.js' }
+  return { command: process.execPath, args: [path.join(ROOT, 'packages', 'emulator', 'bin', 'ory-otc-emulator.js')], kind: 'packages/emulator/bin/ory-otc-emulator.js' }
 }
 
 /** `user-<i>@bench.example`: one account per sign-in of a batch. */

@@ -1,5 +1,6 @@
 // Testing your own code with the emulator: no Docker, no second process.
-const { OryOtc, startEmulator } = require('ory-otc')
+const { OryOtc } = require('ory-otc')
+const { startEmulator } = require('ory-otc-emulator')
 
 let emu
 let ory

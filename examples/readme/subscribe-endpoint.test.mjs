@@ -2,7 +2,7 @@
 // the emulator. `node --test examples/readme/` runs it; scripts/test.sh does.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { startEmulator } from 'ory-otc'
+import { startEmulator } from 'ory-otc-emulator'
 
 let emu
 let subscribe

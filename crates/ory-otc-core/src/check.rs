@@ -68,6 +68,7 @@ pub fn session_token(token: &Secret) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ErrorCode;
 
     #[test]
     fn emails_are_trimmed_and_bounded() {
@@ -75,12 +76,12 @@ mod tests {
         for bad in ["", "   ", "a\u{0}@b.c", "a\n@b.c"] {
             assert_eq!(
                 email(bad).unwrap_err().code(),
-                "ERR_INVALID_ARG_VALUE",
+                ErrorCode::InvalidArgValue,
                 "{bad:?}"
             );
         }
         let long = format!("{}@example.com", "a".repeat(320));
-        assert_eq!(email(&long).unwrap_err().code(), "ERR_INVALID_ARG_VALUE");
+        assert_eq!(email(&long).unwrap_err().code(), ErrorCode::InvalidArgValue);
         // Shape is Kratos's call.
         assert!(email("not-an-email").is_ok());
         assert!(email("jürgen@exämple.de").is_ok());
@@ -110,7 +111,7 @@ mod tests {
         assert!(code("123456").is_ok());
         for bad in ["", "12a456", "123", "1".repeat(100).as_str(), "12345６"] {
             let err = code(bad).unwrap_err();
-            assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+            assert_eq!(err.code(), ErrorCode::InvalidArgValue);
             if !bad.is_empty() {
                 assert!(!err.to_string().contains(bad), "{err}");
             }
@@ -122,7 +123,7 @@ mod tests {
         assert!(session_token(&Secret::new("ory_st_abc")).is_ok());
         for bad in ["", "ory st", "ory_st_\n", &"x".repeat(5000)] {
             let err = session_token(&Secret::new(bad)).unwrap_err();
-            assert_eq!(err.code(), "ERR_INVALID_ARG_VALUE");
+            assert_eq!(err.code(), ErrorCode::InvalidArgValue);
             assert!(bad.is_empty() || !err.to_string().contains(bad));
         }
     }

@@ -1,4 +1,4 @@
-//! Turning Kratos's answers into outcomes (reference §5, §6, §12).
+//! Turning Kratos's answers into outcomes (docs/kratos-protocol.md §5, §6, §12).
 //!
 //! The rule: decide by the flow's `state` and message ids, never by the status code alone.
 //! Kratos answers 400 when a code was sent and has answered 200 for some failures; its
@@ -8,14 +8,14 @@
 use ory_otc_protocol::error::{id as error_id, ErrorResponse};
 use ory_otc_protocol::flow::State;
 use ory_otc_protocol::message as msg;
-use ory_otc_protocol::session::{LoginSuccess, RegistrationSuccess, Session};
+use ory_otc_protocol::session::{LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use crate::error::Error;
 use crate::flow::AnyFlow;
 use crate::http::{is_success, Reply};
-use crate::outcome::{FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
+use crate::outcome::{CsrfCause, FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
 
 /// A reply, decoded by shape. No `Debug`: a success can hold the session token.
 pub(crate) enum Decoded<T> {
@@ -187,7 +187,7 @@ pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Err
         Decoded::RateLimited(secs) => Ok(Created::Refused(SendCode::RateLimited {
             retry_after_seconds: secs,
         })),
-        // Reference §6: creating a flow with a session answers 400 session_already_available.
+        // docs/kratos-protocol.md §6: creating a flow with a session answers 400 session_already_available.
         Decoded::Envelope(env)
             if env.error.id.as_deref() == Some(error_id::SESSION_ALREADY_AVAILABLE) =>
         {
@@ -224,6 +224,8 @@ pub(crate) enum Fetched {
     NotFound,
     /// 410: the flow expired. A GET names no replacement flow.
     Expired,
+    /// Browser flows: 403 `security_csrf_violation` (docs/kratos-protocol.md §5.5).
+    Csrf(CsrfCause),
     RateLimited(Option<u32>),
     Refused(Rejection),
 }
@@ -232,9 +234,10 @@ pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Resu
     match decode::<IgnoredAny>(reply, kind)? {
         Decoded::Flow(flow) if is_success(reply.status) => Ok(Fetched::Flow(flow)),
         Decoded::RateLimited(secs) => Ok(Fetched::RateLimited(secs)),
-        // Reference §6: unknown and malformed ids are both 404 on GET.
+        // docs/kratos-protocol.md §6: unknown and malformed ids are both 404 on GET.
         Decoded::Envelope(_) if reply.status == 404 => Ok(Fetched::NotFound),
         Decoded::Envelope(env) if is_expired(&env) => Ok(Fetched::Expired),
+        Decoded::Envelope(env) if is_csrf(&env) => Ok(Fetched::Csrf(reply.csrf_cause)),
         Decoded::Envelope(env) => Ok(Fetched::Refused(rejection(
             Some(flow_id),
             kind,
@@ -255,11 +258,15 @@ pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Resu
     }
 }
 
+fn is_csrf(env: &ErrorResponse) -> bool {
+    env.error.id.as_deref() == Some(error_id::SECURITY_CSRF_VIOLATION)
+}
+
 fn is_expired(env: &ErrorResponse) -> bool {
     env.error.id.as_deref() == Some(error_id::SELF_SERVICE_FLOW_EXPIRED) || env.error.code == 410
 }
 
-/// The answer to a send or resend (reference §6, login rows 2–4 and registration rows 2–4).
+/// The answer to a send or resend (docs/kratos-protocol.md §6, login rows 2–4 and registration rows 2–4).
 pub(crate) fn code_sent(
     kind: FlowKind,
     flow_id: &str,
@@ -271,7 +278,7 @@ pub(crate) fn code_sent(
         Decoded::RateLimited(secs) => Ok(SendCode::RateLimited {
             retry_after_seconds: secs,
         }),
-        Decoded::Envelope(env) => Ok(send_refusal(kind, flow_id, reply.status, &env)),
+        Decoded::Envelope(env) => Ok(send_refusal(kind, flow_id, reply, &env)),
         Decoded::Success(_) | Decoded::NoContent => Err(Error::protocol(
             Some(reply.status),
             &reply.target,
@@ -320,7 +327,7 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
             messages,
         };
     }
-    // Reference §6, login "Session already available: submit": a 400 flow with 4000001.
+    // docs/kratos-protocol.md §6, login "Session already available: submit": a 400 flow with 4000001.
     if flow.has_generic_reason("valid session was detected") {
         return SendCode::SessionAlreadyAvailable {
             flow_id: Some(flow_id),
@@ -336,7 +343,8 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
     ))
 }
 
-fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse) -> SendCode {
+fn send_refusal(kind: FlowKind, flow_id: &str, reply: &Reply, env: &ErrorResponse) -> SendCode {
+    let status = reply.status;
     match env.error.id.as_deref() {
         Some(error_id::SESSION_ALREADY_AVAILABLE) => SendCode::SessionAlreadyAvailable {
             flow_id: Some(flow_id.to_owned()),
@@ -352,6 +360,11 @@ fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse)
         _ if status == 404 => SendCode::FlowNotFound {
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
+        },
+        Some(error_id::SECURITY_CSRF_VIOLATION) => SendCode::CsrfViolation {
+            flow_id: flow_id.to_owned(),
+            flow_kind: kind,
+            cause: reply.csrf_cause,
         },
         _ => SendCode::Rejected(rejection(
             Some(flow_id),
@@ -371,7 +384,7 @@ pub(crate) enum Verified {
     Expired410 { new_flow_id: Option<String> },
 }
 
-/// The answer to a code submit (reference §6, login rows 5–14, registration rows 5–15).
+/// The answer to a code submit (docs/kratos-protocol.md §6, login rows 5–14, registration rows 5–15).
 pub(crate) fn code_verified(
     kind: FlowKind,
     flow_id: &str,
@@ -404,7 +417,7 @@ fn login_success(ok: LoginSuccess, reply: &Reply) -> VerifyCode {
             session: Box::new(session),
             identity: Box::new(identity),
         },
-        // Reference §6: the identity is null when the session's AAL is below what whoami
+        // docs/kratos-protocol.md §6: the identity is null when the session's AAL is below what whoami
         // requires. That session is useless until a second factor, which this client does
         // not do, so it is not reported as signed in.
         None => VerifyCode::Rejected(Rejection {
@@ -459,6 +472,11 @@ fn verify_refusal<T>(
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
         },
+        Decoded::Envelope(env) if is_csrf(&env) => VerifyCode::CsrfViolation {
+            flow_id: flow_id.to_owned(),
+            flow_kind: kind,
+            cause: reply.csrf_cause,
+        },
         Decoded::Envelope(env) => VerifyCode::Rejected(rejection(
             Some(flow_id),
             kind,
@@ -483,7 +501,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
             messages,
         };
     }
-    // 4000001 carries several refusals; its reason tells them apart (reference §6, §8).
+    // 4000001 carries several refusals; its reason tells them apart (docs/kratos-protocol.md §6, §8).
     if flow.has_generic_reason("submitted too often") {
         return VerifyCode::TooManyAttempts {
             flow_id,
@@ -505,7 +523,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
             messages,
         };
     }
-    // Reference §8: a flow in passed_challenge answers 4010002 (login) / 4010003 (registration),
+    // docs/kratos-protocol.md §8: a flow in passed_challenge answers 4010002 (login) / 4010003 (registration),
     // its code used. That is what the loser of two concurrent submits of one code sees when the
     // winner finished first, and a resubmit after success: the code is no longer valid.
     if flow.state() == State::PassedChallenge
@@ -535,7 +553,7 @@ fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> Verify
     ))
 }
 
-/// The answer to `GET /sessions/whoami` (reference §10).
+/// The answer to `GET /sessions/whoami` (docs/kratos-protocol.md §10).
 pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
     match decode::<Session>(reply, FlowKind::Login)? {
         Decoded::Success(session) => Ok(Whoami::Active {
@@ -555,7 +573,7 @@ pub(crate) fn whoami(reply: &Reply) -> Result<Whoami, Error> {
     }
 }
 
-/// The answer to `DELETE /self-service/logout/api` (reference §10).
+/// The answer to `DELETE /self-service/logout/api` (docs/kratos-protocol.md §10).
 pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     match decode::<IgnoredAny>(reply, FlowKind::Login)? {
         Decoded::NoContent => Ok(Logout::LoggedOut),
@@ -571,7 +589,32 @@ pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     }
 }
 
-/// Kratos lowercases an identifier that contains `@` (reference §3).
+/// The answer to `GET /self-service/logout/browser` (docs/kratos-protocol.md §10.4): where to
+/// complete the logout, or why not.
+pub(crate) enum LogoutStarted {
+    Flow(LogoutFlow),
+    Done(Logout),
+}
+
+pub(crate) fn logout_started(reply: &Reply) -> Result<LogoutStarted, Error> {
+    match decode::<LogoutFlow>(reply, FlowKind::Login)? {
+        Decoded::Success(flow) => Ok(LogoutStarted::Flow(flow)),
+        Decoded::RateLimited(secs) => Ok(LogoutStarted::Done(Logout::RateLimited {
+            retry_after_seconds: secs,
+        })),
+        // 401 `session_inactive`: the cookies carry no session.
+        Decoded::Envelope(_) if matches!(reply.status, 401 | 403) => {
+            Ok(LogoutStarted::Done(Logout::UnknownSession))
+        }
+        _ => Err(Error::protocol(
+            Some(reply.status),
+            &reply.target,
+            "starting a browser logout returned neither a logout URL nor 401",
+        )),
+    }
+}
+
+/// Kratos lowercases an identifier that contains `@` (docs/kratos-protocol.md §3).
 pub(crate) fn normalize(identifier: &str) -> String {
     let trimmed = identifier.trim();
     if trimmed.contains('@') {
@@ -583,10 +626,11 @@ pub(crate) fn normalize(identifier: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! Every login and registration row of reference §6, from recorded flow JSON in
+    //! Every login and registration row of docs/kratos-protocol.md §6, from recorded flow JSON in
     //! `tests/fixtures/`, for Kratos HEAD, v26.2.0 and (where the wire differs) v1.3.1.
     use super::*;
     use crate::error::Target;
+    use crate::ErrorCode;
     use bytes::Bytes;
 
     const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -613,6 +657,7 @@ mod tests {
                 origin: "http://127.0.0.1:4433".into(),
                 path: "/self-service/login".into(),
             },
+            csrf_cause: crate::outcome::CsrfCause::NoCookie,
         }
     }
 
@@ -952,7 +997,6 @@ mod tests {
         );
         for (status, body) in [
             (400, &fixture!("flow_malformed_400.json")[..]),
-            (403, &fixture!("csrf_violation_403.json")[..]),
             (401, &fixture!("identity_disabled_v1.3.1_401.json")[..]),
         ] {
             match verify(FlowKind::Login, status, body) {
@@ -963,9 +1007,12 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+        // §5.5: the cause comes from the cookies the request carried (none here), not from
+        // Kratos's texts, which differ between releases.
         match verify(FlowKind::Login, 403, fixture!("csrf_violation_403.json")) {
-            VerifyCode::Rejected(r) => {
-                assert_eq!(r.error_id.as_deref(), Some("security_csrf_violation"))
+            VerifyCode::CsrfViolation { cause, flow_id, .. } => {
+                assert_eq!(cause, CsrfCause::NoCookie);
+                assert_eq!(flow_id, FLOW_ID);
             }
             other => panic!("{other:?}"),
         }
@@ -980,7 +1027,7 @@ mod tests {
             &reply(502, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -988,9 +1035,9 @@ mod tests {
             &reply(500, fixture!("server_error_500.json")),
         )
         .unwrap_err();
-        assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(500)));
+        assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(500)));
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(303, b"")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         let err = code_sent(
             FlowKind::Login,
             FLOW_ID,
@@ -998,7 +1045,7 @@ mod tests {
             &reply(200, fixture!("proxy_502.html")),
         )
         .unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     #[test]
@@ -1006,7 +1053,7 @@ mod tests {
         let body = fixture!("login_code_sent.json");
         let cut: &'static [u8] = &body[..body.len() / 2];
         let err = code_sent(FlowKind::Login, FLOW_ID, "a@b.c", &reply(400, cut)).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
         assert!(err.to_string().contains("invalid JSON"), "{err}");
     }
 
@@ -1026,7 +1073,7 @@ mod tests {
         ] {
             let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
             let err = code_verified(FlowKind::Login, FLOW_ID, &reply(200, body)).unwrap_err();
-            assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+            assert_eq!(err.code(), ErrorCode::Protocol);
             let text = format!("{err} {err:?}");
             assert!(!text.contains(token), "{text}");
             assert!(text.contains("invalid JSON at "), "{text}");
@@ -1109,7 +1156,7 @@ mod tests {
             Created::Refused(SendCode::SessionAlreadyAvailable { .. })
         ));
         let err = flow_created(FlowKind::Login, &reply(200, b"{\"hello\":1}")).unwrap_err();
-        assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+        assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
     // §10 whoami and logout.
@@ -1138,7 +1185,7 @@ mod tests {
             logout(&reply(400, fixture!("flow_malformed_400.json")))
                 .unwrap_err()
                 .code(),
-            "ERR_ORY_PROTOCOL"
+            ErrorCode::Protocol
         );
     }
 
@@ -1158,6 +1205,7 @@ mod tests {
             VerifyCode::AccountExists { .. } => "account_exists",
             VerifyCode::FlowExpired { .. } => "flow_expired",
             VerifyCode::FlowNotFound { .. } => "flow_not_found",
+            VerifyCode::CsrfViolation { .. } => "csrf_violation",
             VerifyCode::RateLimited { .. } => "rate_limited",
             VerifyCode::Rejected(_) => "rejected",
         }

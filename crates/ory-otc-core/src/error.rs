@@ -20,6 +20,67 @@ pub enum ArgumentProblem {
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 
+/// The stable code of an [`Error`], one per kind of failure. [`Error::code`] is the one place
+/// each error gets its code. The JS spelling of each (`ERR_ORY_TIMEOUT`, Node's
+/// `ERR_INVALID_ARG_TYPE`) belongs to the napi layer, which maps this enum exhaustively, so a
+/// code added here does not compile there until it is spelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// A bad argument of the wrong type (`ERR_INVALID_ARG_TYPE`).
+    InvalidArgType,
+    /// A bad argument value (`ERR_INVALID_ARG_VALUE`).
+    InvalidArgValue,
+    Config,
+    Network,
+    Timeout,
+    Aborted,
+    Server,
+    Protocol,
+    Internal,
+}
+
+/// Why a connection failed or broke: the text of an [`Error::Network`], and whether the request
+/// was sent (only then is a GET not retried).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NetworkFailure(NetworkKind);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NetworkKind {
+    ConnectFailed,
+    ConnectTimedOut,
+    BrokeWhileReading,
+    NotSent,
+    Other,
+}
+
+impl NetworkFailure {
+    pub(crate) const CONNECT_FAILED: Self = Self(NetworkKind::ConnectFailed);
+    pub(crate) const CONNECT_TIMED_OUT: Self = Self(NetworkKind::ConnectTimedOut);
+    pub(crate) const BROKE_WHILE_READING: Self = Self(NetworkKind::BrokeWhileReading);
+    pub(crate) const NOT_SENT: Self = Self(NetworkKind::NotSent);
+    pub(crate) const OTHER: Self = Self(NetworkKind::Other);
+
+    /// Whether no connection was made, so the request was not sent.
+    pub fn is_connect(self) -> bool {
+        matches!(
+            self.0,
+            NetworkKind::ConnectFailed | NetworkKind::ConnectTimedOut
+        )
+    }
+}
+
+impl fmt::Display for NetworkFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            NetworkKind::ConnectFailed => "connection failed",
+            NetworkKind::ConnectTimedOut => "connecting timed out",
+            NetworkKind::BrokeWhileReading => "the connection broke while reading the response",
+            NetworkKind::NotSent => "the request could not be sent",
+            NetworkKind::Other => "transport error",
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -38,7 +99,7 @@ pub enum Error {
     #[error("could not reach Ory at {target}: {detail}")]
     Network {
         target: String,
-        detail: &'static str,
+        detail: NetworkFailure,
         #[source]
         source: Option<BoxError>,
     },
@@ -75,25 +136,24 @@ fn error_id_suffix(id: &Option<String>) -> String {
 }
 
 impl Error {
-    /// The stable code of this error: `ERR_ORY_*`, or Node's `ERR_INVALID_ARG_*`. The only
-    /// place codes are assigned.
-    pub fn code(&self) -> &'static str {
+    /// The stable code of this error. The only place codes are assigned.
+    pub fn code(&self) -> ErrorCode {
         match self {
             Error::InvalidArgument {
                 problem: ArgumentProblem::Type,
                 ..
-            } => "ERR_INVALID_ARG_TYPE",
+            } => ErrorCode::InvalidArgType,
             Error::InvalidArgument {
                 problem: ArgumentProblem::Value,
                 ..
-            } => "ERR_INVALID_ARG_VALUE",
-            Error::Config(_) => "ERR_ORY_CONFIG",
-            Error::Network { .. } => "ERR_ORY_NETWORK",
-            Error::Timeout { .. } => "ERR_ORY_TIMEOUT",
-            Error::Aborted => "ERR_ORY_ABORTED",
-            Error::Server { .. } => "ERR_ORY_SERVER",
-            Error::Protocol { .. } => "ERR_ORY_PROTOCOL",
-            Error::Internal(_) => "ERR_ORY_INTERNAL",
+            } => ErrorCode::InvalidArgValue,
+            Error::Config(_) => ErrorCode::Config,
+            Error::Network { .. } => ErrorCode::Network,
+            Error::Timeout { .. } => ErrorCode::Timeout,
+            Error::Aborted => ErrorCode::Aborted,
+            Error::Server { .. } => ErrorCode::Server,
+            Error::Protocol { .. } => ErrorCode::Protocol,
+            Error::Internal(_) => ErrorCode::Internal,
         }
     }
 
@@ -155,7 +215,7 @@ impl Error {
     /// Whether the connection could not be made (refused, DNS, TLS, or `connectTimeoutMs`
     /// passed): the request was not sent, so a GET may be retried.
     pub fn is_connect(&self) -> bool {
-        matches!(self, Error::Network { detail, .. } if *detail == CONNECT_FAILED || *detail == CONNECT_TIMED_OUT)
+        matches!(self, Error::Network { detail, .. } if detail.is_connect())
     }
 
     /// Maps a transport error. A timeout is recognised anywhere in the source chain (hyper and
@@ -171,15 +231,15 @@ impl Error {
             };
         }
         let detail = if connect && (err.is_timeout() || chain_has_timeout(&err)) {
-            CONNECT_TIMED_OUT
+            NetworkFailure::CONNECT_TIMED_OUT
         } else if connect {
-            CONNECT_FAILED
+            NetworkFailure::CONNECT_FAILED
         } else if err.is_body() || err.is_decode() {
-            "the connection broke while reading the response"
+            NetworkFailure::BROKE_WHILE_READING
         } else if err.is_request() {
-            "the request could not be sent"
+            NetworkFailure::NOT_SENT
         } else {
-            "transport error"
+            NetworkFailure::OTHER
         };
         Error::Network {
             target: target.to_string(),
@@ -189,9 +249,6 @@ impl Error {
         }
     }
 }
-
-const CONNECT_FAILED: &str = "connection failed";
-const CONNECT_TIMED_OUT: &str = "connecting timed out";
 
 fn chain_has_timeout(err: &(dyn StdError + 'static)) -> bool {
     let mut source = err.source();
@@ -238,7 +295,7 @@ mod tests {
         let cases = [
             (
                 Error::invalid_value("email", "must not be empty"),
-                "ERR_INVALID_ARG_VALUE",
+                ErrorCode::InvalidArgValue,
             ),
             (
                 Error::InvalidArgument {
@@ -246,16 +303,16 @@ mod tests {
                     reason: "must be a string".into(),
                     problem: ArgumentProblem::Type,
                 },
-                "ERR_INVALID_ARG_TYPE",
+                ErrorCode::InvalidArgType,
             ),
-            (Error::Config("x".into()), "ERR_ORY_CONFIG"),
-            (Error::Aborted, "ERR_ORY_ABORTED"),
+            (Error::Config("x".into()), ErrorCode::Config),
+            (Error::Aborted, ErrorCode::Aborted),
             (
                 Error::Timeout {
                     target: t.to_string(),
                     after: Duration::from_millis(5),
                 },
-                "ERR_ORY_TIMEOUT",
+                ErrorCode::Timeout,
             ),
             (
                 Error::Server {
@@ -263,13 +320,13 @@ mod tests {
                     error_id: None,
                     target: t.to_string(),
                 },
-                "ERR_ORY_SERVER",
+                ErrorCode::Server,
             ),
             (
                 Error::protocol(Some(200), &t, "not JSON"),
-                "ERR_ORY_PROTOCOL",
+                ErrorCode::Protocol,
             ),
-            (Error::Internal("panic".into()), "ERR_ORY_INTERNAL"),
+            (Error::Internal("panic".into()), ErrorCode::Internal),
         ];
         for (err, code) in cases {
             assert_eq!(err.code(), code, "{err}");

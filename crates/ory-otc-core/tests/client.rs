@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ory_otc_core::{FlowKind, Secret, SendCode, VerifyCode, VerifyRequest};
+use ory_otc_core::{
+    Cookies, Credentials, ErrorCode, FlowKind, Secret, SendCode, VerifyCode, VerifyRequest,
+};
 use support::{json, serve, Reply};
 
 const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -34,12 +36,12 @@ async fn kratos_login(sent: &'static str) -> support::Server {
     server
 }
 
-// Reference §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
+// docs/kratos-protocol.md §2: JSON both ways, no Cookie, no Origin; §3: method code + identifier.
 #[tokio::test]
 async fn sending_a_login_code_makes_two_json_requests_without_cookies() {
     let server = kratos_login("login_code_sent.json").await;
     let outcome = support::client(&server)
-        .send_login_code("Ada@Example.com")
+        .send_login_code("Ada@Example.com", &mut Cookies::none())
         .await
         .unwrap();
     assert!(
@@ -88,7 +90,11 @@ async fn send_code_registers_when_the_account_does_not_exist() {
     .await;
     let traits = serde_json::json!({"email": "ignored@example.com", "newsletter": true});
     let outcome = support::client(&server)
-        .send_code("ada@example.com", traits.as_object().cloned())
+        .send_code(
+            "ada@example.com",
+            traits.as_object().cloned(),
+            &mut Cookies::none(),
+        )
         .await
         .unwrap();
     assert!(
@@ -109,7 +115,7 @@ async fn send_code_registers_when_the_account_does_not_exist() {
     );
 }
 
-// Reference §3: without an identifier, the client reads it from the flow's hidden node.
+// docs/kratos-protocol.md §3: without an identifier, the client reads it from the flow's hidden node.
 #[tokio::test]
 async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     let server = serve(move |req| {
@@ -122,7 +128,7 @@ async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     })
     .await;
     let outcome = support::client(&server)
-        .verify_code(verify_login("123456", None))
+        .verify_code(verify_login("123456", None), &mut Cookies::none())
         .await
         .unwrap();
     assert!(
@@ -140,7 +146,7 @@ async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     );
 }
 
-// Reference §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
+// docs/kratos-protocol.md §12: v26.2.0 answers an expired code with 410; a flow that still loads means the
 // code, not the flow, expired.
 #[tokio::test]
 async fn a_410_is_code_expired_when_the_flow_still_loads() {
@@ -160,7 +166,10 @@ async fn a_410_is_code_expired_when_the_flow_still_loads() {
         })
         .await;
         let outcome = support::client(&server)
-            .verify_code(verify_login("123456", Some("ada@example.com")))
+            .verify_code(
+                verify_login("123456", Some("ada@example.com")),
+                &mut Cookies::none(),
+            )
             .await
             .unwrap();
         match (outcome, want_code_expired) {
@@ -192,10 +201,10 @@ async fn a_foreign_ui_action_is_refused_and_nothing_is_posted() {
     })
     .await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    assert_eq!(err.code(), ErrorCode::Protocol);
     assert!(err.to_string().contains("another origin"), "{err}");
     assert_eq!(server.requests().len(), 1);
     assert!(foreign.requests().is_empty());
@@ -208,10 +217,10 @@ async fn redirects_are_not_followed() {
     let server =
         serve(move |_| Reply::Respond(302, vec![("Location", location.clone())], vec![])).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.status()), ("ERR_ORY_PROTOCOL", Some(302)));
+    assert_eq!((err.code(), err.status()), (ErrorCode::Protocol, Some(302)));
     assert!(elsewhere.requests().is_empty());
 }
 
@@ -220,8 +229,11 @@ async fn a_server_that_never_answers_times_out_on_time() {
     let server = serve(|_| Reply::Hang).await;
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT");
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(err.is_retryable());
     assert!(
         started.elapsed() < Duration::from_millis(1000),
@@ -235,8 +247,11 @@ async fn a_stalled_body_times_out() {
     let server = serve(|_| Reply::Stall(200, 5000, b"{\"id\":".to_vec())).await;
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_TIMEOUT");
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
 
@@ -248,10 +263,10 @@ async fn a_body_over_one_mebibyte_is_refused() {
     );
     let server = serve(move |_| json(200, big.clone())).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_PROTOCOL");
+    assert_eq!(err.code(), ErrorCode::Protocol);
     assert!(err.to_string().contains("1 MiB"), "{err}");
 }
 
@@ -260,12 +275,12 @@ async fn a_body_over_one_mebibyte_is_refused() {
 async fn gets_are_retried_twice_and_posts_never() {
     let server = serve(|_| Reply::Respond(503, vec![], b"busy".to_vec())).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!(
         (err.code(), err.status(), err.is_retryable()),
-        ("ERR_ORY_SERVER", Some(503), true)
+        (ErrorCode::Server, Some(503), true)
     );
     assert_eq!(server.requests().len(), 3);
 
@@ -279,10 +294,10 @@ async fn gets_are_retried_twice_and_posts_never() {
     })
     .await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.status()), ("ERR_ORY_SERVER", Some(502)));
+    assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
     assert_eq!(
         server
             .requests()
@@ -306,8 +321,11 @@ async fn a_refused_connection_is_a_retryable_network_error() {
             .unwrap(),
     )
     .unwrap();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK");
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
     assert!(err.is_retryable());
     assert!(
         err.to_string().contains(&format!("127.0.0.1:{port}")),
@@ -319,13 +337,13 @@ async fn a_refused_connection_is_a_retryable_network_error() {
 async fn a_closed_connection_mid_request_is_a_network_error() {
     let server = serve(|_| Reply::Close).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "ERR_ORY_NETWORK");
+    assert_eq!(err.code(), ErrorCode::Network);
 }
 
-// Reference §10: the session token travels in X-Session-Token, never in a URL or an error.
+// docs/kratos-protocol.md §10: the session token travels in X-Session-Token, never in a URL or an error.
 #[tokio::test]
 async fn whoami_sends_the_token_in_a_header_and_never_echoes_it() {
     let token = "ory_st_0123456789abcdefghijABCDEFGHIJ01";
@@ -337,15 +355,21 @@ async fn whoami_sends_the_token_in_a_header_and_never_echoes_it() {
     })
     .await;
     let client = support::client(&server);
-    let ok = client.whoami(&Secret::new(token)).await.unwrap();
+    let ok = client
+        .whoami(Credentials::Token(&Secret::new(token)))
+        .await
+        .unwrap();
     assert!(matches!(ok, ory_otc_core::Whoami::Active { .. }));
     assert!(!server.requests()[0].target.contains(token));
-    let no = client.whoami(&Secret::new("ory_st_wrong")).await.unwrap();
+    let no = client
+        .whoami(Credentials::Token(&Secret::new("ory_st_wrong")))
+        .await
+        .unwrap();
     assert_eq!(no, ory_otc_core::Whoami::Unauthorized { error_id: None });
 
     let hang = serve(|_| Reply::Hang).await;
     let err = support::client_with(&hang, |b| b.timeout(Duration::from_millis(100)))
-        .whoami(&Secret::new(token))
+        .whoami(Credentials::Token(&Secret::new(token)))
         .await
         .unwrap_err();
     assert!(!format!("{err} {err:?}").contains(token));
@@ -359,7 +383,7 @@ async fn logout_posts_the_token_in_the_body() {
     })
     .await;
     let out = support::client(&server)
-        .logout(&Secret::new("ory_st_abc"))
+        .logout(Credentials::Token(&Secret::new("ory_st_abc")))
         .await
         .unwrap();
     assert_eq!(out, ory_otc_core::Logout::LoggedOut);
@@ -374,7 +398,10 @@ async fn logout_posts_the_token_in_the_body() {
 async fn the_api_key_is_not_sent_to_public_paths() {
     let server = kratos_login("login_code_sent.json").await;
     let client = support::client_with(&server, |b| b.api_key("ory_pat_topsecret"));
-    client.send_login_code("a@b.c").await.unwrap();
+    client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap();
     assert!(server
         .requests()
         .iter()
@@ -386,28 +413,40 @@ async fn bad_arguments_fail_before_any_request() {
     let server = serve(|_| json(500, "{}")).await;
     let client = support::client(&server);
     assert_eq!(
-        client.send_login_code("").await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
+        client
+            .send_login_code("", &mut Cookies::none())
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgValue
     );
     let bad_flow = VerifyRequest {
         flow_id: "../x".into(),
         ..verify_login("123456", None)
     };
     assert_eq!(
-        client.verify_code(bad_flow).await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
-    );
-    assert_eq!(
         client
-            .verify_code(verify_login("12ab56", None))
+            .verify_code(bad_flow, &mut Cookies::none())
             .await
             .unwrap_err()
             .code(),
-        "ERR_INVALID_ARG_VALUE"
+        ErrorCode::InvalidArgValue
     );
     assert_eq!(
-        client.whoami(&Secret::new("")).await.unwrap_err().code(),
-        "ERR_INVALID_ARG_VALUE"
+        client
+            .verify_code(verify_login("12ab56", None), &mut Cookies::none())
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgValue
+    );
+    assert_eq!(
+        client
+            .whoami(Credentials::Token(&Secret::new("")))
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgValue
     );
     assert!(server.requests().is_empty());
 }

@@ -1,4 +1,4 @@
-//! Courier messages from the admin API (reference §10).
+//! Courier messages from the admin API (docs/kratos-protocol.md §10).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Kratos's error envelope, `{"error":{…}}`, and the keys that sit beside it (reference §5).
+//! Kratos's error envelope, `{"error":{…}}`, and the keys that sit beside it (docs/kratos-protocol.md §5).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -41,7 +41,7 @@ pub struct GenericError {
     pub message: String,
 }
 
-/// Values of `error.id` that the code method produces (reference §5 table).
+/// Values of `error.id` that the code method produces (docs/kratos-protocol.md §5 table).
 pub mod id {
     pub const SESSION_ALREADY_AVAILABLE: &str = "session_already_available";
     pub const SESSION_AAL1_REQUIRED: &str = "session_aal1_required";

@@ -1,4 +1,4 @@
-//! Login and registration flow objects (reference §4).
+//! Login and registration flow objects (docs/kratos-protocol.md §4).
 //!
 //! The two flows have different keys in a different order (registration has no
 //! `created_at`/`updated_at`, and `organization_id` sits elsewhere), so each has its own
@@ -103,7 +103,7 @@ pub struct RegistrationFlow {
 mod tests {
     use super::*;
 
-    // Reference §4, "Example (HEAD)": an API login flow in state choose_method.
+    // docs/kratos-protocol.md §4, "Example (HEAD)": an API login flow in state choose_method.
     const LOGIN_CHOOSE_METHOD: &str = r#"{"id":"6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b","organization_id":null,"type":"api","expires_at":"2026-01-01T13:00:00.123456Z","issued_at":"2026-01-01T12:00:00.123456Z","request_url":"http://127.0.0.1:4433/self-service/login/api","ui":{"action":"http://127.0.0.1:4433/self-service/login?flow=6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b","method":"POST","nodes":[{"type":"input","group":"default","attributes":{"name":"identifier","type":"text","value":"","required":true,"disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1070004,"text":"ID","type":"info"}}},{"type":"input","group":"code","attributes":{"name":"method","type":"submit","value":"code","disabled":false,"node_type":"input"},"messages":[],"meta":{"label":{"id":1010015,"text":"Send sign in code","type":"info"}}}]},"created_at":"2026-01-01T12:00:00.123456Z","updated_at":"2026-01-01T12:00:00.123456Z","refresh":false,"requested_aal":"aal1","state":"choose_method"}"#;
 
     #[test]

@@ -3,9 +3,9 @@
 //! courier messages, request bodies, and the numeric message ids.
 //!
 //! Only shapes live here. Texts, tables and classification are written separately on each
-//! side from `shared/kratos-otc-reference.md`, so that a mistake on one side is caught by the
-//! other. Struct fields follow Kratos's JSON encoder order (reference §4), so what the emulator
-//! writes reads like what Kratos writes.
+//! side from `docs/kratos-protocol.md`, so that a mistake on one side is caught by the other.
+//! Struct fields follow Kratos's JSON encoder order (docs/kratos-protocol.md §4), so what the
+//! emulator writes reads like what Kratos writes.
 
 pub mod body;
 pub mod courier;

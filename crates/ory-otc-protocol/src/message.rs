@@ -1,4 +1,4 @@
-//! Kratos's numeric UI message ids for the code method (reference §7).
+//! Kratos's numeric UI message ids for the code method (docs/kratos-protocol.md §7).
 //!
 //! The ids are part of the wire protocol and stable across Kratos releases; the texts are not
 //! (§12), so texts are kept by each side separately and classification uses ids only.

@@ -1,4 +1,4 @@
-//! Sessions, identities and the success bodies of login and registration (reference §6, §10).
+//! Sessions, identities and the success bodies of login and registration (docs/kratos-protocol.md §6, §10).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -203,4 +203,13 @@ mod tests {
         assert!(!format!("{login:?}").contains("ory_st_"));
         assert!(!format!("{registration:?}").contains("ory_st_"));
     }
+}
+
+/// 200 body of `GET /self-service/logout/browser`: where to complete a browser logout
+/// (docs/kratos-protocol.md §10.4). The token ends the session it was made for, so it is secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogoutFlow {
+    /// `PUB/self-service/logout?token=<logout token>`. Its query is the token: never printed.
+    pub logout_url: Secret,
+    pub logout_token: Secret,
 }

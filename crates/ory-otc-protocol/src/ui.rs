@@ -1,4 +1,4 @@
-//! The `ui` container of a flow: action, method, nodes and messages (reference §4).
+//! The `ui` container of a flow: action, method, nodes and messages (docs/kratos-protocol.md §4).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -7,7 +7,7 @@
 // Ctrl-C or SIGTERM, also when stdin is closed.
 import { createInterface } from 'node:readline/promises'
 
-import { startEmulator } from 'ory-otc'
+import { startEmulator } from 'ory-otc-emulator'
 
 const at = process.argv.indexOf('--port')
 const port = at > 0 ? Number(process.argv[at + 1]) : 4433

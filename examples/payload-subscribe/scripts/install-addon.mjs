@@ -27,25 +27,32 @@ function fail(message) {
 if (!existsSync(dist)) fail(`${dist} does not exist; run \`npm run pack\` at the repository root first`)
 const files = readdirSync(dist).filter((f) => f.endsWith('.tgz'))
 
-// `ory-otc-0.1.0.tgz`: the JS package. `ory-otc-linux-x64-gnu-0.1.0.tgz`: this platform's binary.
-const main = files.filter((f) => /^ory-otc-\d+\.\d+\.\d+.*\.tgz$/.test(f))
-const platform = `ory-otc-${process.platform}-${process.arch}`
-const native = files.filter((f) => f.startsWith(`${platform}-`) && !(process.platform === 'linux' && f.includes('-musl-')))
-
-if (main.length !== 1) fail(`expected one ory-otc-<version>.tgz in ${dist}, found ${main.length}: ${main.join(', ')}`)
-if (native.length !== 1) fail(`expected one ${platform}-*.tgz in ${dist}, found ${native.length}: ${native.join(', ')}`)
-
-const tarballs = [...main, ...native].map((f) => path.join(dist, f))
+// For each package (the client, and the emulator the tests use): `<name>-0.1.0.tgz`, its JS,
+// and `<name>-linux-x64-gnu-0.1.0.tgz`, this platform's binary.
+const libc = process.platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? '-gnu' : '-musl') : ''
+const target = `${process.platform}-${process.arch}${libc}`
+const tarballs = []
+for (const name of ['ory-otc', 'ory-otc-emulator']) {
+  const version = /^-\d+\.\d+\.\d+.*\.tgz$/
+  const main = files.filter((f) => f.startsWith(name) && version.test(f.slice(name.length)))
+  const native = files.filter((f) => f.startsWith(`${name}-${target}`) && version.test(f.slice(`${name}-${target}`.length)))
+  if (main.length !== 1) fail(`expected one ${name}-<version>.tgz in ${dist}, found ${main.length}: ${main.join(', ')}`)
+  if (native.length !== 1) fail(`expected one ${name}-${target}-<version>.tgz in ${dist}, found ${native.length}: ${native.join(', ')}`)
+  tarballs.push(...[...main, ...native].map((f) => path.join(dist, f)))
+}
 console.log(`install-addon: installing ${tarballs.map((t) => path.relative(root, t)).join(' ')}`)
 execFileSync('npm', ['install', '--no-save', '--no-audit', '--no-fund', ...tarballs], { cwd: root, stdio: 'inherit' })
 
 const installed = path.join(root, 'node_modules', 'ory-otc')
 if (lstatSync(installed).isSymbolicLink()) fail(`${installed} is a symlink; Next cannot externalize it`)
 
-// Load it the way the server will: a missing or mismatched binary fails here, not at the first request.
-const check = `const m = require('ory-otc');
-for (const name of ['OryOtc', 'startEmulator', 'isOryOtcError']) {
-  if (typeof m[name] !== 'function') { console.error('ory-otc does not export ' + name); process.exit(1) }
-}
-console.log('install-addon: ory-otc ' + require('ory-otc/package.json').version + ' loads')`
+// Load them the way the server and the tests will: a missing or mismatched binary fails here,
+// not at the first request.
+const check = `for (const [pkg, names] of [['ory-otc', ['OryOtc', 'isOryOtcError']], ['ory-otc-emulator', ['startEmulator']]]) {
+  const m = require(pkg)
+  for (const name of names) {
+    if (typeof m[name] !== 'function') { console.error(pkg + ' does not export ' + name); process.exit(1) }
+  }
+  console.log('install-addon: ' + pkg + ' ' + require(pkg + '/package.json').version + ' loads')
+}`
 execFileSync(process.execPath, ['-e', check], { cwd: root, stdio: 'inherit' })

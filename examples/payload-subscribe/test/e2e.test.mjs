@@ -37,12 +37,12 @@ const MESSAGES = {
 }
 
 /** The addon, loaded as the server will load it; a missing package or binary fails the run here. */
-function loadAddon() {
+function loadAddon(name = 'ory-otc') {
   try {
-    return require('ory-otc')
+    return require(name)
   } catch (err) {
     throw new Error(
-      `ory-otc is not installed in ${root} (run \`npm run pack\` at the repository root, then ` +
+      `${name} is not installed in ${root} (run \`npm run pack\` at the repository root, then ` +
         `\`npm run install:addon\` here): ${err.message}`,
     )
   }
@@ -72,7 +72,7 @@ const env = () => ({
 })
 
 before(async () => {
-  const { startEmulator } = loadAddon()
+  const { startEmulator } = loadAddon('ory-otc-emulator')
   emu = await startEmulator()
   tmp = mkdtempSync(path.join(tmpdir(), 'payload-subscribe-e2e-'))
   const serverEnv = env()

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-import { OryOtc, startEmulator, type SendCodeResult, type VerifyCodeResult } from 'ory-otc'
+import { OryOtc, type SendCodeResult, type VerifyCodeResult } from 'ory-otc'
+import { startEmulator } from 'ory-otc-emulator'
 import { createPayloadRequest, getPayload, handleEndpoints, type Payload, type SanitizedConfig } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 

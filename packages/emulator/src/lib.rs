@@ -1,35 +1,47 @@
-//! `startEmulator()`: the Kratos emulator (`ory-otc-emulator`) in-process, for users' tests,
-//! the demo and this package's own tests. It runs on the addon's tokio runtime, so it keeps no
-//! event-loop handle: a forgotten `close()` never keeps a process or a Jest run alive.
+//! The Node.js bindings of the Kratos emulator (npm `ory-otc-emulator`): `startEmulator()` runs
+//! `crates/ory-otc-emulator` inside the test process, on this addon's tokio runtime, so it
+//! keeps no event-loop handle: a forgotten `close()` never keeps a process or a Jest run alive.
+//!
+//! A bad argument throws (or rejects with) a `TypeError` with Node's `code`; anything else the
+//! emulator refuses (a port in use, a duplicate identity) is an `Error` with `code`
+//! `ERR_ORY_EMULATOR`. Both are made with the classes `index.js` registers.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use napi::bindgen_prelude::*;
-use napi::ValueType;
 use napi_derive::napi;
-use ory_otc_core::Error as CoreError;
 use ory_otc_emulator as emu;
-use serde_json::Value;
+use ory_otc_napi::args::{optional, value_error, ArgError, FromJs};
+use ory_otc_napi::{errors, js_object};
+use ory_otc_protocol::session as wire;
+use serde_json::{Map, Value};
 
-use crate::error;
-use crate::options::{
-    object_or_absent, opt_bool, opt_number, opt_string, string_arg, traits_arg, type_error,
-    value_error,
-};
-use crate::results::Identity;
+/// The `code` of every error that is not a bad argument.
+const ERR_EMULATOR: &str = "ERR_ORY_EMULATOR";
+
+/// Called by index.js at load with its realm's `TypeError` and `Error`.
+#[napi(js_name = "__registerErrorClasses", skip_typescript)]
+pub fn register_error_classes(
+    type_error: Function<String, Unknown<'static>>,
+    error: Function<FnArgs<(String, Object<'static>)>, Unknown<'static>>,
+) -> Result<()> {
+    errors::register(type_error, error)
+}
 
 /// Options of `startEmulator(options)`. Every lifespan is in milliseconds.
 #[napi(object, object_to_js = false)]
 #[derive(Default)]
 pub struct EmulatorOptions {
     /// Port to listen on; 0 picks a free one. @default 0
-    pub port: Option<u32>,
+    pub port: Option<f64>,
     /// Address to listen on. @default '127.0.0.1'
     pub host: Option<String>,
     /// When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none
     pub api_key: Option<String>,
-    /// Which Kratos to behave like (reference §12). @default 'latest'
+    /// Which Kratos release to answer like. @default 'latest'
     #[napi(ts_type = "'latest' | 'v26.2.0'")]
     pub kratos_version: Option<String>,
     /// @default 3600000 (1 h)
@@ -38,8 +50,8 @@ pub struct EmulatorOptions {
     pub flow_lifespan_ms: Option<f64>,
     /// @default 86400000 (24 h)
     pub session_lifespan_ms: Option<f64>,
-    /// Code submissions a flow accepts (Kratos's `max_submissions`). @default 5
-    pub max_submissions: Option<u32>,
+    /// Code submissions a flow accepts (Kratos's `max_submissions`, 1 to 255). @default 5
+    pub max_submissions: Option<f64>,
     /// Issue a session when a registration completes. @default true
     pub session_after_registration: Option<bool>,
     /// Show codes in courier subjects and bodies on the admin API (Kratos `--dev`). @default true
@@ -51,6 +63,20 @@ pub struct EmulatorOptions {
     #[napi(ts_type = "'profile_first' | 'unified'")]
     pub registration_style: Option<String>,
 }
+js_object!(EmulatorOptions {
+    port,
+    host,
+    api_key,
+    kratos_version,
+    code_lifespan_ms,
+    flow_lifespan_ms,
+    session_lifespan_ms,
+    max_submissions,
+    session_after_registration,
+    dev_mode,
+    identities,
+    registration_style,
+});
 
 /// A fault for `setFault`: what happens to requests under `route` (a path prefix; all public
 /// routes when absent), for the next `times` requests (until cleared when absent).
@@ -64,18 +90,29 @@ pub struct FaultOptions {
     pub route: Option<String>,
     /// Only requests with this method.
     pub method: Option<String>,
-    pub times: Option<u32>,
+    pub times: Option<f64>,
     /// `latency`: how long to wait before answering.
     pub latency_ms: Option<f64>,
     /// `rate_limited`: the `Retry-After` value. @default 30
-    pub retry_after_seconds: Option<u32>,
+    pub retry_after_seconds: Option<f64>,
     /// `foreign_action`: the origin `ui.action` points at.
     pub origin: Option<String>,
     /// `redirect`: where to.
     pub location: Option<String>,
     /// `redirect`: the status. @default 302
-    pub status: Option<u32>,
+    pub status: Option<f64>,
 }
+js_object!(FaultOptions {
+    kind,
+    route,
+    method,
+    times,
+    latency_ms,
+    retry_after_seconds,
+    origin,
+    location,
+    status,
+});
 
 /// A courier message, as the admin API lists it (dev mode: with the code).
 #[napi(object, object_from_js = false)]
@@ -89,6 +126,55 @@ pub struct CourierMessage {
     pub body: String,
     pub template_type: String,
     pub created_at: String,
+}
+
+/// An identity the emulator holds, with camelCase keys, as `ory-otc`'s results carry them.
+#[napi(object, object_from_js = false)]
+pub struct Identity {
+    pub id: String,
+    pub schema_id: String,
+    #[napi(ts_type = "'active' | 'inactive'")]
+    pub state: Option<String>,
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub traits: Value,
+    pub verifiable_addresses: Vec<VerifiableAddress>,
+    #[napi(ts_type = "unknown")]
+    pub metadata_public: Value,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+#[napi(object, object_from_js = false)]
+pub struct VerifiableAddress {
+    pub value: String,
+    pub verified: bool,
+    pub via: String,
+    #[napi(ts_type = "'pending' | 'sent' | 'completed'")]
+    pub status: String,
+}
+
+impl From<wire::Identity> for Identity {
+    fn from(i: wire::Identity) -> Self {
+        Identity {
+            id: i.id,
+            schema_id: i.schema_id,
+            state: i.state,
+            traits: i.traits,
+            verifiable_addresses: i
+                .verifiable_addresses
+                .into_iter()
+                .map(|a| VerifiableAddress {
+                    value: a.value,
+                    verified: a.verified,
+                    via: a.via,
+                    status: a.status,
+                })
+                .collect(),
+            metadata_public: i.metadata_public,
+            created_at: i.created_at,
+            updated_at: i.updated_at,
+        }
+    }
 }
 
 /// A running emulator. Close it when done; `close()` resolves once the port is free.
@@ -123,7 +209,7 @@ impl Emulator {
         env: &Env,
         #[napi(ts_arg_type = "string")] email: Unknown,
     ) -> Result<Option<String>> {
-        let email = string_arg(email, "email").map_err(|e| error::throw(env, &e))?;
+        let email: String = arg(env, FromJs::read(email, "email"))?;
         Ok(self.inner.code_for(&email))
     }
 
@@ -146,7 +232,7 @@ impl Emulator {
             .collect()
     }
 
-    /// Creates an account. Throws when one with this address exists.
+    /// Creates an account. Throws `ERR_ORY_EMULATOR` when one with this address exists.
     #[napi]
     pub fn create_identity(
         &self,
@@ -154,12 +240,12 @@ impl Emulator {
         #[napi(ts_arg_type = "string")] email: Unknown,
         #[napi(ts_arg_type = "Record<string, unknown>")] traits: Option<Unknown>,
     ) -> Result<Identity> {
-        let email = string_arg(email, "email").map_err(|e| error::throw(env, &e))?;
-        let traits = traits_arg(traits, "traits").map_err(|e| error::throw(env, &e))?;
+        let email: String = arg(env, FromJs::read(email, "email"))?;
+        let traits: Option<Map<String, Value>> = arg(env, optional(traits, "traits"))?;
         self.inner
             .create_identity(&email, traits)
             .map(Identity::from)
-            .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))
+            .map_err(|e| failure(env, &e.to_string()))
     }
 
     /// Moves the emulator's clock forward, to expire codes, flows and sessions without waiting.
@@ -169,12 +255,10 @@ impl Emulator {
         env: &Env,
         #[napi(ts_arg_type = "number")] ms: Unknown,
     ) -> Result<()> {
-        let ms = number_arg(ms, "ms").map_err(|e| error::throw(env, &e))?;
+        let ms: f64 = arg(env, FromJs::read(ms, "ms"))?;
         if !ms.is_finite() || !(0.0..=MAX_MS).contains(&ms) {
-            return Err(error::throw(
-                env,
-                &value_error("ms", "must be a number from 0 to 3153600000000 (100 years)"),
-            ));
+            let e = value_error("ms", "must be a number from 0 to 3153600000000 (100 years)");
+            return Err(errors::type_error(env, &e));
         }
         self.inner.advance_time(Duration::from_millis(ms as u64));
         Ok(())
@@ -187,7 +271,10 @@ impl Emulator {
         env: &Env,
         #[napi(ts_arg_type = "FaultOptions")] fault: Unknown,
     ) -> Result<u32> {
-        let fault = fault_from_js(fault).map_err(|e| error::throw(env, &e))?;
+        let fault = arg(
+            env,
+            FaultOptions::read(fault, "fault").and_then(emu::Fault::try_from),
+        )?;
         Ok(self.inner.set_fault(fault).0 as u32)
     }
 
@@ -197,7 +284,7 @@ impl Emulator {
         env: &Env,
         #[napi(ts_arg_type = "number")] id: Unknown,
     ) -> Result<bool> {
-        let id = number_arg(id, "id").map_err(|e| error::throw(env, &e))?;
+        let id: f64 = arg(env, FromJs::read(id, "id"))?;
         // Ids are whole and positive; anything else names no fault.
         let known = id.is_finite() && id.fract() == 0.0 && id >= 1.0;
         Ok(known && self.inner.remove_fault(emu::FaultId(id as u64)))
@@ -225,9 +312,16 @@ pub fn start_emulator<'env>(
     env: &'env Env,
     #[napi(ts_arg_type = "EmulatorOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, Emulator>> {
-    let config = match options_from_js(options).and_then(emu_config) {
+    let config = optional::<EmulatorOptions>(options, "options")
+        .map(Option::unwrap_or_default)
+        .and_then(emu_config);
+    let config = match config {
         Ok(config) => config,
-        Err(e) => return crate::call::rejected(env, e),
+        Err(e) => {
+            errors::clear_pending_exception(env);
+            let err = errors::type_error(env, &e);
+            return PromiseRaw::reject(env, err);
+        }
     };
     env.spawn_future_with_callback(
         async move { Ok(emu::start(config).await.map_err(|e| e.to_string())) },
@@ -235,60 +329,32 @@ pub fn start_emulator<'env>(
             Ok(inner) => Ok(Emulator {
                 inner: Arc::new(inner),
             }),
-            Err(message) => Err(error::to_js(env, &CoreError::Config(message))),
+            Err(message) => Err(failure(env, &message)),
         },
     )
 }
 
-fn options_from_js(value: Option<Unknown>) -> std::result::Result<EmulatorOptions, CoreError> {
-    let Some(obj) = object_or_absent(value, "options")? else {
-        return Ok(EmulatorOptions::default());
-    };
-    let identities = {
-        let v: Unknown = obj
-            .get_named_property("identities")
-            .map_err(|_| type_error("options.identities", "Array", ValueType::Unknown))?;
-        match v.get_type() {
-            Ok(ValueType::Undefined) | Ok(ValueType::Null) => None,
-            _ if v.is_array().unwrap_or(false) => Some(
-                match Value::from_unknown(v)
-                    .map_err(|_| value_error("options.identities", "must be JSON"))?
-                {
-                    Value::Array(items) => items,
-                    _ => Vec::new(),
-                },
-            ),
-            Ok(t) => return Err(type_error("options.identities", "Array", t)),
-            Err(_) => {
-                return Err(type_error(
-                    "options.identities",
-                    "Array",
-                    ValueType::Unknown,
-                ))
-            }
-        }
-    };
-    Ok(EmulatorOptions {
-        port: whole(opt_number(&obj, "options.port")?, "options.port", 65535)?,
-        host: opt_string(&obj, "options.host")?,
-        api_key: opt_string(&obj, "options.apiKey")?,
-        kratos_version: opt_string(&obj, "options.kratosVersion")?,
-        code_lifespan_ms: opt_number(&obj, "options.codeLifespanMs")?,
-        flow_lifespan_ms: opt_number(&obj, "options.flowLifespanMs")?,
-        session_lifespan_ms: opt_number(&obj, "options.sessionLifespanMs")?,
-        max_submissions: whole(
-            opt_number(&obj, "options.maxSubmissions")?,
-            "options.maxSubmissions",
-            255,
-        )?,
-        session_after_registration: opt_bool(&obj, "options.sessionAfterRegistration")?,
-        dev_mode: opt_bool(&obj, "options.devMode")?,
-        identities,
-        registration_style: opt_string(&obj, "options.registrationStyle")?,
+/// A value read from JS, or the `TypeError` to throw. A getter of the caller's object that
+/// threw leaves its exception pending; it is dropped so the documented error is thrown.
+fn arg<T>(env: &Env, read: std::result::Result<T, ArgError>) -> Result<T> {
+    read.map_err(|e| {
+        errors::clear_pending_exception(env);
+        errors::type_error(env, &e)
     })
 }
 
-fn whole(n: Option<f64>, name: &str, max: u32) -> std::result::Result<Option<u32>, CoreError> {
+/// An `Error` with code `ERR_ORY_EMULATOR`.
+fn failure(env: &Env, message: &str) -> napi::Error {
+    errors::error(env, "Error", message, |init| {
+        init.set_named_property("code", ERR_EMULATOR)
+    })
+}
+
+/// The longest lifespan, latency or clock step accepted: 100 years. The emulator's dates are
+/// `now + lifespan`; a larger value would overflow them, and every request would then fail.
+const MAX_MS: f64 = 3_153_600_000_000.0;
+
+fn whole(n: Option<f64>, name: &str, max: u32) -> std::result::Result<Option<u32>, ArgError> {
     match n {
         None => Ok(None),
         Some(n) if n.is_finite() && n.fract() == 0.0 && (0.0..=f64::from(max)).contains(&n) => {
@@ -296,20 +362,16 @@ fn whole(n: Option<f64>, name: &str, max: u32) -> std::result::Result<Option<u32
         }
         Some(_) => Err(value_error(
             name,
-            &format!("must be a whole number from 0 to {max}"),
+            format!("must be a whole number from 0 to {max}"),
         )),
     }
 }
-
-/// The longest lifespan, latency or clock step accepted: 100 years. The emulator's dates are
-/// `now + lifespan`; a larger value would overflow them, and every request would then fail.
-const MAX_MS: f64 = 3_153_600_000_000.0;
 
 fn lifespan(
     ms: Option<f64>,
     name: &str,
     default: Duration,
-) -> std::result::Result<Duration, CoreError> {
+) -> std::result::Result<Duration, ArgError> {
     match ms {
         None => Ok(default),
         Some(ms) if ms.is_finite() && (1.0..=MAX_MS).contains(&ms) => {
@@ -322,21 +384,10 @@ fn lifespan(
     }
 }
 
-/// A number argument, type-checked like every other.
-fn number_arg(value: Unknown, name: &str) -> std::result::Result<f64, CoreError> {
-    match value.get_type() {
-        Ok(ValueType::Number) => {
-            f64::from_unknown(value).map_err(|_| type_error(name, "number", ValueType::Number))
-        }
-        Ok(t) => Err(type_error(name, "number", t)),
-        Err(_) => Err(type_error(name, "number", ValueType::Unknown)),
-    }
-}
-
 /// `EmulatorOptions` as the emulator's config; defaults are the emulator's.
-fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, CoreError> {
+fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, ArgError> {
     let d = emu::Config::default();
-    let max_submissions = match o.max_submissions {
+    let max_submissions = match whole(o.max_submissions, "options.maxSubmissions", 255)? {
         Some(0) => {
             return Err(value_error(
                 "options.maxSubmissions",
@@ -359,7 +410,9 @@ fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, CoreError>
                 .map_err(|_| value_error("options.host", "must be an IP address"))?,
             None => d.host,
         },
-        port: o.port.map(|p| p as u16).unwrap_or(d.port),
+        port: whole(o.port, "options.port", 65535)?
+            .map(|p| p as u16)
+            .unwrap_or(d.port),
         api_key: o.api_key,
         version: match o.kratos_version.as_deref() {
             None => d.version,
@@ -401,7 +454,7 @@ fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, CoreError>
     })
 }
 
-fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, CoreError> {
+fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, ArgError> {
     let name = "options.identities[]";
     match v {
         Value::String(email) => Ok(emu::SeedIdentity::new(email)),
@@ -421,63 +474,61 @@ fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, CoreError> {
     }
 }
 
-fn fault_from_js(value: Unknown) -> std::result::Result<emu::Fault, CoreError> {
-    let obj = crate::options::object(value, "fault")?;
-    let kind = string_arg(crate::options::field(&obj, "fault.kind")?, "fault.kind")?;
-    let need = |v: Option<String>, what: &str| {
-        v.ok_or_else(|| value_error("fault", &format!("kind '{kind}' needs {what}")))
-    };
-    let kind = match kind.as_str() {
-        "latency" => {
-            let ms = opt_number(&obj, "fault.latencyMs")?
-                .ok_or_else(|| value_error("fault", "kind 'latency' needs latencyMs"))?;
-            emu::FaultKind::Latency(lifespan(Some(ms), "fault.latencyMs", Duration::ZERO)?)
-        }
-        "hang" => emu::FaultKind::Hang,
-        "stall_body" => emu::FaultKind::StallBody,
-        "reset_mid_body" => emu::FaultKind::ResetMidBody,
-        "bad_gateway" => emu::FaultKind::BadGateway,
-        "server_error" => emu::FaultKind::ServerError,
-        "non_json" => emu::FaultKind::NonJson,
-        "truncated_json" => emu::FaultKind::TruncatedJson,
-        "oversized_body" => emu::FaultKind::OversizedBody,
-        "rate_limited" => {
-            let secs = whole(
-                opt_number(&obj, "fault.retryAfterSeconds")?,
-                "fault.retryAfterSeconds",
-                86_400,
-            )?
-            .unwrap_or(30);
-            emu::FaultKind::RateLimited {
-                retry_after: Duration::from_secs(u64::from(secs)),
+impl TryFrom<FaultOptions> for emu::Fault {
+    type Error = ArgError;
+
+    fn try_from(o: FaultOptions) -> std::result::Result<Self, ArgError> {
+        let need = |v: Option<String>, what: &str| {
+            v.ok_or_else(|| value_error("fault", format!("kind '{}' needs {what}", o.kind)))
+        };
+        let kind = match o.kind.as_str() {
+            "latency" => {
+                let ms = o
+                    .latency_ms
+                    .ok_or_else(|| value_error("fault", "kind 'latency' needs latencyMs"))?;
+                emu::FaultKind::Latency(lifespan(Some(ms), "fault.latencyMs", Duration::ZERO)?)
             }
-        }
-        "foreign_action" => emu::FaultKind::ForeignAction {
-            origin: need(opt_string(&obj, "fault.origin")?, "origin")?,
-        },
-        "redirect" => emu::FaultKind::Redirect {
-            status: whole(opt_number(&obj, "fault.status")?, "fault.status", 399)?
-                .map(|s| s as u16)
-                .unwrap_or(302),
-            location: need(opt_string(&obj, "fault.location")?, "location")?,
-        },
-        other => {
-            return Err(value_error(
-                "fault.kind",
-                &format!("is not a fault kind: {other:?}"),
-            ))
-        }
-    };
-    let route = opt_string(&obj, "fault.route")?.map(emu::RouteMatch::prefix);
-    let method = opt_string(&obj, "fault.method")?;
-    let route = match (route, method) {
-        (Some(r), Some(m)) => Some(r.with_method(m)),
-        (None, Some(m)) => Some(emu::RouteMatch::prefix("/").with_method(m)),
-        (r, None) => r,
-    };
-    Ok(emu::Fault {
-        route,
-        kind,
-        times: whole(opt_number(&obj, "fault.times")?, "fault.times", u32::MAX)?,
-    })
+            "hang" => emu::FaultKind::Hang,
+            "stall_body" => emu::FaultKind::StallBody,
+            "reset_mid_body" => emu::FaultKind::ResetMidBody,
+            "bad_gateway" => emu::FaultKind::BadGateway,
+            "server_error" => emu::FaultKind::ServerError,
+            "non_json" => emu::FaultKind::NonJson,
+            "truncated_json" => emu::FaultKind::TruncatedJson,
+            "oversized_body" => emu::FaultKind::OversizedBody,
+            "rate_limited" => {
+                let secs =
+                    whole(o.retry_after_seconds, "fault.retryAfterSeconds", 86_400)?.unwrap_or(30);
+                emu::FaultKind::RateLimited {
+                    retry_after: Duration::from_secs(u64::from(secs)),
+                }
+            }
+            "foreign_action" => emu::FaultKind::ForeignAction {
+                origin: need(o.origin.clone(), "origin")?,
+            },
+            "redirect" => emu::FaultKind::Redirect {
+                status: whole(o.status, "fault.status", 399)?
+                    .map(|s| s as u16)
+                    .unwrap_or(302),
+                location: need(o.location.clone(), "location")?,
+            },
+            other => {
+                return Err(value_error(
+                    "fault.kind",
+                    format!("is not a fault kind: {other:?}"),
+                ))
+            }
+        };
+        let route = o.route.map(emu::RouteMatch::prefix);
+        let route = match (route, o.method) {
+            (Some(r), Some(m)) => Some(r.with_method(m)),
+            (None, Some(m)) => Some(emu::RouteMatch::prefix("/").with_method(m)),
+            (r, None) => r,
+        };
+        Ok(emu::Fault {
+            route,
+            kind,
+            times: whole(o.times, "fault.times", u32::MAX)?,
+        })
+    }
 }
