@@ -654,6 +654,15 @@ impl Shared {
             .unwrap_or_default()
     }
 
+    /// Code submissions a flow accepts: `max_submissions`, except in v1.3.1, where the limit of
+    /// 5 is hard-coded (docs/kratos-source-notes.md C13).
+    pub(crate) fn max_submissions(&self) -> u32 {
+        match self.config.version {
+            KratosVersion::V1_3_1 => 5,
+            _ => self.config.max_submissions,
+        }
+    }
+
     /// A new CSRF cookie value and its `Set-Cookie` line (nosurf's `RegenerateToken`).
     pub(crate) fn new_csrf_cookie_value(&self) -> (String, String) {
         let value = csrf::new_secret();
