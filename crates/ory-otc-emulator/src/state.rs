@@ -411,6 +411,7 @@ impl Shared {
                 })
                 .collect(),
             traits: new.traits,
+            traits_last: new.traits_last,
             metadata_public: new.metadata_public.unwrap_or(Value::Null),
             metadata_admin: new.metadata_admin.filter(|v| !v.is_null()),
             external_id: new.external_id,
