@@ -1,5 +1,5 @@
 // Fault matrix (issue 7, items 1 and 3): every public method against every way Ory can fail.
-// Each call ends with the documented result or OryOtcError code within timeoutMs plus a small
+// Each call ends with the documented result or OryOtcError code within timeoutMs plus a
 // margin, sends nothing to another origin (the foreign server's log stays empty), and shows no
 // code, session token or API key in anything it returns or throws.
 //
@@ -13,8 +13,11 @@ const h = require('./harness')
 
 const { SECRETS } = h
 const TIMEOUT_MS = 1000
-// Scheduling on a loaded two-core CI machine; the calls themselves end on time.
-const MARGIN_MS = 600
+// Scheduling on a loaded two-core CI machine; the calls themselves end on time (the times seen
+// are in docs/reliability.md). A call that hangs still fails the bound, and so does one ended
+// by a longer timeout than its own: 1 s + 3 s is below the default 10 s, 10 s + 3 s below the
+// Jest test's 60 s.
+const MARGIN_MS = 3000
 // The drop-ins use the default client, whose timeout is the default 10 s.
 const DEFAULT_TIMEOUT_MS = 10000
 
