@@ -8,7 +8,9 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use ory_otc_core::{Client, Config, ErrorCode, FlowKind, Secret, VerifyCode, VerifyRequest};
+use ory_otc_core::{
+    Client, Config, Cookies, Credentials, ErrorCode, FlowKind, Secret, VerifyCode, VerifyRequest,
+};
 use serde_json::{json, Value};
 use support::raw::{close_on_accept, full_backlog, serve_raw, Raw};
 use support::{json as json_reply, serve, within};
@@ -37,7 +39,11 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
     // Three attempts of 300 ms, and two jittered pauses of at least 50 + 100 and at most
     // 150 + 300 ms: 1.05 to 1.35 s. The bound leaves a loaded machine room and stays well below
     // the call's 10 s timeout, which is what would end it if connectTimeoutMs did not.
-    let (result, took) = within(Duration::from_secs(6), c.whoami(&Secret::new("ory_st_abc"))).await;
+    let (result, took) = within(
+        Duration::from_secs(6),
+        c.whoami(Credentials::Token(&Secret::new("ory_st_abc"))),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert!(err.is_connect() && err.is_retryable() && !err.is_timeout());
@@ -46,7 +52,11 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
 
     // A DELETE is tried once: 300 ms (attempts are counted in
     // a_connect_failure_is_tried_three_times_by_a_get_and_once_by_a_post_or_delete).
-    let (result, took) = within(Duration::from_secs(6), c.logout(&Secret::new("ory_st_abc"))).await;
+    let (result, took) = within(
+        Duration::from_secs(6),
+        c.logout(Credentials::Token(&Secret::new("ory_st_abc"))),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert!(err.to_string().contains("connecting timed out"), "{err}");
@@ -65,19 +75,22 @@ async fn a_connect_failure_is_tried_three_times_by_a_get_and_once_by_a_post_or_d
         let c = client(&format!("https://{}", server.addr), 10_000, 1_000);
         let call = async {
             match method {
-                "GET" => c.whoami(&token).await.map(drop),
+                "GET" => c.whoami(Credentials::Token(&token)).await.map(drop),
                 // With an identifier, a login verify posts at once (no GET of the flow first).
                 "POST" => c
-                    .verify_code(VerifyRequest {
-                        flow_kind: FlowKind::Login,
-                        flow_id: FLOW_ID.into(),
-                        code: Secret::new("123456"),
-                        identifier: Some("a@b.c".into()),
-                        traits: None,
-                    })
+                    .verify_code(
+                        VerifyRequest {
+                            flow_kind: FlowKind::Login,
+                            flow_id: FLOW_ID.into(),
+                            code: Secret::new("123456"),
+                            identifier: Some("a@b.c".into()),
+                            traits: None,
+                        },
+                        &mut Cookies::none(),
+                    )
                     .await
                     .map(drop),
-                _ => c.logout(&token).await.map(drop),
+                _ => c.logout(Credentials::Token(&token)).await.map(drop),
             }
         };
         let (result, _) = within(Duration::from_secs(8), call).await;
@@ -103,7 +116,11 @@ async fn a_refused_get_pauses_between_its_three_attempts() {
         l.local_addr().unwrap().port()
     };
     let c = client(&format!("http://127.0.0.1:{port}"), 10_000, 1_000);
-    let (result, took) = within(Duration::from_secs(8), c.whoami(&Secret::new("ory_st_abc"))).await;
+    let (result, took) = within(
+        Duration::from_secs(8),
+        c.whoami(Credentials::Token(&Secret::new("ory_st_abc"))),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert!(err.is_connect() && err.is_retryable(), "{err}");
@@ -117,7 +134,11 @@ async fn the_call_timeout_bounds_connect_attempts_too() {
     let c = client(&dead.url(), 500, 400);
     // Left to the connect attempts, the call would end at 1.35 to 1.65 s with ERR_ORY_NETWORK;
     // the code tells which ended it. The bound only turns a hang into a failure.
-    let (result, took) = within(Duration::from_secs(6), c.send_login_code("a@b.c")).await;
+    let (result, took) = within(
+        Duration::from_secs(6),
+        c.send_login_code("a@b.c", &mut Cookies::none()),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(took >= Duration::from_millis(500), "{took:?}");
@@ -148,7 +169,11 @@ async fn a_body_that_never_ends_is_cut_at_one_mebibyte() {
     for raw in [endless_chunked(), endless_until_close()] {
         let server = serve_raw(raw).await;
         let c = client(&server.url(), 5_000, 1_000);
-        let (result, _) = within(Duration::from_secs(10), c.send_login_code("a@b.c")).await;
+        let (result, _) = within(
+            Duration::from_secs(10),
+            c.send_login_code("a@b.c", &mut Cookies::none()),
+        )
+        .await;
         let err = result.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
         assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
@@ -193,7 +218,11 @@ async fn a_body_is_refused_on_the_byte_that_passes_one_mebibyte() {
         })
         .await;
         let c = client(&server.url(), 10_000, 1_000);
-        let (result, _) = within(Duration::from_secs(20), c.send_login_code("a@b.c")).await;
+        let (result, _) = within(
+            Duration::from_secs(20),
+            c.send_login_code("a@b.c", &mut Cookies::none()),
+        )
+        .await;
         let err = result.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
         assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
@@ -209,7 +238,11 @@ async fn a_body_of_exactly_one_mebibyte_is_read_and_a_longer_length_is_refused_u
     bytes.extend_from_slice(&json_of_len(ory_otc_core::MAX_BODY_BYTES));
     let server = serve_raw(Raw::Once { bytes, close: true }).await;
     let c = client(&server.url(), 10_000, 1_000);
-    let (result, _) = within(Duration::from_secs(20), c.send_login_code("a@b.c")).await;
+    let (result, _) = within(
+        Duration::from_secs(20),
+        c.send_login_code("a@b.c", &mut Cookies::none()),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     assert!(!err.to_string().contains("1 MiB"), "{err}");
@@ -224,7 +257,11 @@ async fn a_body_of_exactly_one_mebibyte_is_read_and_a_longer_length_is_refused_u
     })
     .await;
     let c = client(&server.url(), 10_000, 1_000);
-    let (result, _) = within(Duration::from_secs(20), c.send_login_code("a@b.c")).await;
+    let (result, _) = within(
+        Duration::from_secs(20),
+        c.send_login_code("a@b.c", &mut Cookies::none()),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     assert!(err.to_string().contains("larger than 1 MiB"), "{err}");
@@ -243,7 +280,7 @@ async fn headers_that_never_end_are_refused() {
     let c = client(&server.url(), 5_000, 1_000);
     let (result, _) = within(
         Duration::from_secs(10),
-        c.logout(&Secret::new("ory_st_abc")),
+        c.logout(Credentials::Token(&Secret::new("ory_st_abc"))),
     )
     .await;
     let err = result.unwrap_err();
@@ -267,7 +304,11 @@ async fn a_dripping_body_is_ended_by_the_call_timeout() {
     let c = client(&server.url(), 400, 400);
     // The 100 000-byte body would take 2 000 s to drip; 5 s is ten times the timeout and
     // still fails a call that waits for the body.
-    let (result, took) = within(Duration::from_secs(5), c.send_login_code("a@b.c")).await;
+    let (result, took) = within(
+        Duration::from_secs(5),
+        c.send_login_code("a@b.c", &mut Cookies::none()),
+    )
+    .await;
     let err = result.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(took >= Duration::from_millis(400), "{took:?}");
@@ -279,7 +320,10 @@ async fn json_nested_without_end_is_a_protocol_error() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let server = serve(move |_| json_reply(200, deep.clone())).await;
     let c = support::client(&server);
-    let err = c.send_login_code("a@b.c").await.unwrap_err();
+    let err = c
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     let deep_in_flow = format!(
         "{{\"id\":\"x\",\"state\":\"sent_email\",\"ui\":{}{}}}",
@@ -288,7 +332,7 @@ async fn json_nested_without_end_is_a_protocol_error() {
     );
     let server = serve(move |_| json_reply(400, deep_in_flow.clone())).await;
     let err = support::client(&server)
-        .whoami(&Secret::new("ory_st_abc"))
+        .whoami(Credentials::Token(&Secret::new("ory_st_abc")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
@@ -316,13 +360,16 @@ async fn a_trait_name_nested_without_end_costs_one_call_not_the_process() {
     })
     .await;
     let out = support::client(&server)
-        .verify_code(VerifyRequest {
-            flow_kind: FlowKind::Registration,
-            flow_id: FLOW_ID.into(),
-            code: Secret::new("123456"),
-            identifier: None,
-            traits: None,
-        })
+        .verify_code(
+            VerifyRequest {
+                flow_kind: FlowKind::Registration,
+                flow_id: FLOW_ID.into(),
+                code: Secret::new("123456"),
+                identifier: None,
+                traits: None,
+            },
+            &mut Cookies::none(),
+        )
         .await
         .unwrap();
     assert!(matches!(out, VerifyCode::InvalidCode { .. }), "{out:?}");
