@@ -171,6 +171,9 @@ function muslRoot(arch) {
     mkdirSync(join(root, 'etc', 'ssl', 'certs'), { recursive: true })
     cpSync('/etc/ssl/certs/ca-certificates.crt', join(root, 'etc', 'ssl', 'certs', 'ca-certificates.crt'))
   }
+  // Name resolution as a container gets it from its host (without resolv.conf, musl asks
+  // 127.0.0.1 and waits out its timeout: a lookup that should fail at once would time out).
+  for (const file of ['resolv.conf', 'hosts']) cpSync(join('/etc', file), join(root, 'etc', file))
   return root
 }
 
