@@ -3,10 +3,22 @@
 /** Which self-service flow a code belongs to. */
 export type FlowType = 'login' | 'registration'
 
+/** The flows a client runs: API (native) flows, or browser flows on a browser's behalf. */
+export type FlowMode = 'api' | 'browser'
+
 /** Options every call takes as its last argument. */
 export interface CallOptions {
   /** Aborts the call: the request is dropped and the promise rejects with `OryOtcError` `ERR_ORY_ABORTED`. */
   signal?: AbortSignal
+}
+
+/** Options of every call of a browser-mode client (`new OryOtc({ flow: 'browser' })`). */
+export interface BrowserCallOptions extends CallOptions {
+  /**
+   * The browser's `Cookie` header, as it reached your server, e.g. `req.headers.get('cookie')`.
+   * `null`/absent: the browser has no cookies (a first visit).
+   */
+  cookie?: string | null
 }
 
 /**
@@ -26,6 +38,8 @@ export declare class OryOtc {
   constructor(options?: OryOtcOptions)
   /** The origin every request goes to, e.g. `https://x.projects.oryapis.com`. */
   get origin(): string
+  /** `'api'` or `'browser'`: the flows this client runs. */
+  get flow(): FlowMode
   /**
    * Creates a login flow and asks Kratos to e-mail a code. Resolves `code_sent` on success
    * (Kratos's HTTP 400 with state `sent_email`).
@@ -56,9 +70,17 @@ export declare class OryOtc {
    * counter is not reset.
    */
   resendCode(params: ResendCodeParams, options?: CallOptions): Promise<SendCodeResult>
-  /** The session behind a session token: `active`, or `unauthorized`. */
+  /**
+   * The session behind a session token (API mode: `whoami(sessionToken, options?)`) or
+   * behind the browser's session cookie (browser mode: `whoami({ cookie })`): `active`, or
+   * `unauthorized`.
+   */
   whoami(sessionToken: string, options?: CallOptions): Promise<WhoamiResult>
-  /** Revokes a session token: `logged_out`, or `unknown_session`. */
+  /**
+   * Ends a session: revokes a session token (API mode: `logout(sessionToken, options?)`),
+   * or logs the browser out (browser mode: `logout({ cookie })`), whose `setCookie` then
+   * clears Kratos's session cookie. `logged_out`, or `unknown_session`.
+   */
   logout(sessionToken: string, options?: CallOptions): Promise<LogoutResult>
 }
 
@@ -134,6 +156,21 @@ export interface OryOtcOptions {
    * @default false
    */
   allowHttp?: boolean
+  /**
+   * Which flows to run. `'api'`: API (native) flows, the session as a token. `'browser'`:
+   * browser flows on a browser's behalf, its cookies in (`options.cookie` of each call),
+   * Kratos's `Set-Cookie` out (`setCookie` of each result), CSRF handled.
+   * @default 'api'
+   */
+  flow?: FlowMode
+  /**
+   * Browser mode: rewrite the `Domain` of every cookie Kratos sets before it goes back to the
+   * browser: a domain (e.g. `example.com`) replaces it, `''` removes it (the cookie then
+   * belongs to the host that serves your app). Needed only when the browser reaches Kratos
+   * under another host than Kratos names itself (a proxy); not with an Ory custom domain.
+   * @default cookies are forwarded as Kratos set them
+   */
+  cookieDomain?: string
 }
 
 /** `resendCode(params)`. */
@@ -154,6 +191,8 @@ export type SendCodeResult =
   | { status: 'session_already_available'; ok: false; flowId?: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
+  | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
+  hint: string; messages: Array<UiMessage> }
   | { status: 'rate_limited'; ok: false; /** Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said. */
   retryAfterSeconds?: number; messages: Array<UiMessage> }
   | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; /** The HTTP status Kratos answered with. */
@@ -205,7 +244,10 @@ export interface VerifyCodeParams {
 
 /** Submitted a code: `status` says what happened. `ok` is true for `signed_in` and `registered`. */
 export type VerifyCodeResult =
-  | { status: 'signed_in'; ok: true; flowType: FlowType; /** The session token (API flows). Keep it secret: store it in an HttpOnly cookie. */
+  | { status: 'signed_in'; ok: true; flowType: FlowType; /**
+     * The session token: API flows only (browser flows set Kratos's session cookie, in
+     * `setCookie`). Keep it secret: store it in an HttpOnly cookie.
+     */
   sessionToken?: string; session: Session; identity: Identity }
   | { status: 'registered'; ok: true; flowType: 'registration'; identity: Identity }
   | { status: 'invalid_code'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
@@ -214,6 +256,8 @@ export type VerifyCodeResult =
   | { status: 'account_exists'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
+  | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
+  hint: string; messages: Array<UiMessage> }
   | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number; messages: Array<UiMessage> }
   | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; httpStatus: number; errorId?: string; reason?: string; messages: Array<UiMessage> }
 

@@ -2,18 +2,22 @@
 //! on a default client built from the environment.
 //!
 //! Each method checks its arguments' types, hands the values to the core, and converts the
-//! outcome. Every method returns a promise; bad arguments reject it before any request.
+//! outcome. Every method returns a promise; bad arguments reject it before any request. In
+//! browser mode each call takes the browser's `Cookie` header from its options, and its result
+//! carries the `Set-Cookie` headers to forward (`setCookie`).
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::OnceLock;
 
 use napi::bindgen_prelude::*;
-use napi_derive::napi;
-use ory_otc_core::{Client, Config, Error as CoreError, FlowKind, Secret, VerifyRequest};
-
 use napi::ValueType;
-use ory_otc_napi::args::{object_or_absent, optional, type_error, FromJs};
+use napi_derive::napi;
+use ory_otc_core::{
+    Client, Config, Cookies, Credentials, Error as CoreError, FlowKind, FlowMode, Secret,
+    VerifyRequest,
+};
+use ory_otc_napi::args::{self, object_or_absent, optional, type_error, FromJs};
 use serde_json::{Map, Value};
 
 use crate::call::{self, Signal};
@@ -22,12 +26,18 @@ use crate::options::{
     flow_kind, OryOtcOptions, ResendCodeParams, VerifyCodeParams, VerifyLoginCodeParams,
     VerifyRegistrationCodeParams,
 };
-use crate::results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult};
+use crate::results::{LogoutResult, SendCodeResult, VerifyCodeResult, WhoamiResult, WithCookies};
 
 /// An Ory one-time-code client. Holds one connection pool: create one per process and share it.
 #[napi]
 pub struct OryOtc {
     client: Client,
+}
+
+/// The outcome of a call, with the cookies to forward in browser mode.
+pub(crate) struct Answer<T> {
+    pub outcome: T,
+    pub set_cookie: Option<Vec<String>>,
 }
 
 #[napi]
@@ -54,6 +64,12 @@ impl OryOtc {
         self.client.config().origin()
     }
 
+    /// `'api'` or `'browser'`: the flows this client runs.
+    #[napi(getter, ts_return_type = "FlowMode")]
+    pub fn flow(&self) -> &'static str {
+        self.client.config().flow_mode().as_str()
+    }
+
     /// Creates a login flow and asks Kratos to e-mail a code. Resolves `code_sent` on success
     /// (Kratos's HTTP 400 with state `sent_email`).
     #[napi(catch_unwind, ts_return_type = "Promise<SendCodeResult>")]
@@ -62,11 +78,14 @@ impl OryOtc {
         env: &'env Env,
         #[napi(ts_arg_type = "string")] email: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, SendCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<SendCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let email = string(email, "email")?;
-            Ok(async move { client.send_login_code(&email).await })
+            Ok(async move {
+                let outcome = client.send_login_code(&email, &mut cookies).await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -77,11 +96,14 @@ impl OryOtc {
         env: &'env Env,
         #[napi(ts_arg_type = "VerifyLoginCodeParams")] params: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<VerifyCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let req = VerifyRequest::from(read::<VerifyLoginCodeParams>(params, "params")?);
-            Ok(async move { client.verify_code(req).await })
+            Ok(async move {
+                let outcome = client.verify_code(req, &mut cookies).await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -95,12 +117,17 @@ impl OryOtc {
         #[napi(ts_arg_type = "string")] email: Unknown,
         #[napi(ts_arg_type = "Record<string, unknown>")] traits: Option<Unknown>,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, SendCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<SendCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let email = string(email, "email")?;
             let traits = traits_arg(traits)?;
-            Ok(async move { client.send_registration_code(&email, traits).await })
+            Ok(async move {
+                let outcome = client
+                    .send_registration_code(&email, traits, &mut cookies)
+                    .await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -112,12 +139,15 @@ impl OryOtc {
         env: &'env Env,
         #[napi(ts_arg_type = "VerifyRegistrationCodeParams")] params: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<VerifyCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let p = read::<VerifyRegistrationCodeParams>(params, "params")?;
             let req = VerifyRequest::from(p);
-            Ok(async move { client.verify_code(req).await })
+            Ok(async move {
+                let outcome = client.verify_code(req, &mut cookies).await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -130,12 +160,15 @@ impl OryOtc {
         #[napi(ts_arg_type = "string")] email: Unknown,
         #[napi(ts_arg_type = "Record<string, unknown>")] traits: Option<Unknown>,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, SendCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<SendCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let email = string(email, "email")?;
             let traits = traits_arg(traits)?;
-            Ok(async move { client.send_code(&email, traits).await })
+            Ok(async move {
+                let outcome = client.send_code(&email, traits, &mut cookies).await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -146,12 +179,15 @@ impl OryOtc {
         env: &'env Env,
         #[napi(ts_arg_type = "VerifyCodeParams")] params: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<VerifyCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let p = read::<VerifyCodeParams>(params, "params")?;
             let req = VerifyRequest::try_from(p).map_err(arg)?;
-            Ok(async move { client.verify_code(req).await })
+            Ok(async move {
+                let outcome = client.verify_code(req, &mut cookies).await;
+                (outcome, cookies)
+            })
         })
     }
 
@@ -163,47 +199,133 @@ impl OryOtc {
         env: &'env Env,
         #[napi(ts_arg_type = "ResendCodeParams")] params: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, SendCodeResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<SendCodeResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
+        self.call(env, options, |mut cookies| {
             let p = read::<ResendCodeParams>(params, "params")?;
             let kind = flow_kind("params.flowType", &p.flow_type).map_err(arg)?;
             Ok(async move {
-                client
-                    .resend_code(kind, &p.flow_id, p.identifier.as_deref())
-                    .await
+                let outcome = client
+                    .resend_code(kind, &p.flow_id, p.identifier.as_deref(), &mut cookies)
+                    .await;
+                (outcome, cookies)
             })
         })
     }
 
-    /// The session behind a session token: `active`, or `unauthorized`.
+    /// The session behind a session token (API mode: `whoami(sessionToken, options?)`) or
+    /// behind the browser's session cookie (browser mode: `whoami({ cookie })`): `active`, or
+    /// `unauthorized`.
     #[napi(catch_unwind, ts_return_type = "Promise<WhoamiResult>")]
     pub fn whoami<'env>(
         &self,
         env: &'env Env,
         #[napi(ts_arg_type = "string")] session_token: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, WhoamiResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<WhoamiResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
-            let token = Secret::new(string(session_token, "sessionToken")?);
-            Ok(async move { client.whoami(&token).await })
-        })
+        self.session_call(
+            env,
+            session_token,
+            options,
+            |token, mut cookies| async move {
+                let who = match &token {
+                    Some(token) => Credentials::Token(token),
+                    None => Credentials::Cookies(&mut cookies),
+                };
+                let outcome = client.whoami(who).await;
+                (outcome, cookies)
+            },
+        )
     }
 
-    /// Revokes a session token: `logged_out`, or `unknown_session`.
+    /// Ends a session: revokes a session token (API mode: `logout(sessionToken, options?)`),
+    /// or logs the browser out (browser mode: `logout({ cookie })`), whose `setCookie` then
+    /// clears Kratos's session cookie. `logged_out`, or `unknown_session`.
     #[napi(catch_unwind, ts_return_type = "Promise<LogoutResult>")]
     pub fn logout<'env>(
         &self,
         env: &'env Env,
         #[napi(ts_arg_type = "string")] session_token: Unknown,
         #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
-    ) -> Result<PromiseRaw<'env, LogoutResult>> {
+    ) -> Result<PromiseRaw<'env, WithCookies<LogoutResult>>> {
         let client = self.client.clone();
-        run(env, options, || {
-            let token = Secret::new(string(session_token, "sessionToken")?);
-            Ok(async move { client.logout(&token).await })
+        self.session_call(
+            env,
+            session_token,
+            options,
+            |token, mut cookies| async move {
+                let who = match &token {
+                    Some(token) => Credentials::Token(token),
+                    None => Credentials::Cookies(&mut cookies),
+                };
+                let outcome = client.logout(who).await;
+                (outcome, cookies)
+            },
+        )
+    }
+}
+
+impl OryOtc {
+    fn browser(&self) -> bool {
+        self.client.config().flow_mode() == FlowMode::Browser
+    }
+
+    /// Runs a call with the browser's cookies from `options` (browser mode; none in API mode)
+    /// and answers with the `Set-Cookie` headers Kratos sent (browser mode only).
+    fn call<'env, F, T, R>(
+        &self,
+        env: &'env Env,
+        options: Option<Unknown>,
+        prepare: impl FnOnce(Cookies) -> std::result::Result<F, CoreError>,
+    ) -> Result<PromiseRaw<'env, WithCookies<R>>>
+    where
+        F: Future<Output = (std::result::Result<T, CoreError>, Cookies)> + Send + 'static,
+        T: Send + 'static,
+        R: From<T> + ToNapiValue + 'static,
+    {
+        let browser = self.browser();
+        run(env, options, move |options| {
+            let cookies = cookies_arg(options, browser)?;
+            let call = prepare(cookies)?;
+            Ok(async move {
+                let (outcome, cookies) = call.await;
+                outcome.map(|outcome| Answer {
+                    outcome,
+                    set_cookie: browser.then(|| cookies.into_set_cookie()),
+                })
+            })
         })
+    }
+
+    /// `whoami` and `logout`: API mode takes `(sessionToken, options?)`, browser mode
+    /// `(options)`, whose `cookie` carries the session.
+    fn session_call<'env, F, T, R>(
+        &self,
+        env: &'env Env,
+        first: Unknown,
+        options: Option<Unknown>,
+        call: impl FnOnce(Option<Secret>, Cookies) -> F,
+    ) -> Result<PromiseRaw<'env, WithCookies<R>>>
+    where
+        F: Future<Output = (std::result::Result<T, CoreError>, Cookies)> + Send + 'static,
+        T: Send + 'static,
+        R: From<T> + ToNapiValue + 'static,
+    {
+        if !self.browser() {
+            return self.call(env, options, |cookies| {
+                let token = Secret::new(string(first, "sessionToken")?);
+                Ok(call(Some(token), cookies))
+            });
+        }
+        if matches!(first.get_type(), Ok(ValueType::String)) {
+            let err = arg(args::value_error(
+                "sessionToken",
+                "is only used by API flows: this client runs browser flows, pass { cookie }",
+            ));
+            return call::rejected(env, err);
+        }
+        self.call(env, Some(first), |cookies| Ok(call(None, cookies)))
     }
 }
 
@@ -215,10 +337,10 @@ pub fn initiate_otc_login<'env>(
     #[napi(ts_arg_type = "string")] email: Unknown,
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, SendCodeResult>> {
-    run(env, options, || {
+    run(env, options, |_| {
         let email = ory_otc_core::check::email(&string(email, "email")?)?;
         let client = default_client()?;
-        Ok(async move { client.send_login_code(&email).await })
+        Ok(async move { client.send_login_code(&email, &mut Cookies::none()).await })
     })
 }
 
@@ -231,7 +353,7 @@ pub fn complete_otc_login<'env>(
     #[napi(ts_arg_type = "string")] code: Unknown,
     #[napi(ts_arg_type = "CallOptions")] options: Option<Unknown>,
 ) -> Result<PromiseRaw<'env, VerifyCodeResult>> {
-    run(env, options, || {
+    run(env, options, |_| {
         // Arguments are checked before the environment, so a bad argument is reported as such.
         let flow_id = ory_otc_core::check::flow_id(&string(flow_id, "flowId")?)?;
         let code = Secret::new(string(code, "code")?);
@@ -244,7 +366,7 @@ pub fn complete_otc_login<'env>(
             traits: None,
         };
         let client = default_client()?;
-        Ok(async move { client.verify_code(req).await })
+        Ok(async move { client.verify_code(req, &mut Cookies::none()).await })
     })
 }
 
@@ -285,11 +407,29 @@ fn traits_arg(
     optional(value, "traits").map_err(arg)
 }
 
+/// A call's options object (`{ signal?, cookie? }`), or none.
+type CallOptions<'env> = Option<Object<'env>>;
+
+/// The browser's cookies from `options.cookie` (browser mode), or none. API flows refuse
+/// cookies (Kratos rejects them), so an API-mode client refuses the option.
+fn cookies_arg(options: CallOptions, browser: bool) -> std::result::Result<Cookies, CoreError> {
+    let Some(obj) = options else {
+        return Ok(Cookies::none());
+    };
+    let cookie: Option<String> = args::field(&obj, "options", "cookie").map_err(arg)?;
+    match (cookie, browser) {
+        (None, _) => Ok(Cookies::none()),
+        (Some(header), true) => Ok(Cookies::from_header(&header)),
+        (Some(_), false) => Err(arg(args::value_error(
+            "options.cookie",
+            "is only used by browser flows: create the client with { flow: 'browser' }",
+        ))),
+    }
+}
+
 /// The `signal` of a call's options: an object, or absent.
-fn signal_arg<'env>(
-    options: Option<Unknown<'env>>,
-) -> std::result::Result<Option<Object<'env>>, CoreError> {
-    let Some(obj) = object_or_absent(options, "options").map_err(arg)? else {
+fn signal_arg(options: CallOptions) -> std::result::Result<Option<Object>, CoreError> {
+    let Some(obj) = options else {
         return Ok(None);
     };
     let name = "options.signal";
@@ -307,11 +447,12 @@ fn signal_arg<'env>(
 }
 
 /// Checks arguments, links the signal, and runs the call. Bad arguments and an already
-/// aborted signal reject without a request; so does a panic while checking them.
+/// aborted signal reject without a request; so does a panic while checking them. `prepare`
+/// gets the call's options object, checked to be one.
 pub(crate) fn run<'env, F, T, R>(
     env: &'env Env,
     options: Option<Unknown>,
-    prepare: impl FnOnce() -> std::result::Result<F, CoreError>,
+    prepare: impl FnOnce(CallOptions) -> std::result::Result<F, CoreError>,
 ) -> Result<PromiseRaw<'env, R>>
 where
     F: Future<Output = std::result::Result<T, CoreError>> + Send + 'static,
@@ -321,7 +462,8 @@ where
     // A panic here would reach napi's catch_unwind, which throws a plain Error instead of
     // returning the promise; it rejects with ERR_ORY_INTERNAL like a panic in the call.
     let prepared = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        prepare().and_then(|call| {
+        let options = object_or_absent(options, "options").map_err(arg)?;
+        prepare(options).and_then(|call| {
             let signal = match signal_arg(options)? {
                 Some(signal) => call::link(env, signal)?,
                 None => Signal::None,

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use napi_derive::napi;
-use ory_otc_core::{Config, Error as CoreError, FlowKind, Secret, VerifyRequest};
+use ory_otc_core::{Config, Error as CoreError, FlowKind, FlowMode, Secret, VerifyRequest};
 use ory_otc_napi::args::{value_error, ArgError};
 use ory_otc_napi::js_object;
 use serde_json::{Map, Value};
@@ -37,6 +37,18 @@ pub struct OryOtcOptions {
     /// Accept a plain-http `baseUrl` on a host that is not loopback (never do this in production).
     /// @default false
     pub allow_http: Option<bool>,
+    /// Which flows to run. `'api'`: API (native) flows, the session as a token. `'browser'`:
+    /// browser flows on a browser's behalf, its cookies in (`options.cookie` of each call),
+    /// Kratos's `Set-Cookie` out (`setCookie` of each result), CSRF handled.
+    /// @default 'api'
+    #[napi(ts_type = "FlowMode")]
+    pub flow: Option<String>,
+    /// Browser mode: rewrite the `Domain` of every cookie Kratos sets before it goes back to the
+    /// browser: a domain (e.g. `example.com`) replaces it, `''` removes it (the cookie then
+    /// belongs to the host that serves your app). Needed only when the browser reaches Kratos
+    /// under another host than Kratos names itself (a proxy); not with an Ory custom domain.
+    /// @default cookies are forwarded as Kratos set them
+    pub cookie_domain: Option<String>,
 }
 js_object!(OryOtcOptions {
     base_url,
@@ -45,6 +57,8 @@ js_object!(OryOtcOptions {
     api_key,
     user_agent,
     allow_http,
+    flow,
+    cookie_domain,
 });
 
 /// `verifyLoginCode(params)`.
@@ -130,6 +144,21 @@ impl TryFrom<OryOtcOptions> for Config {
         }
         if let Some(agent) = o.user_agent {
             b = b.user_agent(agent);
+        }
+        if let Some(flow) = o.flow {
+            b = b.flow_mode(match flow.as_str() {
+                "api" => FlowMode::Api,
+                "browser" => FlowMode::Browser,
+                _ => {
+                    return Err(arg(value_error(
+                        "options.flow",
+                        "must be 'api' or 'browser'",
+                    )))
+                }
+            });
+        }
+        if let Some(domain) = o.cookie_domain {
+            b = b.cookie_domain(domain);
         }
         b.allow_http(o.allow_http.unwrap_or(false))
             .with_env(|k| std::env::var(k).ok())

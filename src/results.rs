@@ -1,6 +1,7 @@
 //! The JS result types: each core outcome becomes a discriminated union on `status`, with
 //! `ok` a literal `true`/`false`, so `switch (result.status)` narrows it in TypeScript.
 
+use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, ToNapiValue};
 use napi_derive::napi;
 use ory_otc_core::outcome as core;
 use ory_otc_core::protocol::session as wire;
@@ -86,6 +87,21 @@ pub enum SendCodeResult {
         flow_type: String,
         messages: Vec<UiMessage>,
     },
+    /// Browser flows: Kratos refused the request as a CSRF violation (403
+    /// `security_csrf_violation`): the browser's cookies were not passed on, lack Kratos's CSRF
+    /// cookie, or belong to another flow. `cause` says which, judged from the cookies sent.
+    CsrfViolation {
+        #[napi(ts_type = "false")]
+        ok: bool,
+        flow_id: String,
+        #[napi(ts_type = "FlowType")]
+        flow_type: String,
+        #[napi(ts_type = "'no_cookie' | 'no_csrf_cookie' | 'mismatch'")]
+        cause: String,
+        /// What to check, in a sentence.
+        hint: String,
+        messages: Vec<UiMessage>,
+    },
     /// HTTP 429 from Ory Network's rate limiter.
     RateLimited {
         #[napi(ts_type = "false")]
@@ -124,7 +140,8 @@ pub enum VerifyCodeResult {
         ok: bool,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
-        /// The session token (API flows). Keep it secret: store it in an HttpOnly cookie.
+        /// The session token: API flows only (browser flows set Kratos's session cookie, in
+        /// `setCookie`). Keep it secret: store it in an HttpOnly cookie.
         session_token: Option<String>,
         session: Session,
         identity: Identity,
@@ -191,6 +208,21 @@ pub enum VerifyCodeResult {
         flow_id: String,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
+        messages: Vec<UiMessage>,
+    },
+    /// Browser flows: Kratos refused the request as a CSRF violation (403
+    /// `security_csrf_violation`): the browser's cookies were not passed on, lack Kratos's CSRF
+    /// cookie, or belong to another flow. `cause` says which, judged from the cookies sent.
+    CsrfViolation {
+        #[napi(ts_type = "false")]
+        ok: bool,
+        flow_id: String,
+        #[napi(ts_type = "FlowType")]
+        flow_type: String,
+        #[napi(ts_type = "'no_cookie' | 'no_csrf_cookie' | 'mismatch'")]
+        cause: String,
+        /// What to check, in a sentence.
+        hint: String,
         messages: Vec<UiMessage>,
     },
     /// HTTP 429 from Ory Network's rate limiter.
@@ -402,6 +434,18 @@ impl From<core::SendCode> for SendCodeResult {
                 flow_type: flow_type(flow_kind),
                 messages: Vec::new(),
             },
+            S::CsrfViolation {
+                flow_id,
+                flow_kind,
+                cause,
+            } => SendCodeResult::CsrfViolation {
+                ok: false,
+                flow_id,
+                flow_type: flow_type(flow_kind),
+                cause: cause.as_str().to_owned(),
+                hint: cause.hint().to_owned(),
+                messages: Vec::new(),
+            },
             S::RateLimited {
                 retry_after_seconds,
             } => SendCodeResult::RateLimited {
@@ -502,6 +546,18 @@ impl From<core::VerifyCode> for VerifyCodeResult {
                 ok: false,
                 flow_id,
                 flow_type: flow_type(flow_kind),
+                messages: Vec::new(),
+            },
+            V::CsrfViolation {
+                flow_id,
+                flow_kind,
+                cause,
+            } => VerifyCodeResult::CsrfViolation {
+                ok: false,
+                flow_id,
+                flow_type: flow_type(flow_kind),
+                cause: cause.as_str().to_owned(),
+                hint: cause.hint().to_owned(),
                 messages: Vec::new(),
             },
             V::RateLimited {
@@ -605,6 +661,44 @@ impl From<wire::Identity> for Identity {
             created_at: i.created_at,
             updated_at: i.updated_at,
             organization_id: i.organization_id,
+        }
+    }
+}
+
+/// A result and, in browser mode, the `Set-Cookie` headers Kratos sent during the call, as the
+/// result's `setCookie` (an array, possibly empty). API-mode results have no `setCookie`.
+///
+/// One property added to whichever result object napi made, rather than a field in every
+/// variant of every result type; `index.d.ts` types it per mode.
+pub struct WithCookies<R> {
+    result: R,
+    set_cookie: Option<Vec<String>>,
+}
+
+impl<T, R: From<T>> From<crate::client::Answer<T>> for WithCookies<R> {
+    fn from(answer: crate::client::Answer<T>) -> Self {
+        WithCookies {
+            result: R::from(answer.outcome),
+            set_cookie: answer.set_cookie,
+        }
+    }
+}
+
+impl<R: ToNapiValue> ToNapiValue for WithCookies<R> {
+    #[allow(unsafe_code)]
+    unsafe fn to_napi_value(
+        env: napi::sys::napi_env,
+        val: Self,
+    ) -> napi::Result<napi::sys::napi_value> {
+        // SAFETY: called by napi on the JS thread with its live env (the contract of the trait);
+        // `value` is the object the result just became, in the same handle scope.
+        unsafe {
+            let value = R::to_napi_value(env, val.result)?;
+            if let Some(list) = val.set_cookie {
+                let mut obj = Object::from_napi_value(env, value)?;
+                obj.set_named_property("setCookie", list)?;
+            }
+            Ok(value)
         }
     }
 }

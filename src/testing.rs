@@ -61,7 +61,7 @@ pub fn test_panic<'env>(
     if stage == Some(Stage::Sync) {
         panic!("ory-otc test panic (stage 'sync')");
     }
-    run(env, None, move || {
+    run(env, None, move |_| {
         if stage == Some(Stage::Arguments) {
             panic!("ory-otc test panic (stage 'arguments')");
         }

@@ -38,6 +38,10 @@ export function describeSend(r: SendCodeResult): string {
       return `${r.newFlowId ?? ''}`
     case 'flow_not_found':
       return r.flowId
+    case 'csrf_violation': {
+      const cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch' = r.cause
+      return `${r.flowId} ${cause} ${r.hint}`
+    }
     case 'rate_limited':
       return `${r.retryAfterSeconds ?? 'unknown'}`
     case 'rejected':
@@ -66,6 +70,8 @@ export function describeVerify(r: VerifyCodeResult): string {
     case 'code_expired':
     case 'flow_expired':
       return `${r.flowId} -> ${r.newFlowId ?? 'new flow'}`
+    case 'csrf_violation':
+      return `${r.cause}: ${r.hint}`
     case 'rate_limited':
       return `${r.retryAfterSeconds}`
     case 'rejected':
@@ -131,3 +137,47 @@ export async function dropIn(): Promise<void> {
 completeOtcLogin('f', 123456)
 // @ts-expect-error: flowType is 'login' | 'registration'.
 new OryOtc().verifyCode({ flowId: 'f', flowType: 'signup', code: '1' })
+
+// Browser mode: the results say exactly what each mode carries.
+export async function browserMode(cookie: string | null): Promise<string[]> {
+  const browser = new OryOtc({ flow: 'browser', baseUrl: 'https://x.example' })
+  const mode: 'browser' = browser.flow
+  const sent = await browser.sendCode('a@example.com', undefined, { cookie })
+  const forward: string[] = sent.setCookie
+  if (sent.status !== 'code_sent') return forward
+  const done = await browser.verifyCode({ flowId: sent.flowId, flowType: sent.flowType, code: '123456' }, { cookie })
+  switch (done.status) {
+    case 'signed_in':
+      // @ts-expect-error: browser flows have no session token; the session is Kratos's cookie.
+      done.sessionToken
+      return [mode, ...done.setCookie]
+    case 'csrf_violation':
+      return [done.cause, done.hint, ...done.setCookie]
+    default:
+      return done.setCookie
+  }
+}
+
+export async function sessionsByMode(): Promise<void> {
+  const browser = new OryOtc({ flow: 'browser' })
+  const who = await browser.whoami({ cookie: 'ory_kratos_session=x' })
+  const out = await browser.logout({ cookie: null })
+  const cookies: string[] = [...who.setCookie, ...out.setCookie]
+  // @ts-expect-error: a browser-mode client takes the cookies, not a session token.
+  await browser.whoami('ory_st_x')
+
+  const api = new OryOtc()
+  const mode: 'api' = api.flow
+  await api.whoami('ory_st_x', {})
+  // @ts-expect-error: an API-mode client takes a session token.
+  await api.logout({ cookie: 'x' })
+  const done = await api.verifyLoginCode({ flowId: 'f', code: '123456' })
+  if (done.status === 'signed_in') {
+    const token: string = done.sessionToken // always there in API mode
+    // @ts-expect-error: API-mode results carry no cookies.
+    done.setCookie
+    describeError([token, mode, cookies])
+  }
+  // @ts-expect-error: `cookie` is a browser-mode option.
+  await api.sendLoginCode('a@example.com', { cookie: 'x' })
+}

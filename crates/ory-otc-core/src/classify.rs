@@ -8,14 +8,14 @@
 use ory_otc_protocol::error::{id as error_id, ErrorResponse};
 use ory_otc_protocol::flow::State;
 use ory_otc_protocol::message as msg;
-use ory_otc_protocol::session::{LoginSuccess, RegistrationSuccess, Session};
+use ory_otc_protocol::session::{LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use crate::error::Error;
 use crate::flow::AnyFlow;
 use crate::http::{is_success, Reply};
-use crate::outcome::{FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
+use crate::outcome::{CsrfCause, FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
 
 /// A reply, decoded by shape. No `Debug`: a success can hold the session token.
 pub(crate) enum Decoded<T> {
@@ -224,6 +224,8 @@ pub(crate) enum Fetched {
     NotFound,
     /// 410: the flow expired. A GET names no replacement flow.
     Expired,
+    /// Browser flows: 403 `security_csrf_violation` (docs/kratos-protocol.md §5.5).
+    Csrf(CsrfCause),
     RateLimited(Option<u32>),
     Refused(Rejection),
 }
@@ -235,6 +237,7 @@ pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Resu
         // docs/kratos-protocol.md §6: unknown and malformed ids are both 404 on GET.
         Decoded::Envelope(_) if reply.status == 404 => Ok(Fetched::NotFound),
         Decoded::Envelope(env) if is_expired(&env) => Ok(Fetched::Expired),
+        Decoded::Envelope(env) if is_csrf(&env) => Ok(Fetched::Csrf(reply.csrf_cause)),
         Decoded::Envelope(env) => Ok(Fetched::Refused(rejection(
             Some(flow_id),
             kind,
@@ -255,6 +258,10 @@ pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Resu
     }
 }
 
+fn is_csrf(env: &ErrorResponse) -> bool {
+    env.error.id.as_deref() == Some(error_id::SECURITY_CSRF_VIOLATION)
+}
+
 fn is_expired(env: &ErrorResponse) -> bool {
     env.error.id.as_deref() == Some(error_id::SELF_SERVICE_FLOW_EXPIRED) || env.error.code == 410
 }
@@ -271,7 +278,7 @@ pub(crate) fn code_sent(
         Decoded::RateLimited(secs) => Ok(SendCode::RateLimited {
             retry_after_seconds: secs,
         }),
-        Decoded::Envelope(env) => Ok(send_refusal(kind, flow_id, reply.status, &env)),
+        Decoded::Envelope(env) => Ok(send_refusal(kind, flow_id, reply, &env)),
         Decoded::Success(_) | Decoded::NoContent => Err(Error::protocol(
             Some(reply.status),
             &reply.target,
@@ -336,7 +343,8 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
     ))
 }
 
-fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse) -> SendCode {
+fn send_refusal(kind: FlowKind, flow_id: &str, reply: &Reply, env: &ErrorResponse) -> SendCode {
+    let status = reply.status;
     match env.error.id.as_deref() {
         Some(error_id::SESSION_ALREADY_AVAILABLE) => SendCode::SessionAlreadyAvailable {
             flow_id: Some(flow_id.to_owned()),
@@ -352,6 +360,11 @@ fn send_refusal(kind: FlowKind, flow_id: &str, status: u16, env: &ErrorResponse)
         _ if status == 404 => SendCode::FlowNotFound {
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
+        },
+        Some(error_id::SECURITY_CSRF_VIOLATION) => SendCode::CsrfViolation {
+            flow_id: flow_id.to_owned(),
+            flow_kind: kind,
+            cause: reply.csrf_cause,
         },
         _ => SendCode::Rejected(rejection(
             Some(flow_id),
@@ -458,6 +471,11 @@ fn verify_refusal<T>(
         Decoded::Envelope(_) if status == 404 => VerifyCode::FlowNotFound {
             flow_id: flow_id.to_owned(),
             flow_kind: kind,
+        },
+        Decoded::Envelope(env) if is_csrf(&env) => VerifyCode::CsrfViolation {
+            flow_id: flow_id.to_owned(),
+            flow_kind: kind,
+            cause: reply.csrf_cause,
         },
         Decoded::Envelope(env) => VerifyCode::Rejected(rejection(
             Some(flow_id),
@@ -571,6 +589,31 @@ pub(crate) fn logout(reply: &Reply) -> Result<Logout, Error> {
     }
 }
 
+/// The answer to `GET /self-service/logout/browser` (docs/kratos-protocol.md §10.4): where to
+/// complete the logout, or why not.
+pub(crate) enum LogoutStarted {
+    Flow(LogoutFlow),
+    Done(Logout),
+}
+
+pub(crate) fn logout_started(reply: &Reply) -> Result<LogoutStarted, Error> {
+    match decode::<LogoutFlow>(reply, FlowKind::Login)? {
+        Decoded::Success(flow) => Ok(LogoutStarted::Flow(flow)),
+        Decoded::RateLimited(secs) => Ok(LogoutStarted::Done(Logout::RateLimited {
+            retry_after_seconds: secs,
+        })),
+        // 401 `session_inactive`: the cookies carry no session.
+        Decoded::Envelope(_) if matches!(reply.status, 401 | 403) => {
+            Ok(LogoutStarted::Done(Logout::UnknownSession))
+        }
+        _ => Err(Error::protocol(
+            Some(reply.status),
+            &reply.target,
+            "starting a browser logout returned neither a logout URL nor 401",
+        )),
+    }
+}
+
 /// Kratos lowercases an identifier that contains `@` (docs/kratos-protocol.md §3).
 pub(crate) fn normalize(identifier: &str) -> String {
     let trimmed = identifier.trim();
@@ -614,6 +657,7 @@ mod tests {
                 origin: "http://127.0.0.1:4433".into(),
                 path: "/self-service/login".into(),
             },
+            csrf_cause: crate::outcome::CsrfCause::NoCookie,
         }
     }
 
@@ -953,7 +997,6 @@ mod tests {
         );
         for (status, body) in [
             (400, &fixture!("flow_malformed_400.json")[..]),
-            (403, &fixture!("csrf_violation_403.json")[..]),
             (401, &fixture!("identity_disabled_v1.3.1_401.json")[..]),
         ] {
             match verify(FlowKind::Login, status, body) {
@@ -964,9 +1007,12 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+        // §5.5: the cause comes from the cookies the request carried (none here), not from
+        // Kratos's texts, which differ between releases.
         match verify(FlowKind::Login, 403, fixture!("csrf_violation_403.json")) {
-            VerifyCode::Rejected(r) => {
-                assert_eq!(r.error_id.as_deref(), Some("security_csrf_violation"))
+            VerifyCode::CsrfViolation { cause, flow_id, .. } => {
+                assert_eq!(cause, CsrfCause::NoCookie);
+                assert_eq!(flow_id, FLOW_ID);
             }
             other => panic!("{other:?}"),
         }
@@ -1159,6 +1205,7 @@ mod tests {
             VerifyCode::AccountExists { .. } => "account_exists",
             VerifyCode::FlowExpired { .. } => "flow_expired",
             VerifyCode::FlowNotFound { .. } => "flow_not_found",
+            VerifyCode::CsrfViolation { .. } => "csrf_violation",
             VerifyCode::RateLimited { .. } => "rate_limited",
             VerifyCode::Rejected(_) => "rejected",
         }

@@ -1,5 +1,10 @@
 //! The client: one call per user action, each a short sequence of Kratos requests, bounded by
 //! the configured timeout.
+//!
+//! API and browser flows share every step (docs/kratos-protocol.md §9): a browser-mode call
+//! creates its flow on `/browser` instead of `/api`, carries the browser's cookies (updated by
+//! Kratos's `Set-Cookie` as it goes), and sends the flow's CSRF token with every submit, which
+//! it reads from the flow. What differs is in [`Client::auth`] and [`csrf_token`].
 
 use std::future::Future;
 
@@ -11,11 +16,12 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::check;
-use crate::classify::{self, Created, Fetched, Verified};
-use crate::config::Config;
+use crate::classify::{self, Created, Fetched, LogoutStarted, Verified};
+use crate::config::{Config, FlowMode};
+use crate::cookies::Cookies;
 use crate::error::Error;
 use crate::flow::AnyFlow;
-use crate::http::Http;
+use crate::http::{Auth, Http, Reply};
 use crate::outcome::{FlowKind, Logout, SendCode, VerifyCode, Whoami};
 
 /// An Ory Kratos one-time-code client. Cheap to clone; clones share one connection pool.
@@ -23,6 +29,11 @@ use crate::outcome::{FlowKind, Logout, SendCode, VerifyCode, Whoami};
 /// Every method checks its arguments before any request, then runs within
 /// [`Config::timeout`]. Outcomes Kratos expects are `Ok` values; `Err` means the call could
 /// not be carried out.
+///
+/// Every call takes the browser's [`Cookies`]. A client in browser mode sends them and updates
+/// them from Kratos's answers; afterwards [`Cookies::set_cookie`] holds what to forward to the
+/// browser. A client in API mode never sends a cookie (Kratos refuses them on API flows); pass
+/// [`Cookies::none`].
 #[derive(Debug, Clone)]
 pub struct Client {
     http: Http,
@@ -40,6 +51,14 @@ pub struct VerifyRequest {
     pub traits: Option<Map<String, Value>>,
 }
 
+/// Whose session `whoami` and `logout` are about.
+pub enum Credentials<'a> {
+    /// API mode: a session token.
+    Token(&'a Secret),
+    /// Browser mode: the browser's cookies, which carry Kratos's session cookie.
+    Cookies(&'a mut Cookies),
+}
+
 impl Client {
     /// # Errors
     /// [`Error::Config`] when the HTTP client cannot be built (TLS set-up).
@@ -54,9 +73,14 @@ impl Client {
     }
 
     /// Creates a login flow and asks Kratos to mail a code to `email`.
-    pub async fn send_login_code(&self, email: &str) -> Result<SendCode, Error> {
+    pub async fn send_login_code(
+        &self,
+        email: &str,
+        cookies: &mut Cookies,
+    ) -> Result<SendCode, Error> {
         let email = check::email(email)?;
-        self.bounded(self.send(FlowKind::Login, &email, None)).await
+        self.bounded(self.send(FlowKind::Login, &email, None, cookies))
+            .await
     }
 
     /// Creates a registration flow and asks Kratos to mail a code to `email`. `traits` are
@@ -65,9 +89,10 @@ impl Client {
         &self,
         email: &str,
         traits: Option<Map<String, Value>>,
+        cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
         let email = check::email(email)?;
-        self.bounded(self.send(FlowKind::Registration, &email, traits))
+        self.bounded(self.send(FlowKind::Registration, &email, traits, cookies))
             .await
     }
 
@@ -77,12 +102,14 @@ impl Client {
         &self,
         email: &str,
         traits: Option<Map<String, Value>>,
+        cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
         let email = check::email(email)?;
         self.bounded(async {
-            match self.send(FlowKind::Login, &email, None).await? {
+            match self.send(FlowKind::Login, &email, None, cookies).await? {
                 SendCode::AccountNotFound { .. } => {
-                    self.send(FlowKind::Registration, &email, traits).await
+                    self.send(FlowKind::Registration, &email, traits, cookies)
+                        .await
                 }
                 other => Ok(other),
             }
@@ -91,12 +118,23 @@ impl Client {
     }
 
     /// Submits a code to a login or registration flow.
-    pub async fn verify_code(&self, req: VerifyRequest) -> Result<VerifyCode, Error> {
+    pub async fn verify_code(
+        &self,
+        req: VerifyRequest,
+        cookies: &mut Cookies,
+    ) -> Result<VerifyCode, Error> {
         let flow_id = check::flow_id(&req.flow_id)?;
         check::code(req.code.expose())?;
         let identifier = req.identifier.as_deref().map(check::email).transpose()?;
-        self.bounded(self.verify(req.flow_kind, &flow_id, &req.code, identifier, req.traits))
-            .await
+        let call = self.verify(
+            req.flow_kind,
+            &flow_id,
+            &req.code,
+            identifier,
+            req.traits,
+            cookies,
+        );
+        self.bounded(call).await
     }
 
     /// Mails a new code on an existing flow. Earlier codes of the flow stop working; the
@@ -106,39 +144,85 @@ impl Client {
         kind: FlowKind,
         flow_id: &str,
         identifier: Option<&str>,
+        cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
         let flow_id = check::flow_id(flow_id)?;
         let identifier = identifier.map(check::email).transpose()?;
-        self.bounded(self.resend(kind, &flow_id, identifier)).await
+        self.bounded(self.resend(kind, &flow_id, identifier, cookies))
+            .await
     }
 
-    /// The session behind a session token.
-    pub async fn whoami(&self, session_token: &Secret) -> Result<Whoami, Error> {
-        check::session_token(session_token)?;
+    /// The session behind a session token (API mode) or a browser's session cookie.
+    pub async fn whoami(&self, who: Credentials<'_>) -> Result<Whoami, Error> {
+        let auth = self.session_auth(who)?;
         self.bounded(async {
             let reply = self
                 .http
-                .get(self.http.url("/sessions/whoami"), Some(session_token))
+                .get(self.http.url("/sessions/whoami"), auth)
                 .await?;
             classify::whoami(&reply)
         })
         .await
     }
 
-    /// Revokes a session token.
-    pub async fn logout(&self, session_token: &Secret) -> Result<Logout, Error> {
-        check::session_token(session_token)?;
+    /// Ends a session: revokes a session token (API mode, `DELETE /self-service/logout/api`),
+    /// or logs a browser out in Kratos's two steps (a logout token, then the logout URL), which
+    /// clears its session cookie (docs/kratos-protocol.md §10.3, §10.4).
+    pub async fn logout(&self, who: Credentials<'_>) -> Result<Logout, Error> {
+        let auth = self.session_auth(who)?;
         self.bounded(async {
-            let body = PerformNativeLogout {
-                session_token: session_token.clone(),
-            };
-            let reply = self
-                .http
-                .delete(self.http.url("/self-service/logout/api"), &body)
-                .await?;
-            classify::logout(&reply)
+            match auth {
+                Auth::Token(token) => {
+                    let body = PerformNativeLogout {
+                        session_token: token.clone(),
+                    };
+                    let url = self.http.url("/self-service/logout/api");
+                    classify::logout(&self.http.delete(url, &body).await?)
+                }
+                Auth::Cookies(cookies) => self.browser_logout(cookies).await,
+                Auth::None => unreachable!("session_auth gives a token or cookies"),
+            }
         })
         .await
+    }
+
+    /// The request credentials of a `whoami` or `logout`, checked against the flow mode.
+    fn session_auth<'a>(&self, who: Credentials<'a>) -> Result<Auth<'a>, Error> {
+        match (self.config().flow_mode(), who) {
+            (FlowMode::Api, Credentials::Token(token)) => {
+                check::session_token(token)?;
+                Ok(Auth::Token(token))
+            }
+            (FlowMode::Browser, Credentials::Cookies(cookies)) => Ok(Auth::Cookies(cookies)),
+            (FlowMode::Api, Credentials::Cookies(_)) => Err(Error::invalid_value(
+                "options.cookie",
+                "is only used by browser flows: this client runs API flows",
+            )),
+            (FlowMode::Browser, Credentials::Token(_)) => Err(Error::invalid_value(
+                "sessionToken",
+                "is only used by API flows: this client runs browser flows (pass { cookie })",
+            )),
+        }
+    }
+
+    async fn browser_logout(&self, cookies: &mut Cookies) -> Result<Logout, Error> {
+        let url = self.http.url("/self-service/logout/browser");
+        let flow =
+            match classify::logout_started(&self.http.get(url, Auth::Cookies(cookies)).await?)? {
+                LogoutStarted::Flow(flow) => flow,
+                LogoutStarted::Done(outcome) => return Ok(outcome),
+            };
+        // Kratos's own URL, when it is on the configured origin; else the same path here.
+        let url = match Url::parse(flow.logout_url.expose()) {
+            Ok(url) if self.http.is_same_origin(&url) => url,
+            _ => {
+                let mut url = self.http.url("/self-service/logout");
+                url.query_pairs_mut()
+                    .append_pair("token", flow.logout_token.expose());
+                url
+            }
+        };
+        classify::logout(&self.http.get(url, Auth::Cookies(cookies)).await?)
     }
 
     /// Runs a call within the configured timeout.
@@ -163,23 +247,44 @@ impl Client {
         }
     }
 
+    /// What a self-service request carries: nothing on API flows (Kratos refuses cookies
+    /// there, docs/kratos-protocol.md §2.5), the browser's cookies on browser flows.
+    fn auth<'c>(&self, cookies: &'c mut Cookies) -> Auth<'c> {
+        match self.config().flow_mode() {
+            FlowMode::Api => Auth::None,
+            FlowMode::Browser => Auth::Cookies(cookies),
+        }
+    }
+
     async fn send(
         &self,
         kind: FlowKind,
         email: &str,
         traits: Option<Map<String, Value>>,
+        cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
-        let flow = match self.create(kind).await? {
+        let flow = match self.create(kind, cookies).await? {
             Created::Flow(flow) => flow,
             Created::Refused(outcome) => return Ok(outcome),
         };
         let action = self.action(&flow)?;
+        let csrf_token = self.csrf_token(&flow);
         let reply = match kind {
-            FlowKind::Login => self.http.post(action, &login_body(email)).await?,
+            FlowKind::Login => {
+                let body = UpdateLoginFlowWithCode {
+                    csrf_token,
+                    ..login_body(email)
+                };
+                self.http.post(action, &body, self.auth(cookies)).await?
+            }
             FlowKind::Registration => {
                 let mut traits = traits.unwrap_or_default();
                 traits.insert("email".into(), Value::String(email.to_owned()));
-                self.http.post(action, &registration_body(traits)).await?
+                let body = UpdateRegistrationFlowWithCode {
+                    csrf_token,
+                    ..registration_body(traits)
+                };
+                self.http.post(action, &body, self.auth(cookies)).await?
             }
         };
         classify::code_sent(kind, flow.id(), email, &reply)
@@ -190,43 +295,53 @@ impl Client {
         kind: FlowKind,
         flow_id: &str,
         identifier: Option<String>,
+        cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
-        let (action, flow) = match (kind, identifier) {
-            (FlowKind::Login, Some(id)) => (self.submit_url(kind, flow_id), Err(id)),
-            _ => match self.fetch(kind, flow_id).await? {
-                Fetched::Flow(flow) => (self.action(&flow)?, Ok(flow)),
-                other => return Ok(fetch_refusal_for_send(kind, flow_id, other)),
-            },
+        // A login resend needs only the address, when the caller has it, on API flows; a
+        // registration resend needs the traits, a browser flow its CSRF token: both are read
+        // from the flow.
+        let known = match (kind, &identifier) {
+            (FlowKind::Login, Some(_)) => self.config().flow_mode() == FlowMode::Api,
+            _ => false,
         };
-        let (reply, address) = match (kind, flow) {
-            (FlowKind::Login, Err(id)) => (self.post_resend_login(action, &id).await?, id),
-            (FlowKind::Login, Ok(flow)) => {
-                let id = flow.address().unwrap_or_default().to_owned();
-                (self.post_resend_login(action, &id).await?, id)
+        let flow = if known {
+            None
+        } else {
+            match self.fetch(kind, flow_id, cookies).await? {
+                Fetched::Flow(flow) => Some(flow),
+                other => return Ok(fetch_refusal_for_send(kind, flow_id, other)),
             }
-            (FlowKind::Registration, Ok(flow)) => {
+        };
+        let action = match &flow {
+            Some(flow) => self.action(flow)?,
+            None => self.submit_url(kind, flow_id),
+        };
+        let csrf_token = flow.as_ref().and_then(|f| self.csrf_token(f));
+        let address = match (identifier, &flow) {
+            (Some(id), _) => id,
+            (None, Some(flow)) => flow.address().unwrap_or_default().to_owned(),
+            (None, None) => unreachable!("a resend without an address reads the flow"),
+        };
+        let reply = match kind {
+            FlowKind::Login => {
+                let body = UpdateLoginFlowWithCode {
+                    resend: Some("code".into()),
+                    csrf_token,
+                    ..login_body(&address)
+                };
+                self.http.post(action, &body, self.auth(cookies)).await?
+            }
+            FlowKind::Registration => {
+                let traits = flow.as_ref().map(AnyFlow::traits).unwrap_or_default();
                 let body = UpdateRegistrationFlowWithCode {
                     resend: Some("code".into()),
-                    ..registration_body(flow.traits())
+                    csrf_token,
+                    ..registration_body(traits)
                 };
-                let address = flow.address().unwrap_or_default().to_owned();
-                (self.http.post(action, &body).await?, address)
+                self.http.post(action, &body, self.auth(cookies)).await?
             }
-            (FlowKind::Registration, Err(_)) => unreachable!("registration always reads its flow"),
         };
         classify::code_sent(kind, flow_id, &address, &reply)
-    }
-
-    async fn post_resend_login(
-        &self,
-        action: Url,
-        identifier: &str,
-    ) -> Result<crate::http::Reply, Error> {
-        let body = UpdateLoginFlowWithCode {
-            resend: Some("code".into()),
-            ..login_body(identifier)
-        };
-        self.http.post(action, &body).await
     }
 
     async fn verify(
@@ -236,21 +351,26 @@ impl Client {
         code: &Secret,
         identifier: Option<String>,
         traits: Option<Map<String, Value>>,
+        cookies: &mut Cookies,
     ) -> Result<VerifyCode, Error> {
         // Kratos needs the identifier (login) or the traits (registration) again with the
-        // code; when the caller does not have them, they are read from the flow.
-        let known = match kind {
-            FlowKind::Login => identifier.is_some(),
-            FlowKind::Registration => traits.is_some(),
-        };
-        let (action, identifier, traits) = if known {
-            (self.submit_url(kind, flow_id), identifier, traits)
+        // code, and on browser flows the flow's CSRF token; what the caller did not pass is
+        // read from the flow.
+        let known = self.config().flow_mode() == FlowMode::Api
+            && match kind {
+                FlowKind::Login => identifier.is_some(),
+                FlowKind::Registration => traits.is_some(),
+            };
+        let (action, identifier, traits, csrf_token) = if known {
+            (self.submit_url(kind, flow_id), identifier, traits, None)
         } else {
-            match self.fetch(kind, flow_id).await? {
-                Fetched::Flow(flow) => {
-                    let address = flow.address().map(str::to_owned);
-                    (self.action(&flow)?, address, Some(flow.traits()))
-                }
+            match self.fetch(kind, flow_id, cookies).await? {
+                Fetched::Flow(flow) => (
+                    self.action(&flow)?,
+                    identifier.or_else(|| flow.address().map(str::to_owned)),
+                    traits.or_else(|| Some(flow.traits())),
+                    self.csrf_token(&flow),
+                ),
                 other => return Ok(fetch_refusal_for_verify(kind, flow_id, other)),
             }
         };
@@ -258,22 +378,24 @@ impl Client {
             FlowKind::Login => {
                 let body = UpdateLoginFlowWithCode {
                     code: Some(code.clone()),
+                    csrf_token,
                     ..login_body(identifier.as_deref().unwrap_or_default())
                 };
-                self.http.post(action, &body).await?
+                self.http.post(action, &body, self.auth(cookies)).await?
             }
             FlowKind::Registration => {
                 let body = UpdateRegistrationFlowWithCode {
                     code: Some(code.clone()),
+                    csrf_token,
                     ..registration_body(traits.unwrap_or_default())
                 };
-                self.http.post(action, &body).await?
+                self.http.post(action, &body, self.auth(cookies)).await?
             }
         };
         match classify::code_verified(kind, flow_id, &reply)? {
             Verified::Outcome(outcome) => Ok(outcome),
             Verified::Expired410 { new_flow_id } => {
-                Ok(self.expired(kind, flow_id, new_flow_id).await)
+                Ok(self.expired(kind, flow_id, new_flow_id, cookies).await)
             }
         }
     }
@@ -285,8 +407,9 @@ impl Client {
         kind: FlowKind,
         flow_id: &str,
         new_flow_id: Option<String>,
+        cookies: &mut Cookies,
     ) -> VerifyCode {
-        match self.fetch(kind, flow_id).await {
+        match self.fetch(kind, flow_id, cookies).await {
             Ok(Fetched::Flow(_)) => VerifyCode::CodeExpired {
                 flow_id: flow_id.to_owned(),
                 flow_kind: kind,
@@ -303,21 +426,29 @@ impl Client {
         }
     }
 
-    async fn create(&self, kind: FlowKind) -> Result<Created, Error> {
-        let url = self
-            .http
-            .url(&format!("/self-service/{}/api", kind.as_str()));
-        let reply = self.http.get(url, None).await?;
+    async fn create(&self, kind: FlowKind, cookies: &mut Cookies) -> Result<Created, Error> {
+        let mode = self.config().flow_mode();
+        let url = self.http.url(&format!(
+            "/self-service/{}/{}",
+            kind.as_str(),
+            mode.as_str()
+        ));
+        let reply: Reply = self.http.get(url, self.auth(cookies)).await?;
         classify::flow_created(kind, &reply)
     }
 
-    async fn fetch(&self, kind: FlowKind, flow_id: &str) -> Result<Fetched, Error> {
+    async fn fetch(
+        &self,
+        kind: FlowKind,
+        flow_id: &str,
+        cookies: &mut Cookies,
+    ) -> Result<Fetched, Error> {
         let mut url = self
             .http
             .url(&format!("/self-service/{}/flows", kind.as_str()));
         // docs/kratos-protocol.md §1: the GET takes `id`, the submit takes `flow`.
         url.query_pairs_mut().append_pair("id", flow_id);
-        let reply = self.http.get(url, None).await?;
+        let reply = self.http.get(url, self.auth(cookies)).await?;
         classify::flow_fetched(kind, flow_id, &reply)
     }
 
@@ -325,6 +456,15 @@ impl Client {
         let mut url = self.http.url(&format!("/self-service/{}", kind.as_str()));
         url.query_pairs_mut().append_pair("flow", flow_id);
         url
+    }
+
+    /// Browser flows: the value of the flow's `csrf_token` node, sent back with every submit
+    /// (docs/kratos-protocol.md §2.6). API flows carry the node with an empty value, or none.
+    fn csrf_token(&self, flow: &AnyFlow) -> Option<Secret> {
+        match self.config().flow_mode() {
+            FlowMode::Api => None,
+            FlowMode::Browser => flow.csrf_token().map(Secret::new),
+        }
     }
 
     /// The flow's `ui.action`, if it is on the configured origin. A flow that points elsewhere
@@ -381,6 +521,11 @@ fn fetch_refusal_for_send(kind: FlowKind, flow_id: &str, fetched: Fetched) -> Se
             new_flow_id: None,
             messages: Vec::new(),
         },
+        Fetched::Csrf(cause) => SendCode::CsrfViolation {
+            flow_id,
+            flow_kind: kind,
+            cause,
+        },
         Fetched::RateLimited(secs) => SendCode::RateLimited {
             retry_after_seconds: secs,
         },
@@ -402,6 +547,11 @@ fn fetch_refusal_for_verify(kind: FlowKind, flow_id: &str, fetched: Fetched) -> 
             new_flow_id: None,
             messages: Vec::new(),
         },
+        Fetched::Csrf(cause) => VerifyCode::CsrfViolation {
+            flow_id,
+            flow_kind: kind,
+            cause,
+        },
         Fetched::RateLimited(secs) => VerifyCode::RateLimited {
             retry_after_seconds: secs,
         },
@@ -419,5 +569,6 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Client>();
         assert_send_sync::<Error>();
+        assert_send_sync::<Cookies>();
     }
 }

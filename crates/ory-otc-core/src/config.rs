@@ -21,6 +21,36 @@ pub const ENV_SDK_URL: &str = "ORY_SDK_URL";
 pub const ENV_PROJECT_SLUG: &str = "ORY_PROJECT_SLUG";
 pub const ENV_API_KEY: &str = "ORY_API_KEY";
 
+/// Which kind of Kratos flow a client runs (docs/kratos-protocol.md §9).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FlowMode {
+    /// API ("native") flows: no cookies, the session as a token in the body. The default.
+    #[default]
+    Api,
+    /// Browser flows run on a browser's behalf: its cookies in, Kratos's `Set-Cookie` out,
+    /// CSRF tokens handled, the session as Kratos's cookie.
+    Browser,
+}
+
+impl FlowMode {
+    /// The path segment of the flow-creation endpoints: `api` or `browser`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlowMode::Api => "api",
+            FlowMode::Browser => "browser",
+        }
+    }
+}
+
+/// What to do with the `Domain` of the cookies Kratos sets, before they go to the browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CookieDomain {
+    /// Replace it with this domain.
+    Set(String),
+    /// Remove it: the cookie belongs to the host that serves the app.
+    Remove,
+}
+
 /// A validated configuration. Build it with [`Config::builder`].
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -29,6 +59,8 @@ pub struct Config {
     connect_timeout: Duration,
     api_key: Option<Secret>,
     user_agent: String,
+    flow_mode: FlowMode,
+    cookie_domain: Option<CookieDomain>,
 }
 
 impl Config {
@@ -62,6 +94,15 @@ impl Config {
         &self.user_agent
     }
 
+    pub fn flow_mode(&self) -> FlowMode {
+        self.flow_mode
+    }
+
+    /// Browser mode: how the `Domain` of forwarded cookies is rewritten (`None`: not at all).
+    pub fn cookie_domain(&self) -> Option<&CookieDomain> {
+        self.cookie_domain.as_ref()
+    }
+
     /// The URL of a Kratos path under the base URL (`path` starts with `/`).
     pub(crate) fn url(&self, path: &str) -> Url {
         let mut url = self.base.clone();
@@ -81,6 +122,8 @@ pub struct ConfigBuilder {
     api_key: Option<Secret>,
     user_agent: Option<String>,
     allow_http: bool,
+    flow_mode: FlowMode,
+    cookie_domain: Option<String>,
 }
 
 impl ConfigBuilder {
@@ -127,6 +170,21 @@ impl ConfigBuilder {
     /// plain http is accepted for `localhost`, `127.0.0.0/8` and `::1` only.
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.allow_http = allow;
+        self
+    }
+
+    /// Which flows to run: API flows (the default) or browser flows on a browser's behalf.
+    pub fn flow_mode(mut self, mode: FlowMode) -> Self {
+        self.flow_mode = mode;
+        self
+    }
+
+    /// Browser mode: rewrite the `Domain` of every cookie Kratos sets before it goes to the
+    /// browser. A domain replaces it; `""` removes it (a host-only cookie of the app's host).
+    /// Default: cookies are forwarded as Kratos set them. Needed when the app's host is not
+    /// Kratos's, behind a proxy that serves Kratos under the app's domain.
+    pub fn cookie_domain(mut self, domain: impl Into<String>) -> Self {
+        self.cookie_domain = Some(domain.into());
         self
     }
 
@@ -178,12 +236,31 @@ impl ConfigBuilder {
                 "must be 1 to 1024 visible ASCII characters",
             ));
         }
+        let cookie_domain = match self.cookie_domain {
+            None => None,
+            Some(_) if self.flow_mode != FlowMode::Browser => {
+                return Err(Error::invalid_value(
+                    "cookieDomain",
+                    "is only used by browser flows: set flow to 'browser'",
+                ))
+            }
+            Some(d) if d.is_empty() => Some(CookieDomain::Remove),
+            Some(d) if is_domain(&d) => Some(CookieDomain::Set(d)),
+            Some(_) => {
+                return Err(Error::invalid_value(
+                    "cookieDomain",
+                    "must be a domain name such as example.com, or '' to remove the Domain",
+                ))
+            }
+        };
         Ok(Config {
             base,
             timeout,
             connect_timeout,
             api_key: self.api_key,
             user_agent,
+            flow_mode: self.flow_mode,
+            cookie_domain,
         })
     }
 
@@ -266,6 +343,21 @@ fn check_duration(name: &str, d: Duration) -> Result<(), Error> {
         ));
     }
     Ok(())
+}
+
+/// A cookie domain: letters, digits, `-` and `.` (a leading dot is allowed, as browsers ignore
+/// it), at most 253 characters.
+fn is_domain(d: &str) -> bool {
+    let d = d.strip_prefix('.').unwrap_or(d);
+    !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 fn is_header_safe(s: &str) -> bool {
@@ -422,5 +514,44 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidArgValue);
+    }
+
+    #[test]
+    fn cookie_domain_is_checked_and_only_for_browser_flows() {
+        let b = || {
+            Config::builder()
+                .base_url("https://a.example")
+                .flow_mode(FlowMode::Browser)
+        };
+        assert_eq!(b().build().unwrap().cookie_domain(), None);
+        assert_eq!(
+            b().cookie_domain("example.com")
+                .build()
+                .unwrap()
+                .cookie_domain(),
+            Some(&CookieDomain::Set("example.com".into()))
+        );
+        assert_eq!(
+            b().cookie_domain("").build().unwrap().cookie_domain(),
+            Some(&CookieDomain::Remove)
+        );
+        for bad in ["exa mple.com", "a;b", "a..b", "x=y"] {
+            let err = b().cookie_domain(bad).build().unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidArgValue, "{bad}");
+        }
+        let err = Config::builder()
+            .base_url("https://a.example")
+            .cookie_domain("example.com")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidArgValue);
+        assert_eq!(
+            Config::builder()
+                .base_url("https://a.example")
+                .build()
+                .unwrap()
+                .flow_mode(),
+            FlowMode::Api
+        );
     }
 }

@@ -91,6 +91,15 @@ impl AnyFlow {
             .filter(|v| !v.is_empty())
     }
 
+    /// The value of the `csrf_token` node: what a browser flow's submit must carry. API flows
+    /// carry the node with an empty value, or none (docs/kratos-protocol.md §4).
+    pub fn csrf_token(&self) -> Option<&str> {
+        self.ui()
+            .node("csrf_token")
+            .and_then(|n| n.value_str())
+            .filter(|v| !v.is_empty())
+    }
+
     /// Whether Kratos attached an error to the address node (`identifier` or `traits.email`).
     /// Kratos v1.3.1 reports an invalid e-mail as a generic 4000001 there.
     pub fn address_has_error(&self) -> bool {

@@ -213,6 +213,7 @@ fn reply(answer: Answer<'_>) -> Reply {
             origin: "http://127.0.0.1:4433".into(),
             path: "/self-service/login".into(),
         },
+        csrf_cause: crate::outcome::CsrfCause::NoCookie,
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - `Accept: application/json` always, `Content-Type: application/json` with a body: Kratos
 //!   treats a request as JSON only when one of them says so (docs/kratos-protocol.md §2).
-//! - No cookies and no `Origin` header: an API flow refuses both (docs/kratos-protocol.md §2, API-flow guard).
+//! - No `Origin` header, and cookies only in browser mode, the browser's own: an API flow
+//!   refuses both (docs/kratos-protocol.md §2, API-flow guard).
 //! - No redirects are followed: Kratos answers JSON requests without redirecting, so a 3xx is a
 //!   misconfiguration, and following it could send a request to another host.
 //! - Bodies over 1 MiB are refused while reading.
@@ -18,14 +19,18 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use ory_otc_protocol::session::SESSION_TOKEN_HEADER;
 use ory_otc_protocol::Secret;
-use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{
+    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 use url::Url;
 
 use crate::config::Config;
+use crate::cookies::Cookies;
 use crate::error::{Error, Target};
+use crate::outcome::CsrfCause;
 
 /// The largest response body read: 1 MiB. Kratos's flows are a few KiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -48,6 +53,28 @@ pub(crate) struct Reply {
     /// Seconds from `Retry-After` (delta or HTTP date) or `x-ratelimit-reset`.
     pub retry_after_seconds: Option<u32>,
     pub target: Target,
+    /// What a CSRF violation in answer to this request would be down to, judged from the
+    /// cookies it carried.
+    pub csrf_cause: CsrfCause,
+}
+
+/// On whose behalf a request goes: nobody, a session token, or a browser's cookies.
+pub(crate) enum Auth<'a> {
+    None,
+    Token(&'a Secret),
+    /// Browser mode: the request carries these cookies, and Kratos's `Set-Cookie` updates them.
+    Cookies(&'a mut Cookies),
+}
+
+impl Auth<'_> {
+    /// The same, borrowed again (a retried GET sends the cookies as they then stand).
+    fn reborrow(&mut self) -> Auth<'_> {
+        match self {
+            Auth::None => Auth::None,
+            Auth::Token(t) => Auth::Token(t),
+            Auth::Cookies(c) => Auth::Cookies(c),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -91,11 +118,11 @@ impl Http {
     }
 
     /// GET with retries on connect errors and 502/503/504.
-    pub async fn get(&self, url: Url, session_token: Option<&Secret>) -> Result<Reply, Error> {
+    pub async fn get(&self, url: Url, mut auth: Auth<'_>) -> Result<Reply, Error> {
         let mut attempt = 0;
         loop {
             let result = self
-                .send(Method::GET, url.clone(), None, session_token)
+                .send(Method::GET, url.clone(), None, auth.reborrow())
                 .await;
             let retry = match &result {
                 Ok(reply) => matches!(reply.status, 502..=504),
@@ -110,15 +137,20 @@ impl Http {
     }
 
     /// POST a JSON body. Never retried.
-    pub async fn post<B: Serialize>(&self, url: Url, body: &B) -> Result<Reply, Error> {
+    pub async fn post<B: Serialize>(
+        &self,
+        url: Url,
+        body: &B,
+        auth: Auth<'_>,
+    ) -> Result<Reply, Error> {
         let body = encode(body)?;
-        self.send(Method::POST, url, Some(body), None).await
+        self.send(Method::POST, url, Some(body), auth).await
     }
 
     /// DELETE with a JSON body. Never retried.
     pub async fn delete<B: Serialize>(&self, url: Url, body: &B) -> Result<Reply, Error> {
         let body = encode(body)?;
-        self.send(Method::DELETE, url, Some(body), None).await
+        self.send(Method::DELETE, url, Some(body), Auth::None).await
     }
 
     async fn send(
@@ -126,7 +158,7 @@ impl Http {
         method: Method,
         url: Url,
         body: Option<Vec<u8>>,
-        session_token: Option<&Secret>,
+        mut auth: Auth<'_>,
     ) -> Result<Reply, Error> {
         let target = self.target(&method, &url);
         if !self.is_same_origin(&url) {
@@ -158,11 +190,21 @@ impl Http {
         if let Some(body) = body {
             req = req.header(CONTENT_TYPE, JSON).body(body);
         }
-        if let Some(token) = session_token {
-            req = req.header(
-                SESSION_TOKEN_HEADER,
-                sensitive("sessionToken", token.expose())?,
-            );
+        let mut csrf_cause = CsrfCause::NoCookie;
+        match &auth {
+            Auth::None => {}
+            Auth::Token(token) => {
+                req = req.header(
+                    SESSION_TOKEN_HEADER,
+                    sensitive("sessionToken", token.expose())?,
+                );
+            }
+            Auth::Cookies(cookies) => {
+                csrf_cause = cookies.csrf_cause();
+                if let Some(header) = cookies.header() {
+                    req = req.header(COOKIE, sensitive("cookie", &header)?);
+                }
+            }
         }
         if let Some(key) = api_key {
             req = req.header(
@@ -175,7 +217,15 @@ impl Http {
             .send()
             .await
             .map_err(|e| Error::from_transport(e, &target, timeout))?;
-        read(resp, target, timeout).await
+        if let Auth::Cookies(cookies) = &mut auth {
+            for value in resp.headers().get_all(SET_COOKIE) {
+                // Not text: no browser would take it either.
+                if let Ok(value) = value.to_str() {
+                    cookies.store(value, self.config.cookie_domain());
+                }
+            }
+        }
+        read(resp, target, timeout, csrf_cause).await
     }
 
     fn target(&self, method: &Method, url: &Url) -> Target {
@@ -191,6 +241,7 @@ async fn read(
     mut resp: reqwest::Response,
     target: Target,
     timeout: Duration,
+    csrf_cause: CsrfCause,
 ) -> Result<Reply, Error> {
     let status = resp.status().as_u16();
     let headers = resp.headers();
@@ -222,6 +273,7 @@ async fn read(
         json,
         retry_after_seconds,
         target,
+        csrf_cause,
     })
 }
 

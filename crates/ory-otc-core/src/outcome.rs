@@ -25,6 +25,41 @@ impl FlowKind {
     }
 }
 
+/// Why Kratos refused a browser flow's request as a CSRF violation, judged from the cookies the
+/// request carried (Kratos's own `reject_reason` differs between releases, and v1.3.1 sends
+/// the same one for every cause: docs/kratos-protocol.md §5.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsrfCause {
+    /// The request had no cookies at all: the browser's `Cookie` header was not passed on.
+    NoCookie,
+    /// Cookies, but not Kratos's CSRF cookie: it was not passed on, it expired, or it is set
+    /// for another host than the one the browser sent this request to.
+    NoCsrfCookie,
+    /// The CSRF cookie does not match the flow: it belongs to another flow's browser or to
+    /// another Kratos (a foreign cookie), or it changed since the flow was created.
+    Mismatch,
+}
+
+impl CsrfCause {
+    /// `no_cookie`, `no_csrf_cookie` or `mismatch`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CsrfCause::NoCookie => "no_cookie",
+            CsrfCause::NoCsrfCookie => "no_csrf_cookie",
+            CsrfCause::Mismatch => "mismatch",
+        }
+    }
+
+    /// What to check, in a sentence.
+    pub fn hint(self) -> &'static str {
+        match self {
+            CsrfCause::NoCookie => "The request carried no cookies: pass the browser's Cookie header to the call (options.cookie).",
+            CsrfCause::NoCsrfCookie => "The browser's cookies lack Kratos's CSRF cookie: it was not set on this browser (forward every setCookie of the result that started the flow), it expired, or its Domain does not match the app's host (see the cookieDomain option).",
+            CsrfCause::Mismatch => "Kratos's CSRF cookie does not belong to this flow: the flow was started by another browser or another Kratos, or the cookie changed since. Start a new flow.",
+        }
+    }
+}
+
 /// A refusal the classifier does not know, kept whole so nothing is lost.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
@@ -84,6 +119,12 @@ pub enum SendCode {
         flow_id: String,
         flow_kind: FlowKind,
     },
+    /// Browser flows: 403 `security_csrf_violation` (a resend with missing or foreign cookies).
+    CsrfViolation {
+        flow_id: String,
+        flow_kind: FlowKind,
+        cause: CsrfCause,
+    },
     /// 429 from Ory Network's rate limiter.
     RateLimited {
         retry_after_seconds: Option<u32>,
@@ -94,7 +135,7 @@ pub enum SendCode {
 /// The outcome of submitting a code.
 #[derive(Debug, Clone, PartialEq)]
 pub enum VerifyCode {
-    /// A session exists. API flows carry its token.
+    /// A session exists. API flows carry its token; browser flows set Kratos's session cookie.
     SignedIn {
         flow_kind: FlowKind,
         session_token: Option<Secret>,
@@ -143,6 +184,12 @@ pub enum VerifyCode {
         flow_id: String,
         flow_kind: FlowKind,
     },
+    /// Browser flows: 403 `security_csrf_violation`, the browser's cookies missing or foreign.
+    CsrfViolation {
+        flow_id: String,
+        flow_kind: FlowKind,
+        cause: CsrfCause,
+    },
     RateLimited {
         retry_after_seconds: Option<u32>,
     },
@@ -164,12 +211,13 @@ pub enum Whoami {
     },
 }
 
-/// The outcome of a native logout.
+/// The outcome of a logout.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Logout {
-    /// 204: the session is revoked (also when it already was).
+    /// 204: the session is revoked (API flows: also when it already was).
     LoggedOut,
-    /// 403/401: Kratos does not know this token.
+    /// API flows: 403/401, Kratos does not know this token. Browser flows: 401, the cookies
+    /// carry no session.
     UnknownSession,
     RateLimited {
         retry_after_seconds: Option<u32>,

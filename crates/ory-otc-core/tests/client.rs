@@ -5,7 +5,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ory_otc_core::{ErrorCode, FlowKind, Secret, SendCode, VerifyCode, VerifyRequest};
+use ory_otc_core::{
+    Cookies, Credentials, ErrorCode, FlowKind, Secret, SendCode, VerifyCode, VerifyRequest,
+};
 use support::{json, serve, Reply};
 
 const FLOW_ID: &str = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -39,7 +41,7 @@ async fn kratos_login(sent: &'static str) -> support::Server {
 async fn sending_a_login_code_makes_two_json_requests_without_cookies() {
     let server = kratos_login("login_code_sent.json").await;
     let outcome = support::client(&server)
-        .send_login_code("Ada@Example.com")
+        .send_login_code("Ada@Example.com", &mut Cookies::none())
         .await
         .unwrap();
     assert!(
@@ -88,7 +90,11 @@ async fn send_code_registers_when_the_account_does_not_exist() {
     .await;
     let traits = serde_json::json!({"email": "ignored@example.com", "newsletter": true});
     let outcome = support::client(&server)
-        .send_code("ada@example.com", traits.as_object().cloned())
+        .send_code(
+            "ada@example.com",
+            traits.as_object().cloned(),
+            &mut Cookies::none(),
+        )
         .await
         .unwrap();
     assert!(
@@ -122,7 +128,7 @@ async fn verifying_without_an_identifier_reads_it_from_the_flow() {
     })
     .await;
     let outcome = support::client(&server)
-        .verify_code(verify_login("123456", None))
+        .verify_code(verify_login("123456", None), &mut Cookies::none())
         .await
         .unwrap();
     assert!(
@@ -160,7 +166,10 @@ async fn a_410_is_code_expired_when_the_flow_still_loads() {
         })
         .await;
         let outcome = support::client(&server)
-            .verify_code(verify_login("123456", Some("ada@example.com")))
+            .verify_code(
+                verify_login("123456", Some("ada@example.com")),
+                &mut Cookies::none(),
+            )
             .await
             .unwrap();
         match (outcome, want_code_expired) {
@@ -192,7 +201,7 @@ async fn a_foreign_ui_action_is_refused_and_nothing_is_posted() {
     })
     .await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol);
@@ -208,7 +217,7 @@ async fn redirects_are_not_followed() {
     let server =
         serve(move |_| Reply::Respond(302, vec![("Location", location.clone())], vec![])).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!((err.code(), err.status()), (ErrorCode::Protocol, Some(302)));
@@ -220,7 +229,10 @@ async fn a_server_that_never_answers_times_out_on_time() {
     let server = serve(|_| Reply::Hang).await;
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(err.is_retryable());
     assert!(
@@ -235,7 +247,10 @@ async fn a_stalled_body_times_out() {
     let server = serve(|_| Reply::Stall(200, 5000, b"{\"id\":".to_vec())).await;
     let client = support::client_with(&server, |b| b.timeout(Duration::from_millis(300)));
     let started = Instant::now();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
     assert!(started.elapsed() < Duration::from_millis(1000));
 }
@@ -248,7 +263,7 @@ async fn a_body_over_one_mebibyte_is_refused() {
     );
     let server = serve(move |_| json(200, big.clone())).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol);
@@ -260,7 +275,7 @@ async fn a_body_over_one_mebibyte_is_refused() {
 async fn gets_are_retried_twice_and_posts_never() {
     let server = serve(|_| Reply::Respond(503, vec![], b"busy".to_vec())).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!(
@@ -279,7 +294,7 @@ async fn gets_are_retried_twice_and_posts_never() {
     })
     .await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!((err.code(), err.status()), (ErrorCode::Server, Some(502)));
@@ -306,7 +321,10 @@ async fn a_refused_connection_is_a_retryable_network_error() {
             .unwrap(),
     )
     .unwrap();
-    let err = client.send_login_code("a@b.c").await.unwrap_err();
+    let err = client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network);
     assert!(err.is_retryable());
     assert!(
@@ -319,7 +337,7 @@ async fn a_refused_connection_is_a_retryable_network_error() {
 async fn a_closed_connection_mid_request_is_a_network_error() {
     let server = serve(|_| Reply::Close).await;
     let err = support::client(&server)
-        .send_login_code("a@b.c")
+        .send_login_code("a@b.c", &mut Cookies::none())
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network);
@@ -337,15 +355,21 @@ async fn whoami_sends_the_token_in_a_header_and_never_echoes_it() {
     })
     .await;
     let client = support::client(&server);
-    let ok = client.whoami(&Secret::new(token)).await.unwrap();
+    let ok = client
+        .whoami(Credentials::Token(&Secret::new(token)))
+        .await
+        .unwrap();
     assert!(matches!(ok, ory_otc_core::Whoami::Active { .. }));
     assert!(!server.requests()[0].target.contains(token));
-    let no = client.whoami(&Secret::new("ory_st_wrong")).await.unwrap();
+    let no = client
+        .whoami(Credentials::Token(&Secret::new("ory_st_wrong")))
+        .await
+        .unwrap();
     assert_eq!(no, ory_otc_core::Whoami::Unauthorized { error_id: None });
 
     let hang = serve(|_| Reply::Hang).await;
     let err = support::client_with(&hang, |b| b.timeout(Duration::from_millis(100)))
-        .whoami(&Secret::new(token))
+        .whoami(Credentials::Token(&Secret::new(token)))
         .await
         .unwrap_err();
     assert!(!format!("{err} {err:?}").contains(token));
@@ -359,7 +383,7 @@ async fn logout_posts_the_token_in_the_body() {
     })
     .await;
     let out = support::client(&server)
-        .logout(&Secret::new("ory_st_abc"))
+        .logout(Credentials::Token(&Secret::new("ory_st_abc")))
         .await
         .unwrap();
     assert_eq!(out, ory_otc_core::Logout::LoggedOut);
@@ -374,7 +398,10 @@ async fn logout_posts_the_token_in_the_body() {
 async fn the_api_key_is_not_sent_to_public_paths() {
     let server = kratos_login("login_code_sent.json").await;
     let client = support::client_with(&server, |b| b.api_key("ory_pat_topsecret"));
-    client.send_login_code("a@b.c").await.unwrap();
+    client
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap();
     assert!(server
         .requests()
         .iter()
@@ -386,7 +413,11 @@ async fn bad_arguments_fail_before_any_request() {
     let server = serve(|_| json(500, "{}")).await;
     let client = support::client(&server);
     assert_eq!(
-        client.send_login_code("").await.unwrap_err().code(),
+        client
+            .send_login_code("", &mut Cookies::none())
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidArgValue
     );
     let bad_flow = VerifyRequest {
@@ -394,19 +425,27 @@ async fn bad_arguments_fail_before_any_request() {
         ..verify_login("123456", None)
     };
     assert_eq!(
-        client.verify_code(bad_flow).await.unwrap_err().code(),
-        ErrorCode::InvalidArgValue
-    );
-    assert_eq!(
         client
-            .verify_code(verify_login("12ab56", None))
+            .verify_code(bad_flow, &mut Cookies::none())
             .await
             .unwrap_err()
             .code(),
         ErrorCode::InvalidArgValue
     );
     assert_eq!(
-        client.whoami(&Secret::new("")).await.unwrap_err().code(),
+        client
+            .verify_code(verify_login("12ab56", None), &mut Cookies::none())
+            .await
+            .unwrap_err()
+            .code(),
+        ErrorCode::InvalidArgValue
+    );
+    assert_eq!(
+        client
+            .whoami(Credentials::Token(&Secret::new("")))
+            .await
+            .unwrap_err()
+            .code(),
         ErrorCode::InvalidArgValue
     );
     assert!(server.requests().is_empty());

@@ -8,7 +8,9 @@ mod support;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use ory_otc_core::{Client, Config, ErrorCode, FlowKind, Secret, VerifyCode, VerifyRequest};
+use ory_otc_core::{
+    Client, Config, Cookies, Credentials, ErrorCode, FlowKind, Secret, VerifyCode, VerifyRequest,
+};
 use serde_json::{json, Value};
 use support::raw::{full_backlog, serve_raw, Raw};
 use support::{json as json_reply, serve};
@@ -40,7 +42,10 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
     let c = client(&dead.url(), 10_000, 300);
 
     let started = Instant::now();
-    let err = c.whoami(&Secret::new("ory_st_abc")).await.unwrap_err();
+    let err = c
+        .whoami(Credentials::Token(&Secret::new("ory_st_abc")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert!(err.is_connect() && err.is_retryable() && !err.is_timeout());
     assert!(err.to_string().contains("connecting timed out"), "{err}");
@@ -50,7 +55,10 @@ async fn a_connection_that_never_opens_is_a_network_error_after_connect_timeout(
 
     // A DELETE is not retried.
     let started = Instant::now();
-    let err = c.logout(&Secret::new("ory_st_abc")).await.unwrap_err();
+    let err = c
+        .logout(Credentials::Token(&Secret::new("ory_st_abc")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert_within(started, 1_000);
 }
@@ -61,7 +69,10 @@ async fn the_call_timeout_bounds_connect_attempts_too() {
     let dead = full_backlog();
     let c = client(&dead.url(), 500, 400);
     let started = Instant::now();
-    let err = c.send_login_code("a@b.c").await.unwrap_err();
+    let err = c
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert_within(started, 1_000);
 }
@@ -91,7 +102,10 @@ async fn a_body_that_never_ends_is_cut_at_one_mebibyte() {
         let server = serve_raw(raw).await;
         let c = client(&server.url(), 5_000, 1_000);
         let started = Instant::now();
-        let err = c.send_login_code("a@b.c").await.unwrap_err();
+        let err = c
+            .send_login_code("a@b.c", &mut Cookies::none())
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
         assert!(err.to_string().contains("1 MiB"), "{err}");
         assert_within(started, 3_000);
@@ -113,7 +127,10 @@ async fn headers_that_never_end_are_refused() {
     .await;
     let c = client(&server.url(), 5_000, 1_000);
     let started = Instant::now();
-    let err = c.logout(&Secret::new("ory_st_abc")).await.unwrap_err();
+    let err = c
+        .logout(Credentials::Token(&Secret::new("ory_st_abc")))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Network, "{err}");
     assert_within(started, 3_000);
     let written = server.written.load(Ordering::Relaxed);
@@ -134,7 +151,10 @@ async fn a_dripping_body_is_ended_by_the_call_timeout() {
     .await;
     let c = client(&server.url(), 400, 400);
     let started = Instant::now();
-    let err = c.send_login_code("a@b.c").await.unwrap_err();
+    let err = c
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     assert!(started.elapsed() >= Duration::from_millis(400));
     assert_within(started, 1_000);
@@ -146,7 +166,10 @@ async fn json_nested_without_end_is_a_protocol_error() {
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let server = serve(move |_| json_reply(200, deep.clone())).await;
     let c = support::client(&server);
-    let err = c.send_login_code("a@b.c").await.unwrap_err();
+    let err = c
+        .send_login_code("a@b.c", &mut Cookies::none())
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
     let deep_in_flow = format!(
         "{{\"id\":\"x\",\"state\":\"sent_email\",\"ui\":{}{}}}",
@@ -155,7 +178,7 @@ async fn json_nested_without_end_is_a_protocol_error() {
     );
     let server = serve(move |_| json_reply(400, deep_in_flow.clone())).await;
     let err = support::client(&server)
-        .whoami(&Secret::new("ory_st_abc"))
+        .whoami(Credentials::Token(&Secret::new("ory_st_abc")))
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Protocol, "{err}");
@@ -183,13 +206,16 @@ async fn a_trait_name_nested_without_end_costs_one_call_not_the_process() {
     })
     .await;
     let out = support::client(&server)
-        .verify_code(VerifyRequest {
-            flow_kind: FlowKind::Registration,
-            flow_id: FLOW_ID.into(),
-            code: Secret::new("123456"),
-            identifier: None,
-            traits: None,
-        })
+        .verify_code(
+            VerifyRequest {
+                flow_kind: FlowKind::Registration,
+                flow_id: FLOW_ID.into(),
+                code: Secret::new("123456"),
+                identifier: None,
+                traits: None,
+            },
+            &mut Cookies::none(),
+        )
         .await
         .unwrap();
     assert!(matches!(out, VerifyCode::InvalidCode { .. }), "{out:?}");

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ory_otc_core::{Client, Config, Secret, Whoami, MAX_IN_FLIGHT};
+use ory_otc_core::{Client, Config, Credentials, Secret, Whoami, MAX_IN_FLIGHT};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -66,7 +66,11 @@ async fn a_burst_of_calls_all_resolve_over_a_bounded_number_of_connections() {
     .unwrap();
     let calls = (0..2_000).map(|_| {
         let client = client.clone();
-        tokio::spawn(async move { client.whoami(&Secret::new("ory_st_abc")).await })
+        tokio::spawn(async move {
+            client
+                .whoami(Credentials::Token(&Secret::new("ory_st_abc")))
+                .await
+        })
     });
     for call in calls.collect::<Vec<_>>() {
         let outcome = call.await.unwrap().unwrap();

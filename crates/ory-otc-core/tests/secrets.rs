@@ -7,7 +7,7 @@ mod support;
 use std::error::Error as _;
 use std::time::Duration;
 
-use ory_otc_core::{Client, Config, FlowKind, Secret, VerifyRequest};
+use ory_otc_core::{Client, Config, Cookies, Credentials, FlowKind, Secret, VerifyRequest};
 use support::raw::{full_backlog, serve_raw, Raw};
 use support::{json, serve, Reply};
 
@@ -64,31 +64,35 @@ async fn every_call(label: &str, url: &str) {
     let c = client(url);
     let (whoami, logout, verify_login, verify_login_fetch, verify_registration, send) = tokio::join!(
         async {
-            c.whoami(&Secret::new(TOKEN))
+            c.whoami(Credentials::Token(&Secret::new(TOKEN)))
                 .await
                 .map(|o| format!("{o:?}"))
         },
         async {
-            c.logout(&Secret::new(TOKEN))
+            c.logout(Credentials::Token(&Secret::new(TOKEN)))
                 .await
                 .map(|o| format!("{o:?}"))
         },
         async {
-            c.verify_code(verify(FlowKind::Login, Some("a@b.c")))
+            c.verify_code(verify(FlowKind::Login, Some("a@b.c")), &mut Cookies::none())
                 .await
                 .map(|o| format!("{o:?}"))
         },
         async {
-            c.verify_code(verify(FlowKind::Login, None))
+            c.verify_code(verify(FlowKind::Login, None), &mut Cookies::none())
                 .await
                 .map(|o| format!("{o:?}"))
         },
         async {
-            c.verify_code(verify(FlowKind::Registration, None))
+            c.verify_code(verify(FlowKind::Registration, None), &mut Cookies::none())
                 .await
                 .map(|o| format!("{o:?}"))
         },
-        async { c.send_login_code("a@b.c").await.map(|o| format!("{o:?}")) },
+        async {
+            c.send_login_code("a@b.c", &mut Cookies::none())
+                .await
+                .map(|o| format!("{o:?}"))
+        },
     );
     let results = [
         ("whoami", whoami),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-/// Which Kratos release the emulator behaves like, for the differences of reference §12 that
+/// Which Kratos release the emulator behaves like, for the differences of docs/kratos-protocol.md §12 that
 /// change outcomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KratosVersion {
@@ -18,6 +18,10 @@ pub enum KratosVersion {
     /// Kratos v26.2.0: an expired code is a 410 "flow expired" with a replacement flow, the
     /// code input has no `autocomplete`, a disabled identity gets a 401 envelope.
     V26_2_0,
+    /// Kratos v1.3.1 (2024-10), the last release with the old numbering: as v26.2.0 where the
+    /// code method is concerned, plus the differences listed in docs/kratos-source-notes.md
+    /// (no `Ory-Error-Id` header, `Cache-Control` on every registered route).
+    V1_3_1,
 }
 
 impl KratosVersion {
@@ -25,7 +29,13 @@ impl KratosVersion {
         match self {
             KratosVersion::Latest => "latest",
             KratosVersion::V26_2_0 => "v26.2.0",
+            KratosVersion::V1_3_1 => "v1.3.1",
         }
+    }
+
+    /// Whether this release is v26.2.0 or older (the expired-code 410, no `autocomplete`, …).
+    pub fn is_v26_or_older(self) -> bool {
+        matches!(self, KratosVersion::V26_2_0 | KratosVersion::V1_3_1)
     }
 }
 
@@ -42,14 +52,15 @@ impl FromStr for KratosVersion {
         match s {
             "latest" | "head" => Ok(KratosVersion::Latest),
             "v26.2.0" | "26.2.0" => Ok(KratosVersion::V26_2_0),
+            "v1.3.1" | "1.3.1" => Ok(KratosVersion::V1_3_1),
             other => Err(format!(
-                "unknown Kratos version {other:?}, expected latest or v26.2.0"
+                "unknown Kratos version {other:?}, expected latest, v26.2.0 or v1.3.1"
             )),
         }
     }
 }
 
-/// `selfservice.flows.registration.style` (reference §4, registration `choose_method`).
+/// `selfservice.flows.registration.style` (docs/kratos-protocol.md §4, registration `choose_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RegistrationStyle {
     /// The first screen asks for the traits (`method=profile`); Kratos's default.
@@ -110,6 +121,72 @@ impl TraitSchema {
     }
 }
 
+/// The UI URLs of `selfservice.flows.*.ui_url`; unset ones default to `<ui_url>/<flow>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UiUrls {
+    pub login: Option<String>,
+    pub registration: Option<String>,
+    pub error: Option<String>,
+    pub settings: Option<String>,
+    pub verification: Option<String>,
+    pub recovery: Option<String>,
+}
+
+/// A cookie's `SameSite` mode (`cookies.same_site`, `session.cookie.same_site`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CookieSameSite {
+    #[default]
+    Lax,
+    Strict,
+    None,
+}
+
+impl CookieSameSite {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CookieSameSite::Lax => "Lax",
+            CookieSameSite::Strict => "Strict",
+            CookieSameSite::None => "None",
+        }
+    }
+}
+
+/// Cookie settings (`cookies.*` and `session.cookie.*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookies {
+    /// `session.cookie.name`. Default `ory_kratos_session`.
+    pub session_name: String,
+    /// `cookies.domain`: the `Domain` of the CSRF and (unless overridden) session cookie.
+    pub domain: Option<String>,
+    /// `cookies.path`. Default `/`.
+    pub path: String,
+    /// `cookies.same_site`. Default Lax.
+    pub same_site: CookieSameSite,
+    /// `session.cookie.domain`, else `cookies.domain`.
+    pub session_domain: Option<String>,
+    /// `session.cookie.path`, else `cookies.path`.
+    pub session_path: Option<String>,
+    /// `session.cookie.same_site`, else `cookies.same_site`.
+    pub session_same_site: Option<CookieSameSite>,
+    /// `session.cookie.persistent`: `Expires`/`Max-Age` on the session cookie. Default on.
+    pub session_persistent: bool,
+}
+
+impl Default for Cookies {
+    fn default() -> Self {
+        Cookies {
+            session_name: "ory_kratos_session".into(),
+            domain: None,
+            path: "/".into(),
+            same_site: CookieSameSite::Lax,
+            session_domain: None,
+            session_path: None,
+            session_same_site: None,
+            session_persistent: true,
+        }
+    }
+}
+
 /// An account that exists when the emulator starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeedIdentity {
@@ -139,6 +216,10 @@ pub struct Config {
     /// The advertised origin (Kratos's `serve.public.base_url`), used in `ui.action`, redirects
     /// and the CSRF cookie name. Default `http://<host>:<port>/`.
     pub public_url: Option<String>,
+    /// Kratos's `serve.admin.base_url`: where `Location` of a created identity points
+    /// (`<admin url>/identities/<id>`). The emulator serves admin routes on its public origin
+    /// under `/admin`, like Ory Network. Default: `<public url>/admin`.
+    pub admin_url: Option<String>,
     /// When set, every `/admin/*` route requires `Authorization: Bearer <key>`. Default none.
     pub api_key: Option<String>,
     /// `selfservice.methods.code.config.lifespan`. Default 1 h.
@@ -161,14 +242,29 @@ pub struct Config {
     pub identities: Vec<SeedIdentity>,
     /// Registration screen style. Default `profile_first`.
     pub registration_style: RegistrationStyle,
-    /// The identity schema's traits, in schema order. Default: one `email` trait.
+    /// The identity schema's traits, in schema order, as a shorthand for a schema document.
+    /// Default: one `email` trait. Ignored when [`Config::identity_schema`] is set.
     pub traits: Vec<TraitSchema>,
+    /// A whole identity schema as JSON text (JSON Schema with Kratos's `ory.sh/kratos`
+    /// extension), as `identity.schemas` would load it. Text, because the order of its
+    /// properties is the order of the registration form. Default none (built from
+    /// [`Config::traits`]).
+    pub identity_schema: Option<String>,
+    /// `identity.default_schema_id`. Default `default`.
+    pub schema_id: String,
     /// Accept traits not declared in [`Config::traits`] when identities are created through the
     /// admin API or the Rust API. Self-service bodies drop undeclared keys either way. Default on.
     pub allow_additional_traits: bool,
     /// Where browser flows are sent: `<ui_url>/login`, `/registration`, `/error`. Default
-    /// `<public url>/ui`, as on Ory Network.
+    /// `<public url>/ui`, as on Ory Network. [`Config::ui_urls`] wins per flow.
     pub ui_url: Option<String>,
+    /// `selfservice.flows.*.ui_url`, per flow.
+    pub ui_urls: UiUrls,
+    /// `selfservice.flows.logout.after.default_browser_return_url`. Default: the default
+    /// return URL.
+    pub logout_return_url: Option<String>,
+    /// Cookie names, domains, paths and `SameSite`.
+    pub cookies: Cookies,
     /// `selfservice.default_browser_return_url`. Default `<public url>/ui/welcome`.
     pub default_return_url: Option<String>,
     /// `selfservice.allowed_return_urls`; the public URL is always allowed. Default empty.
@@ -185,6 +281,7 @@ impl Default for Config {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             public_url: None,
+            admin_url: None,
             api_key: None,
             code_lifespan: Duration::from_secs(3600),
             flow_lifespan: Duration::from_secs(3600),
@@ -196,8 +293,13 @@ impl Default for Config {
             identities: Vec::new(),
             registration_style: RegistrationStyle::ProfileFirst,
             traits: vec![TraitSchema::email()],
+            identity_schema: None,
+            schema_id: crate::schema::DEFAULT_SCHEMA_ID.into(),
             allow_additional_traits: true,
             ui_url: None,
+            ui_urls: UiUrls::default(),
+            logout_return_url: None,
+            cookies: Cookies::default(),
             default_return_url: None,
             allowed_return_urls: Vec::new(),
             request_timeout: Duration::from_secs(30),
@@ -212,6 +314,7 @@ impl fmt::Debug for Config {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("public_url", &self.public_url)
+            .field("admin_url", &self.admin_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("code_lifespan", &self.code_lifespan)
             .field("flow_lifespan", &self.flow_lifespan)
@@ -226,8 +329,13 @@ impl fmt::Debug for Config {
             .field("identities", &self.identities)
             .field("registration_style", &self.registration_style)
             .field("traits", &self.traits)
+            .field("identity_schema", &self.identity_schema.is_some())
+            .field("schema_id", &self.schema_id)
             .field("allow_additional_traits", &self.allow_additional_traits)
             .field("ui_url", &self.ui_url)
+            .field("ui_urls", &self.ui_urls)
+            .field("logout_return_url", &self.logout_return_url)
+            .field("cookies", &self.cookies)
             .field("default_return_url", &self.default_return_url)
             .field("allowed_return_urls", &self.allowed_return_urls)
             .field("request_timeout", &self.request_timeout)
@@ -245,25 +353,18 @@ impl Config {
                 self.max_submissions
             ));
         }
-        if !self
-            .traits
-            .iter()
-            .any(|t| t.code_identifier && t.format == TraitFormat::Email)
-        {
-            return Err(
-                "the identity schema needs an email trait that is a code identifier".into(),
-            );
-        }
-        if self
-            .traits
-            .iter()
-            .any(|t| t.code_identifier && t.format != TraitFormat::Email)
-        {
-            return Err("only email traits can be code identifiers".into());
-        }
-        for t in &self.traits {
-            if t.name.is_empty() || t.name.contains('.') {
-                return Err(format!("invalid trait name {:?}", t.name));
+        if self.identity_schema.is_none() {
+            if self
+                .traits
+                .iter()
+                .any(|t| t.code_identifier && t.format != TraitFormat::Email)
+            {
+                return Err("only email traits can be code identifiers".into());
+            }
+            for t in &self.traits {
+                if t.name.is_empty() || t.name.contains('.') {
+                    return Err(format!("invalid trait name {:?}", t.name));
+                }
             }
         }
         if self.code_lifespan.is_zero()
@@ -273,14 +374,6 @@ impl Config {
             return Err("lifespans must be positive".into());
         }
         Ok(())
-    }
-
-    /// The trait that seeded identities and `create_identity` put the e-mail address in.
-    pub(crate) fn email_trait(&self) -> &TraitSchema {
-        self.traits
-            .iter()
-            .find(|t| t.code_identifier && t.format == TraitFormat::Email)
-            .expect("validated: an email code identifier exists")
     }
 }
 
@@ -317,7 +410,8 @@ mod tests {
             "v26.2.0".parse::<KratosVersion>(),
             Ok(KratosVersion::V26_2_0)
         );
-        assert!("v1.3.1".parse::<KratosVersion>().is_err());
+        assert_eq!("v1.3.1".parse::<KratosVersion>(), Ok(KratosVersion::V1_3_1));
+        assert!("v1.2.0".parse::<KratosVersion>().is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Browser-flow CSRF as Kratos does it with nosurf (reference §2 "Browser-flow CSRF").
+//! Browser-flow CSRF as Kratos does it with nosurf (docs/kratos-protocol.md §2 "Browser-flow CSRF").
 //!
 //! The cookie holds a 32-byte secret (base64). Each token handed out in a `csrf_token` node is
 //! that secret masked with a fresh one-time pad (64 bytes, base64), so every flow carries a
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 const TOKEN_LEN: usize = 32;
 
-/// nosurf's `MaxAge`: 365 days (the reference's "≈1 year").
+/// nosurf's `MaxAge`: 365 days (docs/kratos-protocol.md §2).
 pub const COOKIE_MAX_AGE_SECS: u64 = 365 * 24 * 60 * 60;
 
 /// `csrf_token_<hex(sha256(public base URL))>`.

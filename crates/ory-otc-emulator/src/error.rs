@@ -1,5 +1,5 @@
 //! Errors: the Rust API's [`Error`], and [`ApiError`], herodot's `{"error":{…}}` envelope as
-//! an axum response (reference §5). Kratos's refusals that carry flow JSON are not errors here:
+//! an axum response (docs/kratos-protocol.md §5). Kratos's refusals that carry flow JSON are not errors here:
 //! handlers return them as ordinary responses.
 
 use axum::http::header::{HeaderValue, CONTENT_TYPE};
@@ -30,7 +30,7 @@ pub enum Error {
     InvalidTraits(String),
 }
 
-/// herodot's default `message` for a status (reference §5).
+/// herodot's default `message` for a status (docs/kratos-protocol.md §5).
 fn default_message(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "The request was malformed or contained invalid parameters",
@@ -128,7 +128,7 @@ impl IntoResponse for ApiError {
         *res.status_mut() = self.status;
         res.headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        // reference §2: every envelope carries Ory-Error-Id, empty when the error has no id.
+        // docs/kratos-protocol.md §2: every envelope carries Ory-Error-Id, empty when the error has no id.
         if let Ok(v) = HeaderValue::from_str(&id) {
             res.headers_mut().insert(ORY_ERROR_ID_HEADER, v);
         }

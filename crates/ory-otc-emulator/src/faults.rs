@@ -193,8 +193,8 @@ pub(crate) async fn middleware(
     if req.uri().path().starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
     }
-    state.0.requests.fetch_add(1, Ordering::Relaxed);
-    let Some(kind) = state.0.faults.take(req.method().as_str(), req.uri().path()) else {
+    state.requests.fetch_add(1, Ordering::Relaxed);
+    let Some(kind) = state.faults.take(req.method().as_str(), req.uri().path()) else {
         return next.run(req).await;
     };
     let control = req.extensions().get::<ConnControl>().cloned();
@@ -234,7 +234,7 @@ pub(crate) async fn middleware(
         }
         FaultKind::ForeignAction { origin } => {
             let (mut parts, bytes) = buffer(next.run(req).await).await;
-            let from = format!("\"action\":\"{}", state.0.urls.origin);
+            let from = format!("\"action\":\"{}", state.urls.origin);
             let to = format!("\"action\":\"{}", origin.trim_end_matches('/'));
             let body = String::from_utf8_lossy(&bytes).replace(&from, &to);
             parts.headers.remove(header::CONTENT_LENGTH);

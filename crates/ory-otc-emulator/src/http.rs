@@ -28,7 +28,16 @@ pub struct Req {
     pub headers: HeaderMap,
     pub body: Bytes,
     pub remote: Option<SocketAddr>,
+    /// The CSRF cookie value the nosurf middleware set on this response, if it set one: the
+    /// handler's tokens are made from it (nosurf's context), while the `Cookie` header stays
+    /// as sent (the CSRF error reasons read it), and a later rotation in the same request sets
+    /// no second cookie (`ctxWasSent`).
+    pub csrf_sent: Option<String>,
 }
+
+/// Put into request extensions by the CSRF middleware when it minted a cookie.
+#[derive(Clone)]
+pub struct CsrfSent(pub String);
 
 impl<S: Send + Sync> FromRequest<S> for Req {
     type Rejection = Response;
@@ -36,6 +45,7 @@ impl<S: Send + Sync> FromRequest<S> for Req {
     async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
         let remote = parts.extensions.get::<RemoteAddr>().map(|r| r.0);
+        let csrf_sent = parts.extensions.get::<CsrfSent>().map(|c| c.0.clone());
         let body = axum::body::to_bytes(body, MAX_BODY)
             .await
             .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
@@ -45,6 +55,7 @@ impl<S: Send + Sync> FromRequest<S> for Req {
             headers: parts.headers,
             body,
             remote,
+            csrf_sent,
         })
     }
 }
@@ -73,7 +84,7 @@ impl Req {
     }
 
     /// `x.IsJSONRequest`: `Accept` negotiates to JSON, or `Content-Type` is exactly
-    /// `application/json` (reference §2).
+    /// `application/json` (docs/kratos-protocol.md §2).
     pub fn is_json(&self) -> bool {
         negotiate(
             &self.headers,
@@ -136,17 +147,33 @@ impl Req {
             .map(|(_, v)| v)
     }
 
-    /// Go's `httpx.ClientIP`: the first `X-Forwarded-For` hop, `True-Client-IP`, or the peer.
+    /// ory/x's `httpx.ClientIP`: `True-Client-IP`, `Cf-Connecting-IP`, `X-Real-IP`, the last
+    /// non-private hop of `X-Forwarded-For`, else the peer address with its port.
     pub fn client_ip(&self) -> String {
-        if let Some(ip) = self.header("true-client-ip").filter(|s| !s.is_empty()) {
-            return ip.to_owned();
-        }
-        if let Some(xff) = self.header("x-forwarded-for") {
-            if let Some(first) = xff.split(',').map(str::trim).find(|s| !s.is_empty()) {
-                return first.to_owned();
+        for name in ["true-client-ip", "cf-connecting-ip", "x-real-ip"] {
+            if let Some(ip) = self.header(name).filter(|s| !s.is_empty()) {
+                return ip.to_owned();
             }
         }
-        self.remote.map(|a| a.ip().to_string()).unwrap_or_default()
+        if let Some(xff) = self.header("x-forwarded-for").filter(|s| !s.is_empty()) {
+            return xff
+                .split(',')
+                .rev()
+                .map(str::trim)
+                .find(|hop| !is_private(hop))
+                .unwrap_or("")
+                .to_owned();
+        }
+        self.remote.map(|a| a.to_string()).unwrap_or_default()
+    }
+}
+
+/// Go's `net.IP.IsPrivate` (RFC 1918 and fc00::/7); anything unparsable is not private.
+fn is_private(ip: &str) -> bool {
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => v4.is_private(),
+        Ok(std::net::IpAddr::V6(v6)) => (v6.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
     }
 }
 
@@ -612,14 +639,15 @@ mod tests {
             headers: headers(pairs),
             body: Bytes::from(body.to_owned()),
             remote: None,
+            csrf_sent: None,
         }
     }
 
     const OFFERS: &[&str] = &["text/html", "text/*", "*/*", "application/json"];
 
     #[test]
-    fn negotiation_follows_reference_section_2() {
-        // reference §2: */* or no Accept means HTML; "application/json, */*" means JSON
+    fn negotiation_follows_protocol_section_2() {
+        // docs/kratos-protocol.md §2: */* or no Accept means HTML; "application/json, */*" means JSON
         assert_eq!(negotiate(&headers(&[]), OFFERS, "text/html"), "text/html");
         assert_eq!(
             negotiate(&headers(&[("accept", "*/*")]), OFFERS, "text/html"),

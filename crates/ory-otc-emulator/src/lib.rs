@@ -10,24 +10,28 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it reproduces is listed in `README.md`; the facts come from
-//! `shared/kratos-otc-reference.md` and Kratos's source.
+//! What it reproduces is listed in `README.md`; the facts come from Kratos's source and from
+//! recordings of real Kratos builds (`tests/kratos/fixtures/`), as `docs/kratos-protocol.md`
+//! describes them.
 
 mod clock;
 mod config;
+pub mod conformance;
 mod csrf;
 mod error;
 mod faults;
 mod flows;
 mod http;
+mod kratos_config;
 mod nodes;
+mod records;
 mod routes;
 mod schema;
 mod state;
 mod text;
+mod views;
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -45,10 +49,12 @@ use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
 pub use crate::config::{
-    Config, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat, TraitSchema,
+    Config, CookieSameSite, Cookies, KratosVersion, RegistrationStyle, SeedIdentity, TraitFormat,
+    TraitSchema, UiUrls,
 };
 pub use crate::error::Error;
 pub use crate::faults::{Fault, FaultId, FaultKind, RouteMatch};
+pub use crate::kratos_config::{parse_go_duration, KratosConfig, KratosConfigSource};
 pub use crate::state::AppState;
 
 /// How long `close()` lets a request that is being answered finish.
@@ -56,7 +62,7 @@ const CLOSE_GRACE: Duration = Duration::from_secs(5);
 
 /// The whole emulator as one router: tests can drive it without a socket.
 pub fn app(state: AppState) -> Router {
-    let timeout = state.0.config.request_timeout;
+    let timeout = state.config.request_timeout;
     Router::new()
         .merge(routes::public())
         .merge(routes::admin(&state))
@@ -67,88 +73,16 @@ pub fn app(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        // Kratos's own wrappers (nosurf's cookie and Vary, no-cache), inside the fault layer.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::kratos_layers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::middleware,
         ))
         .with_state(state)
-}
-
-impl AppState {
-    /// The newest code mailed to `email` (addresses compared case-insensitively).
-    pub fn code_for(&self, email: &str) -> Option<String> {
-        let wanted = email.trim().to_lowercase();
-        let store = self.0.store.lock();
-        store
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.recipient.to_lowercase() == wanted)
-            .map(|m| m.code.clone())
-    }
-
-    /// Every courier message, newest first, subject and body unredacted.
-    pub fn messages(&self) -> Vec<CourierMessage> {
-        let store = self.0.store.lock();
-        store
-            .messages
-            .iter()
-            .rev()
-            .map(|m| m.to_protocol(true))
-            .collect()
-    }
-
-    /// Creates an identity whose e-mail trait is `email`, plus `traits`.
-    ///
-    /// # Errors
-    /// [`Error::DuplicateIdentity`] when the address is taken, [`Error::InvalidTraits`] when the
-    /// traits break the identity schema.
-    pub fn create_identity(
-        &self,
-        email: &str,
-        traits: Option<Map<String, Value>>,
-    ) -> Result<Identity, Error> {
-        let mut all = traits.unwrap_or_default();
-        all.insert(
-            self.0.config.email_trait().name.clone(),
-            Value::String(email.to_owned()),
-        );
-        let rec = self.0.create_identity(state::NewIdentity {
-            traits: all,
-            ..Default::default()
-        })?;
-        let json = serde_json::to_value(self.0.identity_json(&rec, state::IdentityView::Admin))
-            .map_err(|e| Error::InvalidTraits(e.to_string()))?;
-        serde_json::from_value(json).map_err(|e| Error::InvalidTraits(e.to_string()))
-    }
-
-    /// Moves the emulated clock forward: flows, codes and sessions expire without sleeping.
-    pub fn advance_time(&self, by: Duration) {
-        self.0.clock.advance(by);
-    }
-
-    pub fn set_fault(&self, fault: Fault) -> FaultId {
-        self.0.faults.add(fault)
-    }
-
-    /// Removes one fault; `false` if it was already gone (used up or cleared).
-    pub fn remove_fault(&self, id: FaultId) -> bool {
-        self.0.faults.remove(id)
-    }
-
-    pub fn clear_faults(&self) {
-        self.0.faults.clear();
-    }
-
-    /// The faults in force, with how many uses each has left.
-    pub fn active_faults(&self) -> Vec<(FaultId, Fault)> {
-        self.0.faults.active()
-    }
-
-    /// Requests received, faulted ones and admin ones included, control routes excluded.
-    pub fn request_count(&self) -> u64 {
-        self.0.requests.load(Ordering::Relaxed)
-    }
 }
 
 /// A running emulator. Dropping it stops the server; [`Emulator::close`] also waits for it.

@@ -117,18 +117,25 @@ pub fn sort_login(nodes: &mut [Node]) {
         nodes,
         GROUPS,
         &["csrf_token".into(), "identifier".into(), "password".into()],
+        false,
     );
 }
 
 /// The group order and key order of `selfservice/flow/registration/sort.go`; `schema_keys` are
-/// the identity schema's leaf paths in document order (`traits.email`, …).
-pub fn sort_registration(nodes: &mut [Node], schema_keys: &[String]) {
+/// the identity schema's leaf paths in document order (`traits.email`, …). `legacy` is
+/// v1.3.1's sort: no `csrf_token` key (the CSRF node sorts after the traits) and only nodes of
+/// the same group compared.
+pub fn sort_registration(nodes: &mut [Node], schema_keys: &[String], legacy: bool) {
     const GROUPS: &[&str] = &[
         "oidc", "saml", "default", "webauthn", "passkey", "code", "password", "captcha", "profile",
     ];
     // node.PasswordLoginOrder: csrf_token, first schema key, password, the other schema keys;
     // then the WebAuthn keys appended by SortUseOrderAppend.
-    let mut keys: Vec<String> = vec!["csrf_token".into()];
+    let mut keys: Vec<String> = if legacy {
+        Vec::new()
+    } else {
+        vec!["csrf_token".into()]
+    };
     match schema_keys.split_first() {
         None => keys.push("password".into()),
         Some((first, rest)) => {
@@ -145,10 +152,10 @@ pub fn sort_registration(nodes: &mut [Node], schema_keys: &[String]) {
         ]
         .map(String::from),
     );
-    sort_by_schema(nodes, GROUPS, &keys);
+    sort_by_schema(nodes, GROUPS, &keys, legacy);
 }
 
-fn sort_by_schema(nodes: &mut [Node], groups: &[&str], keys: &[String]) {
+fn sort_by_schema(nodes: &mut [Node], groups: &[&str], keys: &[String], same_group_only: bool) {
     let group_index = |g: &str| groups.iter().position(|x| *x == g).map_or(-1, |i| i as i64);
     let len = nodes.len();
     let key_position = |n: &Node| -> usize {
@@ -165,8 +172,9 @@ fn sort_by_schema(nodes: &mut [Node], groups: &[&str], keys: &[String]) {
     });
     go_slice_stable(nodes, &|a: &Node, b: &Node| {
         let comparable = a.group == b.group
-            || (a.group == DEFAULT && b.group == "password")
-            || (b.group == DEFAULT && a.group == "password");
+            || (!same_group_only
+                && ((a.group == DEFAULT && b.group == "password")
+                    || (b.group == DEFAULT && a.group == "password")));
         if !comparable {
             return false;
         }
@@ -303,8 +311,8 @@ mod tests {
     }
 
     #[test]
-    fn login_error_sort_matches_the_reference_order() {
-        // reference §4: sent_email errors become [csrf_token, identifier, code, resend, method hidden, method submit]
+    fn login_error_sort_matches_the_protocol_order() {
+        // docs/kratos-protocol.md §4: sent_email errors become [csrf_token, identifier, code, resend, method hidden, method submit]
         let mut nodes = vec![
             input("identifier", Some(json!("a@b.c")), DEFAULT, "hidden"),
             input("method", Some(json!("code")), CODE, "hidden"),
@@ -344,7 +352,7 @@ mod tests {
             input("resend", Some(json!("code")), CODE, "submit"),
             input("code", None, CODE, "text"),
         ];
-        sort_registration(&mut nodes, &["traits.email".to_string()]);
+        sort_registration(&mut nodes, &["traits.email".to_string()], false);
         assert_eq!(
             names(&nodes),
             [

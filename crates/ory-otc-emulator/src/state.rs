@@ -1,98 +1,98 @@
-//! In-memory state: flows, codes, identities, sessions, courier messages and error containers,
-//! behind one lock so that every request sees and changes it atomically.
+//! The state of one emulator instance: [`AppState`], a cheap handle on [`Shared`] (config, URLs,
+//! clock, the [`Store`] behind its lock, error containers, faults), and every operation on it
+//! (identities, codes, sessions, CSRF cookies, new flows, return URLs) in one place. Records
+//! live in [`crate::records`], their JSON in [`crate::views`], responses in [`crate::flows`].
 //!
-//! Handlers hold the lock only while they decide; they render responses after releasing it.
+//! The lock: a handler that changes a flow holds `store` from reading the flow until the changed
+//! flow is saved, so two submits of one flow are applied one after the other; the response of
+//! such a submit is serialised under the lock too (a few KiB of JSON). Handlers that only read
+//! (whoami, `GET …/flows`, admin lists) copy what they need and render after releasing it.
+//! Nothing awaits while holding the lock.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicU64;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use ory_otc_protocol::courier::{CourierMessage, REDACTED};
-use ory_otc_protocol::flow::{FlowType, LoginFlow, RegistrationFlow, State};
+use ory_otc_protocol::courier::CourierMessage;
+use ory_otc_protocol::flow::{FlowType, State};
+use ory_otc_protocol::session::Identity;
 use ory_otc_protocol::ui::Ui;
-use ory_otc_protocol::Secret;
 use parking_lot::Mutex;
 use rand::distr::{Alphanumeric, SampleString};
 use rand::Rng as _;
-use serde::Serialize;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::clock::{rfc3339, Clock};
-use crate::config::Config;
-use crate::error::Error;
-use crate::faults::Faults;
-use crate::schema;
+use crate::clock::Clock;
+use crate::config::{Config, CookieSameSite, KratosVersion};
+use crate::csrf;
+use crate::error::{ApiError, Error};
+use crate::faults::{Fault, FaultId, Faults};
+use crate::http::{self, Req};
+use crate::records::{
+    AddressRec, DeviceRec, Flow, FlowKind, IdentityRec, MessageRec, NewIdentity, OneTimeCode,
+    RecoveryRec, SessionRec, Store,
+};
+use crate::schema::IdentitySchema;
+use crate::views::{self, IdentityView};
+use ory_otc_protocol::error::id as error_id;
 
-/// Shared state of one emulator instance; cheap to clone.
+/// Shared state of one emulator instance; cheap to clone. Derefs to [`Shared`].
 #[derive(Clone)]
-pub struct AppState(pub(crate) Arc<Shared>);
+pub struct AppState {
+    shared: Arc<Shared>,
+}
 
-pub(crate) struct Shared {
-    pub config: Config,
-    pub urls: Urls,
-    pub clock: Clock,
-    pub store: Mutex<Store>,
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
+}
+
+/// What every handler reads and changes; reached through [`AppState`].
+pub struct Shared {
+    pub(crate) config: Config,
+    pub(crate) urls: Urls,
+    pub(crate) schema: IdentitySchema,
+    pub(crate) clock: Clock,
+    pub(crate) store: Mutex<Store>,
     /// Error containers for the error UI; a lock of their own, because errors are forwarded
     /// while a handler holds `store`.
-    pub errors: Mutex<HashMap<Uuid, (Value, OffsetDateTime)>>,
-    pub faults: Faults,
-    pub requests: AtomicU64,
+    pub(crate) errors: Mutex<HashMap<Uuid, (Value, OffsetDateTime)>>,
+    pub(crate) faults: Faults,
+    pub(crate) requests: AtomicU64,
     /// Key of the code HMAC; codes are stored only as HMACs, as Kratos does.
     code_key: [u8; 32],
 }
 
-impl AppState {
-    /// State for `config`, advertised at `public_base_url` (e.g. `http://127.0.0.1:4433/`).
-    ///
-    /// # Errors
-    /// [`Error::Config`] for a configuration Kratos would refuse, [`Error::InvalidTraits`] or
-    /// [`Error::DuplicateIdentity`] for bad seeded identities.
-    pub fn new(config: Config, public_base_url: &str) -> Result<Self, Error> {
-        config.validate().map_err(Error::Config)?;
-        let urls = Urls::new(&config, public_base_url)?;
-        let mut code_key = [0u8; 32];
-        rand::rng().fill(&mut code_key);
-        let shared = Shared {
-            urls,
-            clock: Clock::default(),
-            store: Mutex::new(Store::default()),
-            errors: Mutex::new(HashMap::new()),
-            faults: Faults::default(),
-            requests: AtomicU64::new(0),
-            code_key,
-            config,
-        };
-        let state = AppState(Arc::new(shared));
-        for seed in state.0.config.identities.clone() {
-            let mut traits = seed.traits.clone().unwrap_or_default();
-            traits.insert(
-                state.0.config.email_trait().name.clone(),
-                Value::String(seed.email.clone()),
-            );
-            state.0.create_identity(NewIdentity {
-                traits,
-                ..NewIdentity::default()
-            })?;
-        }
-        Ok(state)
-    }
-}
-
-/// The URLs an instance advertises.
+/// The URLs an instance advertises, and its cookies' attributes.
 pub(crate) struct Urls {
     /// The base without a trailing slash, to append paths to.
     pub origin: String,
+    /// The admin base (`serve.admin.base_url`, default `<public>/admin`) without a trailing
+    /// slash.
+    pub admin_origin: String,
     pub csrf_cookie: String,
-    /// `; Secure` when the public URL is https (Kratos's `CookieSecure` outside dev HTTP).
-    pub cookie_secure: &'static str,
+    pub session_cookie: String,
+    /// `Domain`, `Secure` and `SameSite` of the CSRF cookie (nosurfx's base cookie).
+    csrf_attrs: String,
+    /// `Path`, `Domain`, `Secure` and `SameSite` of the session cookie, after `Expires`.
+    session_path: String,
+    session_attrs: String,
+    session_persistent: bool,
     pub login_ui: String,
     pub registration_ui: String,
     pub error_ui: String,
     pub default_return: String,
+    pub logout_return: String,
     pub allowed_returns: Vec<url::Url>,
+    /// `identity.default_schema_id`, shown as `schema_id` and in `schema_url`.
+    pub schema_id: String,
 }
 
 impl Urls {
@@ -109,25 +109,59 @@ impl Urls {
             .default_return_url
             .clone()
             .unwrap_or_else(|| format!("{origin}/ui/welcome"));
-        let cookie_secure = if parsed.scheme() == "https" {
-            "; Secure"
-        } else {
-            ""
+        // Kratos's `CookieSecure`: on unless in dev mode over plain HTTP.
+        let secure = parsed.scheme() == "https";
+        let c = &config.cookies;
+        // nosurfx: SameSite is forced to Lax when the cookie is not secure.
+        let same_site = |s: CookieSameSite| if secure { s } else { CookieSameSite::Lax };
+        let domain = |d: &Option<String>| {
+            d.as_deref()
+                .map(|d| format!("; Domain={d}"))
+                .unwrap_or_default()
         };
+        let secure_attr = if secure { "; Secure" } else { "" };
+        let csrf_attrs = format!(
+            "{}; HttpOnly{secure_attr}; SameSite={}",
+            domain(&c.domain),
+            same_site(c.same_site).as_str()
+        );
+        let session_domain = c.session_domain.clone().or_else(|| c.domain.clone());
+        let session_attrs = format!(
+            "{}; HttpOnly{secure_attr}; SameSite={}",
+            domain(&session_domain),
+            same_site(c.session_same_site.unwrap_or(c.same_site)).as_str()
+        );
         let mut allowed_returns = vec![parsed];
         for raw in &config.allowed_return_urls {
             let u = url::Url::parse(raw)
                 .map_err(|e| Error::Config(format!("allowed return URL {raw:?}: {e}")))?;
             allowed_returns.push(u);
         }
+        let pick =
+            |u: &Option<String>, flow: &str| u.clone().unwrap_or_else(|| format!("{ui}/{flow}"));
         Ok(Urls {
+            // Without `serve.admin.base_url`, the admin API is `<public>/admin`, as on Ory
+            // Network (Kratos's admin server accepts paths with and without the prefix).
+            admin_origin: config.admin_url.as_deref().map_or_else(
+                || format!("{origin}/admin"),
+                |a| a.trim_end_matches('/').to_owned(),
+            ),
             csrf_cookie: crate::csrf::cookie_name(base),
-            cookie_secure,
-            login_ui: format!("{ui}/login"),
-            registration_ui: format!("{ui}/registration"),
-            error_ui: format!("{ui}/error"),
+            session_cookie: c.session_name.clone(),
+            csrf_attrs,
+            session_path: c.session_path.clone().unwrap_or_else(|| c.path.clone()),
+            session_attrs,
+            session_persistent: c.session_persistent,
+            login_ui: pick(&config.ui_urls.login, "login"),
+            registration_ui: pick(&config.ui_urls.registration, "registration"),
+            error_ui: pick(&config.ui_urls.error, "error"),
+            logout_return: config
+                .logout_return_url
+                .clone()
+                .unwrap_or_else(|| default_return.clone()),
             default_return,
             allowed_returns,
+            schema_id: config.schema_id.clone(),
             origin,
         })
     }
@@ -136,283 +170,169 @@ impl Urls {
     pub fn public(&self, path: &str) -> String {
         format!("{}{}", self.origin, path)
     }
-}
 
-// --- records ----------------------------------------------------------------------------------
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FlowKind {
-    Login,
-    Registration,
-}
-
-/// A one-time code of a flow: only its HMAC is kept.
-#[derive(Debug, Clone)]
-pub(crate) struct OneTimeCode {
-    pub hmac: [u8; 32],
-    pub address: String,
-    /// Login codes are bound to an identity.
-    pub identity_id: Option<Uuid>,
-    pub expires_at: OffsetDateTime,
-    pub used: bool,
-}
-
-/// A login or registration flow as stored (what Kratos keeps in its flow tables).
-#[derive(Debug, Clone)]
-pub(crate) struct Flow {
-    pub kind: FlowKind,
-    pub id: Uuid,
-    pub flow_type: FlowType,
-    pub expires_at: OffsetDateTime,
-    pub issued_at: OffsetDateTime,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-    pub request_url: String,
-    pub active: Option<String>,
-    pub ui: Ui,
-    pub state: State,
-    pub csrf_token: String,
-    pub refresh: bool,
-    pub requested_aal: String,
-    pub submit_count: u32,
-    pub codes: Vec<OneTimeCode>,
-}
-
-/// What a response shows besides the stored flow: values that Kratos does not persist.
-#[derive(Clone, Default)]
-pub(crate) struct Transient {
-    pub transient_payload: Option<Value>,
-    pub session_token_exchange_code: Option<String>,
-}
-
-impl Flow {
-    /// `return_to`, read back from the request URL as Kratos's `SetReturnTo` does.
-    pub fn return_to(&self) -> Option<String> {
-        let url = url::Url::parse(&self.request_url).ok()?;
-        let value = url
-            .query_pairs()
-            .find(|(k, _)| k == "return_to")
-            .map(|(_, v)| v.into_owned())?;
-        (!value.is_empty()).then_some(value)
+    /// `urlx.AppendPaths(SelfAdminURL, path)`.
+    pub fn admin(&self, path: &str) -> String {
+        format!("{}{}", self.admin_origin, path)
     }
 
-    pub fn to_login(&self, extra: Transient) -> LoginFlow {
-        LoginFlow {
-            id: self.id.to_string(),
-            organization_id: None,
-            oauth2_login_challenge: None,
-            flow_type: self.flow_type,
-            expires_at: rfc3339(self.expires_at),
-            issued_at: rfc3339(self.issued_at),
-            request_url: self.request_url.clone(),
-            return_to: self.return_to(),
-            active: self.active.clone(),
-            ui: self.ui.clone(),
-            created_at: rfc3339(self.created_at),
-            updated_at: rfc3339(self.updated_at),
-            refresh: self.refresh,
-            requested_aal: self.requested_aal.clone(),
-            session_token_exchange_code: extra.session_token_exchange_code.map(Secret::new),
-            state: self.state,
-            transient_payload: extra.transient_payload,
-            identity_schema: None,
-        }
+    /// The CSRF cookie's `Set-Cookie` line for a (base64) secret.
+    pub fn csrf_cookie_line(&self, value: &str, path: &str) -> String {
+        format!(
+            "{}={value}; Path={path}; Max-Age={}{}",
+            self.csrf_cookie,
+            csrf::COOKIE_MAX_AGE_SECS,
+            self.csrf_attrs
+        )
     }
 
-    pub fn to_registration(&self, extra: Transient) -> RegistrationFlow {
-        RegistrationFlow {
-            id: self.id.to_string(),
-            oauth2_login_challenge: None,
-            flow_type: self.flow_type,
-            expires_at: rfc3339(self.expires_at),
-            issued_at: rfc3339(self.issued_at),
-            request_url: self.request_url.clone(),
-            return_to: self.return_to(),
-            active: self.active.clone(),
-            ui: self.ui.clone(),
-            organization_id: None,
-            transient_payload: extra.transient_payload,
-            session_token_exchange_code: extra.session_token_exchange_code.map(Secret::new),
-            state: self.state,
-            identity_schema: None,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct AddressRec {
-    pub id: Uuid,
-    pub value: String,
-    pub verified: bool,
-    pub via: &'static str,
-    pub status: &'static str,
-    pub verified_at: Option<OffsetDateTime>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct IdentityRec {
-    pub id: Uuid,
-    pub state: String,
-    pub state_changed_at: OffsetDateTime,
-    pub traits: Map<String, Value>,
-    pub addresses: Vec<AddressRec>,
-    pub metadata_public: Value,
-    pub metadata_admin: Option<Value>,
-    pub external_id: Option<String>,
-    pub organization_id: Option<String>,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-    /// The `code` credential's identifiers (= addresses, all e-mail).
-    pub code_identifiers: Vec<String>,
-}
-
-impl IdentityRec {
-    pub fn is_active(&self) -> bool {
-        self.state == "active"
-    }
-}
-
-#[derive(Clone)]
-pub(crate) struct SessionRec {
-    pub id: Uuid,
-    pub token: String,
-    pub identity_id: Uuid,
-    pub active: bool,
-    pub expires_at: OffsetDateTime,
-    pub authenticated_at: OffsetDateTime,
-    pub issued_at: OffsetDateTime,
-    /// `completed_at` of each code login of this session (a refresh appends one).
-    pub amr: Vec<OffsetDateTime>,
-    /// One device per activation (a refresh appends one).
-    pub devices: Vec<DeviceRec>,
-}
-
-impl SessionRec {
-    /// `ActivateSession` after `CompletedLoginForMethod`: a new AMR entry and device, and the
-    /// lifetime restarted.
-    pub fn activate(
-        &mut self,
+    /// The session cookie's `Set-Cookie` line (gorilla/sessions' cookie).
+    pub fn session_cookie_line(
+        &self,
+        value: &str,
+        expires: OffsetDateTime,
         now: OffsetDateTime,
-        lifespan: std::time::Duration,
-        device: DeviceRec,
-    ) {
-        self.active = true;
-        self.amr.push(now);
-        self.issued_at = now;
-        self.authenticated_at = now;
-        self.expires_at = now + time::Duration::try_from(lifespan).unwrap_or(time::Duration::DAY);
-        self.devices.push(device);
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct DeviceRec {
-    pub id: Uuid,
-    pub ip_address: String,
-    pub user_agent: Option<String>,
-    pub location: String,
-}
-
-#[derive(Clone)]
-pub(crate) struct MessageRec {
-    pub id: Uuid,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
-    pub template_type: &'static str,
-    pub code: String,
-    pub created_at: OffsetDateTime,
-}
-
-impl MessageRec {
-    pub fn to_protocol(&self, dev_mode: bool) -> CourierMessage {
-        let (subject, body) = if dev_mode {
-            (self.subject.clone(), self.body.clone())
+    ) -> String {
+        let lifetime = if self.session_persistent {
+            let max_age = (expires - now).whole_seconds().max(0);
+            format!("; Expires={}; Max-Age={max_age}", httpdate(expires))
         } else {
-            (REDACTED.to_owned(), REDACTED.to_owned())
+            String::new()
         };
-        CourierMessage {
-            id: self.id.to_string(),
-            // derived: without a courier worker Kratos leaves messages queued.
-            status: "queued".into(),
-            kind: "email".into(),
-            recipient: self.recipient.clone(),
-            body: Secret::new(body),
-            subject: Secret::new(subject),
-            template_type: self.template_type.into(),
-            channel: "email".into(),
-            send_count: 0,
-            dispatches: None,
-            created_at: rfc3339(self.created_at),
-            updated_at: rfc3339(self.created_at),
+        format!(
+            "{}={value}; Path={}{lifetime}{}",
+            self.session_cookie, self.session_path, self.session_attrs
+        )
+    }
+
+    /// The `Set-Cookie` line that deletes the session cookie (gorilla's `MaxAge < 0`: an
+    /// encoded empty session, expired).
+    pub fn session_cookie_clearing_line(&self) -> String {
+        let value = Alphanumeric.sample_string(&mut rand::rng(), 64);
+        format!(
+            "{}={value}; Path={}; Expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0{}",
+            self.session_cookie, self.session_path, self.session_attrs
+        )
+    }
+}
+
+/// The Rust API of an instance (also reached through [`crate::Emulator`]).
+impl AppState {
+    /// State for `config`, advertised at `public_base_url` (e.g. `http://127.0.0.1:4433/`).
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a configuration Kratos would refuse, [`Error::InvalidTraits`] or
+    /// [`Error::DuplicateIdentity`] for bad seeded identities.
+    pub fn new(config: Config, public_base_url: &str) -> Result<Self, Error> {
+        config.validate().map_err(Error::Config)?;
+        let urls = Urls::new(&config, public_base_url)?;
+        let schema = IdentitySchema::from_config(&config)?;
+        let mut code_key = [0u8; 32];
+        rand::rng().fill(&mut code_key);
+        let shared = Shared {
+            urls,
+            schema,
+            clock: Clock::default(),
+            store: Mutex::new(Store::default()),
+            errors: Mutex::new(HashMap::new()),
+            faults: Faults::default(),
+            requests: AtomicU64::new(0),
+            code_key,
+            config,
+        };
+        let state = AppState {
+            shared: Arc::new(shared),
+        };
+        for seed in state.config.identities.clone() {
+            let mut traits = seed.traits.clone().unwrap_or_default();
+            set_trait(&mut traits, state.schema.email_trait(), &seed.email);
+            state.add_identity(NewIdentity {
+                traits,
+                ..NewIdentity::default()
+            })?;
         }
-    }
-}
-
-// --- the store --------------------------------------------------------------------------------
-
-#[derive(Default)]
-pub(crate) struct Store {
-    pub flows: HashMap<Uuid, Flow>,
-    flow_order: VecDeque<Uuid>,
-    pub identities: HashMap<Uuid, IdentityRec>,
-    pub identity_order: Vec<Uuid>,
-    /// Normalised code identifier → identity.
-    pub by_identifier: HashMap<String, Uuid>,
-    pub sessions: HashMap<String, SessionRec>,
-    /// Session cookie value → session token.
-    pub session_cookies: HashMap<String, String>,
-    /// Oldest first.
-    /// Oldest first; a deque, so dropping the oldest past the cap does not shift the rest.
-    pub messages: VecDeque<MessageRec>,
-}
-
-impl Store {
-    pub fn insert_flow(&mut self, flow: Flow, max_flows: usize) {
-        while self.flows.len() >= max_flows.max(1) {
-            match self.flow_order.pop_front() {
-                Some(old) => {
-                    self.flows.remove(&old);
-                }
-                None => break,
-            }
-        }
-        self.flow_order.push_back(flow.id);
-        self.flows.insert(flow.id, flow);
+        Ok(state)
     }
 
-    /// The active session of a token (reference §10: inactive or expired ones count as none).
-    pub fn active_session(&self, token: &str, now: OffsetDateTime) -> Option<&SessionRec> {
-        let s = self.sessions.get(token)?;
-        let identity_active = self
-            .identities
-            .get(&s.identity_id)
-            .is_some_and(IdentityRec::is_active);
-        (s.active && s.expires_at > now && identity_active).then_some(s)
+    /// The newest code mailed to `email` (addresses compared case-insensitively).
+    pub fn code_for(&self, email: &str) -> Option<String> {
+        let wanted = email.trim().to_lowercase();
+        let store = self.store.lock();
+        store
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.recipient.to_lowercase() == wanted)
+            .map(|m| m.code.clone())
     }
-}
 
-/// Inputs of an identity creation, shared by seeding, the Rust API and the admin API.
-#[derive(Debug, Default)]
-pub(crate) struct NewIdentity {
-    pub traits: Map<String, Value>,
-    pub state: Option<String>,
-    pub metadata_public: Option<Value>,
-    pub metadata_admin: Option<Value>,
-    pub external_id: Option<String>,
-    pub organization_id: Option<String>,
-    /// Addresses (normalised) to mark verified at creation.
-    pub verified: Vec<String>,
+    /// Every courier message, newest first, subject and body unredacted.
+    pub fn messages(&self) -> Vec<CourierMessage> {
+        let store = self.store.lock();
+        store
+            .messages
+            .iter()
+            .rev()
+            .map(|m| views::message(m, true))
+            .collect()
+    }
+
+    /// Creates an identity whose e-mail trait is `email`, plus `traits`.
+    ///
+    /// # Errors
+    /// [`Error::DuplicateIdentity`] when the address is taken, [`Error::InvalidTraits`] when the
+    /// traits break the identity schema.
+    pub fn create_identity(
+        &self,
+        email: &str,
+        traits: Option<Map<String, Value>>,
+    ) -> Result<Identity, Error> {
+        let mut all = traits.unwrap_or_default();
+        set_trait(&mut all, self.schema.email_trait(), email);
+        let rec = self.add_identity(NewIdentity {
+            traits: all,
+            ..Default::default()
+        })?;
+        let json = serde_json::to_value(views::identity(&self.urls, &rec, IdentityView::Admin))
+            .map_err(|e| Error::InvalidTraits(e.to_string()))?;
+        serde_json::from_value(json).map_err(|e| Error::InvalidTraits(e.to_string()))
+    }
+
+    /// Moves the emulated clock forward: flows, codes and sessions expire without sleeping.
+    pub fn advance_time(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    pub fn set_fault(&self, fault: Fault) -> FaultId {
+        self.faults.add(fault)
+    }
+
+    /// Removes one fault; `false` if it was already gone (used up or cleared).
+    pub fn remove_fault(&self, id: FaultId) -> bool {
+        self.faults.remove(id)
+    }
+
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// The faults in force, with how many uses each has left.
+    pub fn active_faults(&self) -> Vec<(FaultId, Fault)> {
+        self.faults.active()
+    }
+
+    /// Requests received, faulted ones and admin ones included, control routes excluded.
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
 }
 
 impl Shared {
-    pub fn now(&self) -> OffsetDateTime {
+    pub(crate) fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
 
-    pub fn code_hmac(&self, code: &str) -> [u8; 32] {
+    pub(crate) fn code_hmac(&self, code: &str) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(self.code_key);
         h.update(code.as_bytes());
@@ -424,32 +344,35 @@ impl Shared {
     /// # Errors
     /// [`Error::InvalidTraits`] when the traits break the schema, [`Error::DuplicateIdentity`]
     /// when a code identifier is taken.
-    pub fn create_identity(&self, new: NewIdentity) -> Result<IdentityRec, Error> {
-        if let Some(violation) = schema::violation(
-            &self.config,
-            &new.traits,
-            self.config.allow_additional_traits,
-        ) {
+    pub(crate) fn add_identity(&self, new: NewIdentity) -> Result<IdentityRec, Error> {
+        if let Some(violation) = self
+            .schema
+            .violation(&new.traits, self.config.version.is_v26_or_older())
+        {
             return Err(Error::InvalidTraits(violation));
         }
-        let addresses = schema::code_addresses(&self.config, &new.traits);
-        if addresses.is_empty() {
+        let mut store = self.store.lock();
+        self.insert_identity(&mut store, new)
+    }
+
+    /// Stores an identity whose traits were validated; the caller holds the lock. Its code
+    /// identifiers, verifiable and recovery addresses come from the schema's extension.
+    ///
+    /// # Errors
+    /// [`Error::InvalidTraits`] without a code identifier, [`Error::DuplicateIdentity`] when
+    /// one is taken.
+    pub(crate) fn insert_identity(
+        &self,
+        store: &mut Store,
+        new: NewIdentity,
+    ) -> Result<IdentityRec, Error> {
+        let identifiers = self.schema.code_addresses(&new.traits);
+        if identifiers.is_empty() {
             return Err(Error::InvalidTraits(
                 "no code identifier in the traits".into(),
             ));
         }
-        let mut store = self.store.lock();
-        self.insert_identity(&mut store, new, addresses)
-    }
-
-    /// Stores an identity whose traits were validated; the caller holds the lock.
-    pub fn insert_identity(
-        &self,
-        store: &mut Store,
-        new: NewIdentity,
-        addresses: Vec<String>,
-    ) -> Result<IdentityRec, Error> {
-        if addresses
+        if identifiers
             .iter()
             .any(|a| store.by_identifier.contains_key(a))
         {
@@ -457,12 +380,13 @@ impl Shared {
         }
         let now = self.now();
         let id = Uuid::new_v4();
+        let verifiable = self.schema.verifiable_addresses(&new.traits);
+        let recovery = self.schema.recovery_addresses(&new.traits);
         let rec = IdentityRec {
             id,
             state: new.state.unwrap_or_else(|| "active".into()),
             state_changed_at: now,
-            traits: new.traits,
-            addresses: addresses
+            addresses: verifiable
                 .iter()
                 .map(|a| {
                     let verified = new.verified.contains(a);
@@ -478,15 +402,24 @@ impl Shared {
                     }
                 })
                 .collect(),
+            recovery: recovery
+                .iter()
+                .map(|a| RecoveryRec {
+                    id: Uuid::new_v4(),
+                    value: a.clone(),
+                    created_at: now,
+                })
+                .collect(),
+            traits: new.traits,
             metadata_public: new.metadata_public.unwrap_or(Value::Null),
             metadata_admin: new.metadata_admin.filter(|v| !v.is_null()),
             external_id: new.external_id,
             organization_id: new.organization_id,
             created_at: now,
             updated_at: now,
-            code_identifiers: addresses.clone(),
+            code_identifiers: identifiers.clone(),
         };
-        for a in addresses {
+        for a in identifiers {
             store.by_identifier.insert(a, id);
         }
         store.identity_order.push(id);
@@ -494,31 +427,74 @@ impl Shared {
         Ok(rec)
     }
 
-    /// Mails a new code to `address` and returns its record for the flow.
-    pub fn send_code(
+    /// Deletes an identity with its sessions; `false` when there is none.
+    pub(crate) fn delete_identity(&self, id: Uuid) -> bool {
+        let mut store = self.store.lock();
+        let Some(rec) = store.identities.remove(&id) else {
+            return false;
+        };
+        for a in &rec.code_identifiers {
+            store.by_identifier.remove(a);
+        }
+        store.identity_order.retain(|i| *i != id);
+        let tokens: Vec<String> = store
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.identity_id == id)
+            .map(|(t, _)| t.clone())
+            .collect();
+        for t in &tokens {
+            store.sessions.remove(t);
+        }
+        store.session_cookies.retain(|_, t| !tokens.contains(t));
+        true
+    }
+
+    /// Mails a new code to `address` and returns its record for the flow. The code differs from
+    /// every code in `replaced` (the flow's earlier codes), so a resend never mails the code it
+    /// replaces: Kratos draws 6 random digits and could repeat one by chance (1 in 10^6); the
+    /// emulator draws again instead, so tests can rely on the old code being dead.
+    pub(crate) fn send_code(
         &self,
         store: &mut Store,
         kind: FlowKind,
         address: &str,
         identity_id: Option<Uuid>,
+        replaced: &[OneTimeCode],
     ) -> OneTimeCode {
-        let code = format!("{:06}", rand::rng().random_range(0..1_000_000u32));
+        let mut rng = rand::rng();
+        let code = new_code(
+            || rng.random_range(0..1_000_000u32),
+            |c| replaced.iter().any(|old| old.hmac == self.code_hmac(c)),
+        );
         let now = self.now();
         let minutes = self.config.code_lifespan.as_secs() / 60;
         // Templates login_code/valid and registration_code/valid (identical in v26.2.0 and
         // HEAD). The subject is trimmed by Kratos, the plaintext body keeps its final newline.
-        let (template_type, subject, body) = match kind {
-            FlowKind::Login => (
+        let legacy = self.config.version == KratosVersion::V1_3_1;
+        let (template_type, subject, body) = match (kind, legacy) {
+            (FlowKind::Login, false) => (
                 "login_code_valid",
                 format!("Use code {code} to log in"),
                 format!("Login to your account with the following code:\n\n{code}\n\nIt expires in {minutes} minutes.\n"),
             ),
-            FlowKind::Registration => (
+            (FlowKind::Registration, false) => (
                 "registration_code_valid",
                 format!("Use code {code} to complete your account registration"),
                 format!(
                     "Complete your account registration with the following code:\n\n{code}\n\nThis code expires in {minutes} minutes.\n"
                 ),
+            ),
+            // v1.3.1's templates: no code in the subject, no lifetime in the body.
+            (FlowKind::Login, true) => (
+                "login_code_valid",
+                "Login to your account".to_owned(),
+                format!("Hi,\n\nplease login to your account by entering the following code:\n\n{code}\n"),
+            ),
+            (FlowKind::Registration, true) => (
+                "registration_code_valid",
+                "Complete your account registration".to_owned(),
+                format!("Hi,\n\nplease complete your account registration by entering the following code:\n\n{code}\n"),
             ),
         };
         store.messages.push_back(MessageRec {
@@ -546,7 +522,7 @@ impl Shared {
     }
 
     /// The device of a request (`SetSessionDeviceInformation`).
-    pub fn device(&self, req: &crate::http::Req) -> DeviceRec {
+    pub(crate) fn device(&self, req: &crate::http::Req) -> DeviceRec {
         let location = [req.header("cf-ipcity"), req.header("cf-ipcountry")]
             .into_iter()
             .flatten()
@@ -569,7 +545,7 @@ impl Shared {
     }
 
     /// Issues an active session for an identity (`ActivateSession` + upsert).
-    pub fn issue_session(
+    pub(crate) fn issue_session(
         &self,
         store: &mut Store,
         identity_id: Uuid,
@@ -580,6 +556,10 @@ impl Shared {
             id: Uuid::new_v4(),
             token: format!(
                 "ory_st_{}",
+                Alphanumeric.sample_string(&mut rand::rng(), 32)
+            ),
+            logout_token: format!(
+                "ory_lo_{}",
                 Alphanumeric.sample_string(&mut rand::rng(), 32)
             ),
             identity_id,
@@ -603,22 +583,229 @@ impl Shared {
 
     /// The `Set-Cookie` line for a session, and remembers which session the value stands for.
     /// The value is opaque, like Kratos's encoded gorilla session.
-    pub fn session_cookie(&self, store: &mut Store, session: &SessionRec) -> String {
+    pub(crate) fn session_cookie(&self, store: &mut Store, session: &SessionRec) -> String {
         let value = Alphanumeric.sample_string(&mut rand::rng(), 64);
         store
             .session_cookies
             .insert(value.clone(), session.token.clone());
-        let max_age = (session.expires_at - self.now()).whole_seconds().max(0);
-        let expires = httpdate(session.expires_at);
-        format!("ory_kratos_session={value}; Path=/; Expires={expires}; Max-Age={max_age}; HttpOnly{}; SameSite=Lax", self.urls.cookie_secure)
+        self.urls
+            .session_cookie_line(&value, session.expires_at, self.now())
     }
 
     /// Stores an error for the error UI (`errorx.Manager.Create`) and returns its URL.
-    pub fn error_ui_url(&self, error: &crate::error::ApiError) -> String {
+    pub(crate) fn error_ui_url(&self, error: &crate::error::ApiError) -> String {
         let id = Uuid::new_v4();
         let value = serde_json::to_value(&error.body.error).unwrap_or(Value::Null);
         self.errors.lock().insert(id, (value, self.now()));
         crate::http::append_query(&self.urls.error_ui, "id", &id.to_string())
+    }
+
+    // --- sessions ---
+
+    /// `ManagerHTTP.extractToken`: `X-Session-Token`, then the session cookie, then
+    /// `Authorization: Bearer`.
+    pub(crate) fn session_token(&self, store: &Store, req: &Req) -> Option<String> {
+        if let Some(t) = req.header("x-session-token").filter(|t| !t.is_empty()) {
+            return Some(t.to_owned());
+        }
+        if let Some(token) = req
+            .cookie(&self.urls.session_cookie)
+            .and_then(|v| store.session_cookies.get(&v).cloned())
+        {
+            return Some(token);
+        }
+        let auth = req.header("authorization")?;
+        let (scheme, token) = auth.split_once(' ')?;
+        (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+            .then(|| token.trim().to_owned())
+    }
+
+    /// The request's active session, if any (`FetchFromRequest`).
+    pub(crate) fn session_from_request(
+        &self,
+        store: &Store,
+        req: &Req,
+        now: OffsetDateTime,
+    ) -> Option<SessionRec> {
+        let token = self.session_token(store, req)?;
+        store.active_session(&token, now).cloned()
+    }
+
+    // --- flows, CSRF and return URLs ---
+
+    pub(crate) fn version(&self) -> KratosVersion {
+        self.config.version
+    }
+
+    /// The cookie secret the request carries, if its CSRF cookie is well-formed.
+    pub(crate) fn csrf_secret(&self, req: &Req) -> Option<[u8; 32]> {
+        match &req.csrf_sent {
+            Some(minted) => csrf::parse_secret(minted),
+            None => req
+                .cookie(&self.urls.csrf_cookie)
+                .and_then(|v| csrf::parse_secret(&v)),
+        }
+    }
+
+    /// nosurf's `Token(r)`: a masked token for the request's cookie, `""` without one.
+    pub(crate) fn request_csrf_token(&self, req: &Req) -> String {
+        self.csrf_secret(req)
+            .map(|s| csrf::mask(&s))
+            .unwrap_or_default()
+    }
+
+    /// A new CSRF cookie value and its `Set-Cookie` line (nosurf's `RegenerateToken`).
+    pub(crate) fn new_csrf_cookie_value(&self) -> (String, String) {
+        let value = csrf::new_secret();
+        let cookie = self
+            .urls
+            .csrf_cookie_line(&value, &self.config.cookies.path);
+        (value, cookie)
+    }
+
+    /// nosurf's `RegenerateToken` in a handler: a new CSRF cookie, unless the middleware set
+    /// one on this response already (`ctxWasSent`).
+    pub(crate) fn rotate_csrf(&self, req: &Req) -> Option<String> {
+        req.csrf_sent
+            .is_none()
+            .then(|| self.new_csrf_cookie_value().1)
+    }
+
+    /// A new flow record with Kratos's defaults and an empty UI.
+    pub(crate) fn new_flow(
+        &self,
+        kind: FlowKind,
+        flow_type: FlowType,
+        req: &Req,
+        csrf_token: String,
+    ) -> Flow {
+        let now = self.now();
+        let id = Uuid::new_v4();
+        let route = match kind {
+            FlowKind::Login => "/self-service/login",
+            FlowKind::Registration => "/self-service/registration",
+        };
+        let lifespan =
+            time::Duration::try_from(self.config.flow_lifespan).unwrap_or(time::Duration::HOUR);
+        Flow {
+            kind,
+            id,
+            flow_type,
+            expires_at: now + lifespan,
+            issued_at: now,
+            created_at: now,
+            updated_at: now,
+            request_url: req.request_url(),
+            active: None,
+            ui: Ui {
+                action: http::append_query(&self.urls.public(route), "flow", &id.to_string()),
+                method: "POST".into(),
+                nodes: Vec::new(),
+                messages: Vec::new(),
+            },
+            state: State::ChooseMethod,
+            csrf_token,
+            refresh: false,
+            requested_aal: "aal1".into(),
+            submit_count: 0,
+            codes: Vec::new(),
+        }
+    }
+
+    /// The UI URL of a flow kind.
+    pub(crate) fn ui_url(&self, kind: FlowKind) -> &str {
+        match kind {
+            FlowKind::Login => &self.urls.login_ui,
+            FlowKind::Registration => &self.urls.registration_ui,
+        }
+    }
+
+    /// `flow.AppendTo(ui_url)`.
+    pub(crate) fn flow_ui_url(&self, flow: &Flow) -> String {
+        http::append_query(self.ui_url(flow.kind), "flow", &flow.id.to_string())
+    }
+
+    /// `SecureRedirectTo` for `return_to`: the URL if allowed, the default if absent, an error
+    /// if not allowed (docs/kratos-protocol.md §5, `self_service_flow_return_to_forbidden`).
+    pub(crate) fn secure_return_to(&self, raw: Option<&str>) -> Result<String, ApiError> {
+        let default = self.urls.default_return.clone();
+        let Some(raw) = raw.filter(|s| !s.is_empty()) else {
+            return Ok(default);
+        };
+        let base = url::Url::parse(&default).ok();
+        let parsed = match base.as_ref() {
+            Some(b) => b.join(raw),
+            None => url::Url::parse(raw),
+        }
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "Unable to parse the return_to query parameter as an URL: {e}"
+            ))
+        })?;
+        let allowed = self.urls.allowed_returns.iter().any(|a| {
+            a.scheme().eq_ignore_ascii_case(parsed.scheme())
+                && host_allowed(&parsed, a)
+                && nonempty_path(&parsed).starts_with(nonempty_path(a))
+        });
+        if allowed {
+            Ok(parsed.to_string())
+        } else {
+            Err(ApiError::bad_request(format!(
+                "Requested return_to URL \"{parsed}\" is not allowed."
+            ))
+            .with_id(error_id::SELF_SERVICE_FLOW_RETURN_TO_FORBIDDEN))
+        }
+    }
+}
+
+fn host_port(u: &url::Url) -> String {
+    match u.port() {
+        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("")),
+        None => u.host_str().unwrap_or("").to_owned(),
+    }
+}
+
+fn host_allowed(return_to: &url::Url, allowed: &url::Url) -> bool {
+    let host = host_port(allowed);
+    if let Some(suffix) = host.strip_prefix('*') {
+        return host_port(return_to)
+            .to_lowercase()
+            .ends_with(&suffix.to_lowercase());
+    }
+    host.eq_ignore_ascii_case(&host_port(return_to))
+}
+
+fn nonempty_path(u: &url::Url) -> &str {
+    match u.path() {
+        "" => "/",
+        p => p,
+    }
+}
+
+/// Puts `value` at a dotted trait path (`email`, `contact.email`), creating objects on the way.
+fn set_trait(traits: &mut Map<String, Value>, path: &str, value: &str) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let last = parts.pop().unwrap_or(path);
+    let mut cur = traits;
+    for p in parts {
+        let slot = cur
+            .entry(p.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        cur = slot.as_object_mut().expect("just made an object");
+    }
+    cur.insert(last.to_owned(), Value::String(value.to_owned()));
+}
+
+/// Six digits from `draw`, drawn again while `taken` says the code is one the flow had.
+fn new_code(mut draw: impl FnMut() -> u32, taken: impl Fn(&str) -> bool) -> String {
+    loop {
+        let code = format!("{:06}", draw() % 1_000_000);
+        if !taken(&code) {
+            return code;
+        }
     }
 }
 
@@ -640,236 +827,6 @@ fn httpdate(t: OffsetDateTime) -> String {
     )
 }
 
-// --- JSON views -------------------------------------------------------------------------------
-
-/// How much of an identity a response shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum IdentityView {
-    /// `Identity.MarshalJSON`: no credentials, no `metadata_admin`.
-    Public,
-    /// `WithCredentialsNoConfigAndAdminMetadataInJSON`.
-    Admin,
-    /// Admin with the `code` credential's `config` (`include_credential=code`).
-    AdminWithConfig,
-}
-
-/// An identity in Kratos's field order (`identity.Identity`).
-#[derive(Serialize)]
-pub(crate) struct IdentityJson {
-    id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    external_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    credentials: Option<HashMapSorted>,
-    schema_id: &'static str,
-    schema_url: String,
-    state: String,
-    state_changed_at: String,
-    traits: Map<String, Value>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    verifiable_addresses: Vec<AddressJson>,
-    metadata_public: Value,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata_admin: Option<Value>,
-    created_at: String,
-    updated_at: String,
-    organization_id: Option<String>,
-}
-
-/// Credentials by type; Go encodes map keys sorted.
-type HashMapSorted = std::collections::BTreeMap<&'static str, CredentialJson>;
-
-#[derive(Serialize)]
-struct CredentialJson {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    identifiers: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config: Option<Value>,
-    version: u32,
-    created_at: String,
-    updated_at: String,
-}
-
-#[derive(Serialize)]
-struct AddressJson {
-    id: String,
-    value: String,
-    verified: bool,
-    via: &'static str,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verified_at: Option<String>,
-    created_at: String,
-    updated_at: String,
-}
-
-impl Shared {
-    pub fn identity_json(&self, rec: &IdentityRec, view: IdentityView) -> IdentityJson {
-        let admin = view != IdentityView::Public;
-        let credentials = admin.then(|| {
-            let config = (view == IdentityView::AdminWithConfig).then(|| {
-                let addresses: Vec<Value> = rec
-                    .code_identifiers
-                    .iter()
-                    .map(|a| serde_json::json!({ "channel": "email", "address": a }))
-                    .collect();
-                serde_json::json!({ "addresses": addresses })
-            });
-            let mut m = HashMapSorted::new();
-            m.insert(
-                "code",
-                CredentialJson {
-                    kind: "code",
-                    identifiers: rec.code_identifiers.clone(),
-                    config,
-                    version: 1,
-                    created_at: rfc3339(rec.created_at),
-                    updated_at: rfc3339(rec.created_at),
-                },
-            );
-            m
-        });
-        IdentityJson {
-            id: rec.id.to_string(),
-            external_id: rec.external_id.clone(),
-            credentials,
-            schema_id: schema::SCHEMA_ID,
-            schema_url: self.urls.public(&format!(
-                "/schemas/{}",
-                base64::Engine::encode(
-                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-                    schema::SCHEMA_ID
-                )
-            )),
-            state: rec.state.clone(),
-            state_changed_at: rfc3339(rec.state_changed_at),
-            traits: rec.traits.clone(),
-            verifiable_addresses: rec
-                .addresses
-                .iter()
-                .map(|a| AddressJson {
-                    id: a.id.to_string(),
-                    value: a.value.clone(),
-                    verified: a.verified,
-                    via: a.via,
-                    status: a.status,
-                    verified_at: a.verified_at.map(rfc3339),
-                    created_at: rfc3339(a.created_at),
-                    updated_at: rfc3339(a.updated_at),
-                })
-                .collect(),
-            metadata_public: rec.metadata_public.clone(),
-            metadata_admin: if admin {
-                rec.metadata_admin.clone()
-            } else {
-                None
-            },
-            created_at: rfc3339(rec.created_at),
-            updated_at: rfc3339(rec.updated_at),
-            organization_id: rec.organization_id.clone(),
-        }
-    }
-
-    /// A session with its identity (public view), in Kratos's field order.
-    pub fn session_json(&self, store: &Store, s: &SessionRec) -> SessionJson {
-        let identity = store
-            .identities
-            .get(&s.identity_id)
-            .map(|i| self.identity_json(i, IdentityView::Public));
-        SessionJson {
-            id: s.id.to_string(),
-            active: s.active,
-            expires_at: rfc3339(s.expires_at),
-            authenticated_at: rfc3339(s.authenticated_at),
-            authenticator_assurance_level: "aal1",
-            authentication_methods: s
-                .amr
-                .iter()
-                .map(|t| AmrJson {
-                    method: "code",
-                    aal: "aal1",
-                    completed_at: rfc3339(*t),
-                })
-                .collect(),
-            issued_at: rfc3339(s.issued_at),
-            identity,
-            devices: s
-                .devices
-                .iter()
-                .map(|d| DeviceJson {
-                    id: d.id.to_string(),
-                    ip_address: d.ip_address.clone(),
-                    user_agent: d.user_agent.clone(),
-                    location: d.location.clone(),
-                })
-                .collect(),
-        }
-    }
-}
-
-#[derive(Serialize)]
-pub(crate) struct SessionJson {
-    id: String,
-    active: bool,
-    expires_at: String,
-    authenticated_at: String,
-    authenticator_assurance_level: &'static str,
-    authentication_methods: Vec<AmrJson>,
-    issued_at: String,
-    identity: Option<IdentityJson>,
-    devices: Vec<DeviceJson>,
-}
-
-/// 200 body of a successful login (`login.APIFlowResponse`).
-#[derive(Serialize)]
-pub(crate) struct LoginSuccess {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_token: Option<String>,
-    pub session: SessionJson,
-    pub continue_with: Option<Vec<ContinueWith>>,
-}
-
-/// 200 body of a successful registration (`registration.APIFlowResponse`).
-#[derive(Serialize)]
-pub(crate) struct RegistrationSuccess {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_token: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub session: Option<SessionJson>,
-    pub identity: IdentityJson,
-    pub continue_with: Option<Vec<ContinueWith>>,
-}
-
-/// The `continue_with` items the code method produces.
-#[derive(Serialize)]
-#[serde(untagged)]
-pub(crate) enum ContinueWith {
-    RedirectBrowserTo {
-        action: &'static str,
-        redirect_browser_to: String,
-    },
-    SetOrySessionToken {
-        action: &'static str,
-        ory_session_token: String,
-    },
-}
-
-#[derive(Serialize)]
-struct AmrJson {
-    method: &'static str,
-    aal: &'static str,
-    completed_at: String,
-}
-
-#[derive(Serialize)]
-struct DeviceJson {
-    id: String,
-    ip_address: String,
-    user_agent: Option<String>,
-    location: String,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -887,13 +844,13 @@ mod tests {
                 .unwrap()
                 .clone()
         };
-        st.0.create_identity(NewIdentity {
+        st.add_identity(NewIdentity {
             traits: traits("a@example.com"),
             ..Default::default()
         })
         .unwrap();
-        let err =
-            st.0.create_identity(NewIdentity {
+        let err = st
+            .add_identity(NewIdentity {
                 traits: traits("A@Example.com"),
                 ..Default::default()
             })
@@ -908,14 +865,15 @@ mod tests {
             .as_object()
             .unwrap()
             .clone();
-        let rec =
-            st.0.create_identity(NewIdentity {
+        let rec = st
+            .add_identity(NewIdentity {
                 traits,
                 metadata_admin: Some(serde_json::json!({"x":1})),
                 ..Default::default()
             })
             .unwrap();
-        let public = serde_json::to_value(st.0.identity_json(&rec, IdentityView::Public)).unwrap();
+        let public =
+            serde_json::to_value(views::identity(&st.urls, &rec, IdentityView::Public)).unwrap();
         assert!(public.get("credentials").is_none() && public.get("metadata_admin").is_none());
         assert!(
             public.get("recovery_addresses").is_none(),
@@ -926,7 +884,8 @@ mod tests {
             public["schema_url"],
             "http://127.0.0.1:4433/schemas/ZGVmYXVsdA"
         );
-        let admin = serde_json::to_value(st.0.identity_json(&rec, IdentityView::Admin)).unwrap();
+        let admin =
+            serde_json::to_value(views::identity(&st.urls, &rec, IdentityView::Admin)).unwrap();
         assert_eq!(
             admin["credentials"]["code"]["identifiers"][0],
             "a@example.com"
@@ -938,15 +897,24 @@ mod tests {
     #[test]
     fn codes_are_six_digits_and_stored_as_hmac_only() {
         let st = state();
-        let mut store = st.0.store.lock();
-        let otc =
-            st.0.send_code(&mut store, FlowKind::Login, "a@example.com", None);
+        let mut store = st.store.lock();
+        let otc = st.send_code(&mut store, FlowKind::Login, "a@example.com", None, &[]);
         let msg = store.messages.back().unwrap();
         assert_eq!(msg.code.len(), 6);
         assert!(msg.code.chars().all(|c| c.is_ascii_digit()));
-        assert_eq!(otc.hmac, st.0.code_hmac(&msg.code));
+        assert_eq!(otc.hmac, st.code_hmac(&msg.code));
         assert_eq!(msg.subject, format!("Use code {} to log in", msg.code));
         assert!(msg.body.ends_with("It expires in 60 minutes.\n"));
+    }
+
+    #[test]
+    fn a_new_code_is_drawn_again_when_it_repeats_a_replaced_one() {
+        let mut draws = [42u32, 42, 7].into_iter();
+        let code = new_code(|| draws.next().unwrap(), |c| c == "000042");
+        assert_eq!(code, "000007");
+        assert_eq!(draws.next(), None, "drew until the code was free");
+        let mut once = [42u32].into_iter();
+        assert_eq!(new_code(|| once.next().unwrap(), |_| false), "000042");
     }
 
     #[test]

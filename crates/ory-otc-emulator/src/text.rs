@@ -1,4 +1,4 @@
-//! The emulator's own table of Kratos UI message texts (reference §7), written separately from
+//! The emulator's own table of Kratos UI message texts (docs/kratos-protocol.md §7), written separately from
 //! the client core's table so that a typo in one is caught by the other.
 //!
 //! Every text the code method shows is the same in v26.2.0 and HEAD (checked against
@@ -33,10 +33,16 @@ fn error(id: u32, text: &str) -> Text {
     msg(id, TextKind::Error, text, None)
 }
 
-// --- info: labels and states (reference §7) -------------------------------------------------
+// --- info: labels and states (docs/kratos-protocol.md §7) -------------------------------------------------
 
-/// 1010014, or 1010025 for refresh/aal2 flows in HEAD (reference §4 "Login, sent_email").
+/// 1010014, or 1010025 for refresh/aal2 flows in HEAD (docs/kratos-protocol.md §4 "Login, sent_email").
 pub fn login_code_sent(version: KratosVersion, authenticated_user: bool) -> Text {
+    if version == KratosVersion::V1_3_1 {
+        return info(
+            id::LOGIN_CODE_SENT,
+            "An email containing a code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and retry the login.",
+        );
+    }
     if authenticated_user && version == KratosVersion::Latest {
         return info(
             id::LOGIN_CODE_SENT_MFA,
@@ -69,7 +75,13 @@ pub fn login_send_code_label() -> Text {
     info(id::LOGIN_SEND_CODE_LABEL, "Send sign in code")
 }
 
-pub fn registration_code_sent() -> Text {
+pub fn registration_code_sent(version: KratosVersion) -> Text {
+    if version == KratosVersion::V1_3_1 {
+        return info(
+            id::REGISTRATION_CODE_SENT,
+            "An email containing a code has been sent to the email address you provided. If you have not received an email, check the spelling of the address and retry the registration.",
+        );
+    }
     info(
         id::REGISTRATION_CODE_SENT,
         "A code has been sent to the address(es) you provided. If you have not received a message, check the spelling of the address and retry the registration.",
@@ -92,6 +104,16 @@ pub fn choose_credential() -> Text {
     info(
         id::REGISTRATION_CHOOSE_CREDENTIAL,
         "Please choose a credential to authenticate yourself with.",
+    )
+}
+
+/// 1070002 as v1.3.1 writes it: the context has the title only.
+pub fn generated_label_legacy(title: &str) -> Text {
+    msg(
+        id::LABEL_GENERATED,
+        TextKind::Info,
+        title,
+        Some(json!({ "title": title })),
     )
 }
 

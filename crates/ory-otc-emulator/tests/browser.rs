@@ -1,4 +1,4 @@
-//! Browser flows: CSRF cookie and token, redirects, session cookie (reference §2, §5 CSRF, §9).
+//! Browser flows: CSRF cookie and token, redirects, session cookie (docs/kratos-protocol.md §2, §5 CSRF, §9).
 
 mod support;
 
@@ -23,7 +23,7 @@ async fn spa_login_flow(h: &Harness) -> (Value, String) {
 }
 
 #[tokio::test]
-async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_url() {
+async fn protocol_2_browser_init_sets_the_csrf_cookie_named_after_the_public_url() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h
@@ -48,13 +48,15 @@ async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_ur
         );
         let flow = r.json();
         assert_eq!(flow["type"], "browser");
-        // §4: the csrf_token node is appended after the sorted code nodes.
+        // The code strategy's PopulateMethod sets the CSRF node before the handler sorts, so it
+        // sorts first (Kratos login/handler.go, strategy/code/strategy.go at b86338da, v26.2.0
+        // and v1.3.1; recorded in tests/kratos/fixtures/).
         assert_eq!(
             nodes(&flow),
             [
+                "default:csrf_token:hidden",
                 "default:identifier:text",
-                "code:method:submit",
-                "default:csrf_token:hidden"
+                "code:method:submit"
             ]
         );
         assert!(!node(&flow, "csrf_token")["attributes"]["value"]
@@ -74,7 +76,7 @@ async fn reference_2_browser_init_sets_the_csrf_cookie_named_after_the_public_ur
 }
 
 #[tokio::test]
-async fn reference_1_browser_init_without_json_accept_redirects_303_to_the_ui() {
+async fn protocol_1_browser_init_without_json_accept_redirects_303_to_the_ui() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h.get_with("/self-service/login/browser", &[]).await;
@@ -97,7 +99,7 @@ async fn reference_1_browser_init_without_json_accept_redirects_303_to_the_ui() 
 }
 
 #[tokio::test]
-async fn reference_5_csrf_violations_are_403_envelopes_with_their_reject_reason() {
+async fn protocol_5_csrf_violations_are_403_envelopes_with_their_reject_reason() {
     let h = start_with_user(KratosVersion::Latest, EMAIL).await;
     let (flow, cookie) = spa_login_flow(&h).await;
     let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
@@ -195,7 +197,7 @@ async fn reference_5_csrf_violations_are_403_envelopes_with_their_reject_reason(
 }
 
 #[tokio::test]
-async fn reference_9_browser_login_by_form_redirects_and_sets_the_session_cookie() {
+async fn protocol_9_browser_login_by_form_redirects_and_sets_the_session_cookie() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;
@@ -287,7 +289,7 @@ async fn reference_9_browser_login_by_form_redirects_and_sets_the_session_cookie
 }
 
 #[tokio::test]
-async fn reference_6_spa_login_success_has_continue_with_and_no_token() {
+async fn protocol_6_spa_login_success_has_continue_with_and_no_token() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;
@@ -324,7 +326,7 @@ async fn reference_6_spa_login_success_has_continue_with_and_no_token() {
 }
 
 #[tokio::test]
-async fn reference_9_browser_registration_errors_redirect_with_302() {
+async fn protocol_9_browser_registration_errors_redirect_with_302() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h
@@ -362,7 +364,7 @@ async fn reference_9_browser_registration_errors_redirect_with_302() {
 }
 
 #[tokio::test]
-async fn reference_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() {
+async fn protocol_6_expired_browser_flow_form_submit_redirects_to_a_new_flow() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let (flow, cookie) = spa_login_flow(&h).await;
@@ -401,8 +403,9 @@ fn urlencode(s: &str) -> String {
 }
 
 #[tokio::test]
-async fn reference_12_v26_csrf_violations_all_carry_the_same_details() {
-    let h = start_with_user(KratosVersion::V26_2_0, EMAIL).await;
+async fn v1_3_1_csrf_violations_all_carry_the_same_details() {
+    // herodot v0.10.3 (v1.3.1) shares one details map among the package's CSRF errors.
+    let h = start_with_user(KratosVersion::V1_3_1, EMAIL).await;
     let (flow, _) = spa_login_flow(&h).await;
     let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
     let r = h
@@ -416,5 +419,32 @@ async fn reference_12_v26_csrf_violations_all_carry_the_same_details() {
             "hint": "The anti-CSRF cookie was found but the CSRF token was not included in the HTTP request body (csrf_token) nor in the HTTP Header (X-CSRF-Token).",
             "reject_reason": "The HTTP Cookie Header was set and a CSRF token was sent but they do not match. We recommend deleting all cookies for this domain and retrying the flow."
         })
+    );
+}
+
+#[tokio::test]
+async fn v26_csrf_violations_name_their_case_with_the_old_docs_url() {
+    // herodot v0.10.8 (v26.2.0) clones the map: hint and reason per case, as answered by
+    // Kratos v26.2.0 (9d708594) to the same requests.
+    let h = start_with_user(KratosVersion::V26_2_0, EMAIL).await;
+    let (flow, _) = spa_login_flow(&h).await;
+    let path = format!("/self-service/login?flow={}", flow["id"].as_str().unwrap());
+    let body = json!({"method":"code","identifier":EMAIL});
+    let r = h.post_json(&path, body.clone()).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json()["error"]["details"],
+        json!({
+            "docs": "https://www.ory.sh/kratos/docs/debug/csrf",
+            "hint": "We detected a regular browser or server-side call. To debug browser calls check your Browser's Network Tab to see what cookies are included or excluded. If you are calling from a server ensure that the appropriate cookies are being forwarded and that the SDK method is called correctly.",
+            "reject_reason": "The HTTP Cookie Header is empty or not set."
+        })
+    );
+    let r = h
+        .post_json_with(&path, body, &[("sec-fetch-mode", "cors")])
+        .await;
+    assert_eq!(
+        r.json()["error"]["details"]["hint"],
+        "We detected an AJAX call, please ensure that CORS is enabled and configured correctly, and that your AJAX code sends cookies and has credentials enabled. For further debugging, check your Browser's Network Tab to see what cookies are included or excluded."
     );
 }

@@ -16,7 +16,7 @@ async fn call(state: &AppState, req: Request<Body>) -> (StatusCode, String) {
 }
 
 #[tokio::test]
-async fn reference_4_the_router_serves_flows_without_a_socket() {
+async fn protocol_4_the_router_serves_flows_without_a_socket() {
     let state = AppState::new(Config::default(), "http://kratos.test/").unwrap();
     let req = Request::get("/self-service/login/api")
         .header("host", "kratos.test")

@@ -1,4 +1,4 @@
-//! Login with the code method over real HTTP, API flows (reference §4, §6 "Login", §8, §11, §12).
+//! Login with the code method over real HTTP, API flows (docs/kratos-protocol.md §4, §6 "Login", §8, §11, §12).
 
 mod support;
 
@@ -9,7 +9,7 @@ use support::*;
 const EMAIL: &str = "ada@example.com";
 
 #[tokio::test]
-async fn reference_4_api_login_flow_matches_the_example() {
+async fn protocol_4_api_login_flow_matches_the_example() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h.get("/self-service/login/api").await;
@@ -66,7 +66,7 @@ async fn reference_4_api_login_flow_matches_the_example() {
 }
 
 #[tokio::test]
-async fn reference_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_versions() {
+async fn protocol_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_versions() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let flow = h.api_login_flow().await;
@@ -107,7 +107,7 @@ async fn reference_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_vers
         let autocomplete = &node(&f, "code")["attributes"]["autocomplete"];
         match version {
             KratosVersion::Latest => assert_eq!(*autocomplete, "one-time-code"),
-            KratosVersion::V26_2_0 => assert!(autocomplete.is_null()),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => assert!(autocomplete.is_null()),
         }
         // derived (decoderx): the object-typed transient_payload decodes as {} when absent.
         assert_eq!(f["transient_payload"], json!({}));
@@ -122,7 +122,7 @@ async fn reference_6_login_row_2_code_sent_is_a_400_sent_email_flow_in_both_vers
 }
 
 #[tokio::test]
-async fn reference_6_login_row_3_unknown_account_is_4000035_and_nothing_is_sent() {
+async fn protocol_6_login_row_3_unknown_account_is_4000035_and_nothing_is_sent() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_login_flow().await;
@@ -158,7 +158,7 @@ async fn reference_6_login_row_3_unknown_account_is_4000035_and_nothing_is_sent(
 }
 
 #[tokio::test]
-async fn reference_6_login_row_4_empty_identifier_is_4000002_on_the_identifier_node() {
+async fn protocol_6_login_row_4_empty_identifier_is_4000002_on_the_identifier_node() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_login_flow().await;
@@ -179,7 +179,7 @@ async fn reference_6_login_row_4_empty_identifier_is_4000002_on_the_identifier_n
 }
 
 #[tokio::test]
-async fn reference_6_login_row_5_wrong_code_is_4010008_with_the_error_node_order() {
+async fn protocol_6_login_row_5_wrong_code_is_4010008_with_the_error_node_order() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -224,7 +224,7 @@ async fn reference_6_login_row_5_wrong_code_is_4010008_with_the_error_node_order
 }
 
 #[tokio::test]
-async fn reference_6_login_missing_code_is_4000002_on_the_code_node_and_not_counted() {
+async fn protocol_6_login_missing_code_is_4000002_on_the_code_node_and_not_counted() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -247,7 +247,7 @@ async fn reference_6_login_missing_code_is_4000002_on_the_code_node_and_not_coun
 }
 
 #[tokio::test]
-async fn reference_8_the_sixth_submission_is_refused_even_with_the_right_code() {
+async fn protocol_8_the_sixth_submission_is_refused_even_with_the_right_code() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -286,7 +286,7 @@ async fn reference_8_the_sixth_submission_is_refused_even_with_the_right_code() 
 }
 
 #[tokio::test]
-async fn reference_8_max_submissions_is_configurable() {
+async fn protocol_8_max_submissions_is_configurable() {
     for version in BOTH {
         let h = start(Config {
             max_submissions: 1,
@@ -311,7 +311,7 @@ async fn reference_8_max_submissions_is_configurable() {
 }
 
 #[tokio::test]
-async fn reference_8_resend_deletes_the_previous_code() {
+async fn protocol_8_resend_deletes_the_previous_code() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -326,12 +326,13 @@ async fn reference_8_resend_deletes_the_previous_code() {
         assert_eq!(ui_message_ids(&r.json()), [1010014]);
         let new = h.code(EMAIL);
         assert_eq!(h.emu.messages().len(), 2);
-        if old != new {
-            let r = h
-                .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":old}))
-                .await;
-            assert_eq!(ui_message_ids(&r.json()), [4010008]);
-        }
+        // The emulator draws again on a repeat, so the resent code always differs.
+        assert_ne!(old, new, "a resend mails a different code");
+        let r = h
+            .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":old}))
+            .await;
+        assert_eq!(r.status, 400);
+        assert_eq!(ui_message_ids(&r.json()), [4010008]);
         let r = h
             .login_submit(&id, json!({"method":"code","identifier":EMAIL,"code":new}))
             .await;
@@ -340,7 +341,7 @@ async fn reference_8_resend_deletes_the_previous_code() {
 }
 
 #[tokio::test]
-async fn reference_6_login_success_api_returns_a_session_token_and_whoami_accepts_it() {
+async fn protocol_6_login_success_api_returns_a_session_token_and_whoami_accepts_it() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -409,7 +410,7 @@ async fn reference_6_login_success_api_returns_a_session_token_and_whoami_accept
 }
 
 #[tokio::test]
-async fn reference_6_login_session_already_available_on_create_and_submit() {
+async fn protocol_6_login_session_already_available_on_create_and_submit() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -454,7 +455,7 @@ async fn reference_6_login_session_already_available_on_create_and_submit() {
 }
 
 #[tokio::test]
-async fn reference_6_login_expired_flow_is_410_with_a_replacement_carrying_4010001() {
+async fn protocol_6_login_expired_flow_is_410_with_a_replacement_carrying_4010001() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let flow = h.api_login_flow().await;
@@ -501,7 +502,7 @@ async fn reference_6_login_expired_flow_is_410_with_a_replacement_carrying_40100
 }
 
 #[tokio::test]
-async fn reference_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() {
+async fn protocol_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() {
     for version in BOTH {
         let h = start(Config {
             code_lifespan: Duration::from_secs(60),
@@ -522,7 +523,7 @@ async fn reference_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() 
                 assert_eq!(r.status, 400);
                 assert_eq!(ui_message_ids(&r.json()), [4010008]);
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 410);
                 let body = r.json();
                 assert_eq!(body["error"]["id"], "self_service_flow_expired");
@@ -547,7 +548,7 @@ async fn reference_12_expired_code_is_inline_4010008_in_latest_and_410_in_v26() 
 }
 
 #[tokio::test]
-async fn reference_6_login_unknown_and_malformed_flow_ids() {
+async fn protocol_6_login_unknown_and_malformed_flow_ids() {
     for version in BOTH {
         let h = start(config(version)).await;
         let unknown = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
@@ -596,7 +597,7 @@ async fn reference_6_login_unknown_and_malformed_flow_ids() {
 }
 
 #[tokio::test]
-async fn reference_6_login_get_of_an_expired_api_flow_is_410_with_the_api_detail() {
+async fn protocol_6_login_get_of_an_expired_api_flow_is_410_with_the_api_detail() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_login_flow().await;
@@ -616,7 +617,7 @@ async fn reference_6_login_get_of_an_expired_api_flow_is_410_with_the_api_detail
 }
 
 #[tokio::test]
-async fn reference_2_api_guard_refuses_cookie_and_origin_with_4000001() {
+async fn protocol_2_api_guard_refuses_cookie_and_origin_with_4000001() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let flow = h.api_login_flow().await;
@@ -654,7 +655,7 @@ async fn reference_2_api_guard_refuses_cookie_and_origin_with_4000001() {
 }
 
 #[tokio::test]
-async fn reference_3_method_must_be_code() {
+async fn protocol_3_method_must_be_code() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let flow = h.api_login_flow().await;
@@ -675,7 +676,7 @@ async fn reference_3_method_must_be_code() {
 }
 
 #[tokio::test]
-async fn reference_2_decoder_errors_become_4000001_on_the_flow() {
+async fn protocol_2_decoder_errors_become_4000001_on_the_flow() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_login_flow().await;
@@ -709,7 +710,7 @@ async fn reference_2_decoder_errors_become_4000001_on_the_flow() {
 }
 
 #[tokio::test]
-async fn reference_2_form_post_to_an_api_flow_without_json_accept_redirects_when_the_code_is_sent()
+async fn protocol_2_form_post_to_an_api_flow_without_json_accept_redirects_when_the_code_is_sent()
 {
     let h = start_with_user(KratosVersion::Latest, EMAIL).await;
     let flow = h.api_login_flow().await;
@@ -741,7 +742,7 @@ async fn reference_2_form_post_to_an_api_flow_without_json_accept_redirects_when
 }
 
 #[tokio::test]
-async fn reference_3_json_follows_form_format_and_transient_payload_is_echoed_once() {
+async fn protocol_3_json_follows_form_format_and_transient_payload_is_echoed_once() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let flow = h.api_login_flow().await;
@@ -757,7 +758,7 @@ async fn reference_3_json_follows_form_format_and_transient_payload_is_echoed_on
 }
 
 #[tokio::test]
-async fn reference_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_in_v26() {
+async fn protocol_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_in_v26() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h
@@ -786,7 +787,7 @@ async fn reference_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_
                 );
                 assert_eq!(f["state"], "passed_challenge");
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 401);
                 assert_eq!(r.header("ory-error-id"), Some(""));
                 assert_eq!(
@@ -799,7 +800,7 @@ async fn reference_12_disabled_identity_is_4010011_in_latest_and_a_401_envelope_
 }
 
 #[tokio::test]
-async fn reference_6_login_aal_parameter_is_checked() {
+async fn protocol_6_login_aal_parameter_is_checked() {
     for version in BOTH {
         let h = start(config(version)).await;
         let r = h.get("/self-service/login/api?aal=aal0").await;
@@ -812,7 +813,7 @@ async fn reference_6_login_aal_parameter_is_checked() {
 }
 
 #[tokio::test]
-async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_latest() {
+async fn protocol_12_refresh_login_keeps_the_session_and_says_1010025_only_in_latest() {
     for version in BOTH {
         let h = start_with_user(version, EMAIL).await;
         let id = h.login_code_sent(EMAIL).await;
@@ -849,7 +850,7 @@ async fn reference_12_refresh_login_keeps_the_session_and_says_1010025_only_in_l
             KratosVersion::Latest => {
                 json!([{"id":1010025,"text":"A code was sent to your address. If you didn't receive it, please try again.","type":"info"}])
             }
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 json!([{"id":1010014,"text":"A code was sent to the address you provided. If you didn't receive it, please check the spelling of the address and try again.","type":"info"}])
             }
         };
@@ -942,7 +943,7 @@ async fn source_notes_c11_a_failed_resend_leaves_the_flow_in_choose_method() {
 }
 
 #[tokio::test]
-async fn reference_4_code_nodes_match_kratos_native_snapshot() {
+async fn protocol_4_code_nodes_match_kratos_native_snapshot() {
     // The code, method and resend nodes of Kratos's snapshot
     // `TestLoginCodeStrategy-test=Native_client-suite=mfa-case=verify_initial_payload_with_fast_login.json`.
     let expected = json!([

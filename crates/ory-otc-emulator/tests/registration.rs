@@ -1,4 +1,4 @@
-//! Registration with the code method over real HTTP, API flows (reference §4, §6
+//! Registration with the code method over real HTTP, API flows (docs/kratos-protocol.md §4, §6
 //! "Registration", §8, §12).
 
 mod support;
@@ -15,7 +15,7 @@ fn traits_node() -> Value {
 }
 
 #[tokio::test]
-async fn reference_4_registration_flow_profile_first_and_unified() {
+async fn protocol_4_registration_flow_profile_first_and_unified() {
     let h = start(config(KratosVersion::Latest)).await;
     let r = h.get("/self-service/registration/api").await;
     assert_eq!(r.status, 200);
@@ -63,7 +63,7 @@ async fn reference_4_registration_flow_profile_first_and_unified() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_code_sent_in_both_versions() {
+async fn protocol_6_registration_code_sent_in_both_versions() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;
@@ -120,7 +120,7 @@ async fn reference_6_registration_code_sent_in_both_versions() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_invalid_email_is_4000040_on_the_trait_node() {
+async fn protocol_6_registration_invalid_email_is_4000040_on_the_trait_node() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;
@@ -151,7 +151,7 @@ async fn reference_6_registration_invalid_email_is_4000040_on_the_trait_node() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_missing_email_is_4000002() {
+async fn protocol_6_registration_missing_email_is_4000002() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;
@@ -175,7 +175,7 @@ async fn reference_6_registration_missing_email_is_4000002() {
 }
 
 #[tokio::test]
-async fn reference_3_dotted_traits_are_accepted_in_json_and_forms() {
+async fn protocol_3_dotted_traits_are_accepted_in_json_and_forms() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;
@@ -204,7 +204,7 @@ async fn reference_3_dotted_traits_are_accepted_in_json_and_forms() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_wrong_code_mismatch_and_too_often() {
+async fn protocol_6_registration_wrong_code_mismatch_and_too_often() {
     for version in BOTH {
         let h = start(config(version)).await;
         let id = h.registration_code_sent(EMAIL).await;
@@ -253,7 +253,7 @@ async fn reference_6_registration_wrong_code_mismatch_and_too_often() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_traits_mismatch_is_4000036_and_burns_the_code_after() {
+async fn protocol_6_registration_traits_mismatch_is_4000036_and_burns_the_code_after() {
     for version in BOTH {
         let h = start(config(version)).await;
         let id = h.registration_code_sent(EMAIL).await;
@@ -284,7 +284,7 @@ async fn reference_6_registration_traits_mismatch_is_4000036_and_burns_the_code_
 }
 
 #[tokio::test]
-async fn reference_6_registration_success_with_and_without_the_session_hook() {
+async fn protocol_6_registration_success_with_and_without_the_session_hook() {
     let h = start(config(KratosVersion::Latest)).await;
     let id = h.registration_code_sent(EMAIL).await;
     let r = h
@@ -355,7 +355,7 @@ async fn reference_6_registration_success_with_and_without_the_session_hook() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_duplicate_only_after_the_code() {
+async fn protocol_6_registration_duplicate_only_after_the_code() {
     for version in BOTH {
         let h = start(config(version)).await;
         h.emu.create_identity(EMAIL, None).unwrap();
@@ -385,7 +385,7 @@ async fn reference_6_registration_duplicate_only_after_the_code() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_session_already_available() {
+async fn protocol_6_registration_session_already_available() {
     for version in BOTH {
         let h = start(config(version)).await;
         let id = h.registration_code_sent(EMAIL).await;
@@ -433,7 +433,7 @@ async fn reference_6_registration_session_already_available() {
 }
 
 #[tokio::test]
-async fn reference_6_registration_expired_flow_is_410_with_4040001() {
+async fn protocol_6_registration_expired_flow_is_410_with_4040001() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;
@@ -459,7 +459,7 @@ async fn reference_6_registration_expired_flow_is_410_with_4040001() {
 }
 
 #[tokio::test]
-async fn reference_12_expired_registration_code_differs_between_versions() {
+async fn protocol_12_expired_registration_code_differs_between_versions() {
     for version in BOTH {
         let h = start(Config {
             code_lifespan: Duration::from_secs(60),
@@ -476,7 +476,7 @@ async fn reference_12_expired_registration_code_differs_between_versions() {
             .await;
         match version {
             KratosVersion::Latest => assert_eq!(ui_message_ids(&r.json()), [4040003]),
-            KratosVersion::V26_2_0 => {
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => {
                 assert_eq!(r.status, 410);
                 let new_id = r.json()["use_flow_id"].as_str().unwrap().to_owned();
                 let new_flow = h
@@ -490,7 +490,7 @@ async fn reference_12_expired_registration_code_differs_between_versions() {
 }
 
 #[tokio::test]
-async fn reference_4_profile_first_credential_selection_and_back() {
+async fn protocol_4_profile_first_credential_selection_and_back() {
     for version in BOTH {
         let h = start(config(version)).await;
         let flow = h.api_registration_flow().await;

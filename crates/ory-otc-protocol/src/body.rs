@@ -22,9 +22,9 @@ pub struct UpdateLoginFlowWithCode {
     /// `"code"` to mail a new code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
-    /// Browser flows only.
+    /// Browser flows only: the value of the flow's `csrf_token` node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csrf_token: Option<String>,
+    pub csrf_token: Option<Secret>,
     /// MFA and refresh address buttons only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
@@ -44,8 +44,9 @@ pub struct UpdateRegistrationFlowWithCode {
     pub code: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resend: Option<String>,
+    /// Browser flows only: the value of the flow's `csrf_token` node.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub csrf_token: Option<String>,
+    pub csrf_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transient_payload: Option<Map<String, Value>>,
 }

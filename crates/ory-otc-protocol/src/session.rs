@@ -204,3 +204,12 @@ mod tests {
         assert!(!format!("{registration:?}").contains("ory_st_"));
     }
 }
+
+/// 200 body of `GET /self-service/logout/browser`: where to complete a browser logout
+/// (docs/kratos-protocol.md §10.4). The token ends the session it was made for, so it is secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogoutFlow {
+    /// `PUB/self-service/logout?token=<logout token>`. Its query is the token: never printed.
+    pub logout_url: Secret,
+    pub logout_token: Secret,
+}

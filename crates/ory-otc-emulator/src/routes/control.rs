@@ -14,6 +14,7 @@ use serde_json::json;
 
 use crate::error::ApiError;
 use crate::faults::{Fault, FaultKind, RouteMatch};
+use crate::flows;
 use crate::http::{self, Req};
 use crate::state::AppState;
 
@@ -31,7 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
 async fn code_for(State(state): State<AppState>, req: Req) -> Response {
     match state.code_for(&req.query("email")) {
         Some(code) => http::json(StatusCode::OK, &json!({ "code": code })),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }
 
@@ -44,10 +45,10 @@ struct Advance {
 async fn advance_time(State(state): State<AppState>, req: Req) -> Response {
     match serde_json::from_slice::<Advance>(&req.body) {
         Ok(a) => {
-            state.0.clock.advance(Duration::from_millis(a.ms));
+            state.clock.advance(Duration::from_millis(a.ms));
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(e) => state.envelope(&req, ApiError::bad_request(e.to_string())),
+        Err(e) => flows::envelope(&req, ApiError::bad_request(e.to_string())),
     }
 }
 
@@ -110,14 +111,14 @@ async fn set_fault(State(state): State<AppState>, req: Req) -> Response {
     let spec = serde_json::from_slice::<FaultSpec>(&req.body).map_err(|e| e.to_string());
     match spec.and_then(FaultSpec::into_fault) {
         Ok(fault) => {
-            let id = state.0.faults.add(fault);
+            let id = state.faults.add(fault);
             http::json(StatusCode::CREATED, &json!({ "id": id.0 }))
         }
-        Err(e) => state.envelope(&req, ApiError::bad_request(e)),
+        Err(e) => flows::envelope(&req, ApiError::bad_request(e)),
     }
 }
 
 async fn clear_faults(State(state): State<AppState>) -> Response {
-    state.0.faults.clear();
+    state.faults.clear();
     StatusCode::NO_CONTENT.into_response()
 }

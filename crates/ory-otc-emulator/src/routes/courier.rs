@@ -1,4 +1,4 @@
-//! `GET /admin/courier/messages` and `GET /admin/courier/messages/{id}` (reference §1, §10).
+//! `GET /admin/courier/messages` and `GET /admin/courier/messages/{id}` (docs/kratos-protocol.md §1, §10).
 
 use axum::extract::{Path, State};
 use axum::http::header::{HeaderValue, LINK};
@@ -9,8 +9,11 @@ use axum::Router;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::flows;
 use crate::http::{self, Req};
-use crate::state::{AppState, MessageRec};
+use crate::records::MessageRec;
+use crate::state::AppState;
+use crate::views;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -22,20 +25,20 @@ const STATUSES: [&str; 4] = ["queued", "sent", "processing", "abandoned"];
 const DEFAULT_PAGE_SIZE: usize = 10;
 const MAX_PAGE_SIZE: usize = 500;
 
-/// reference §10 "Courier list": newest first, `recipient` exact, `status` checked, keyset pages
+/// docs/kratos-protocol.md §10 "Courier list": newest first, `recipient` exact, `status` checked, keyset pages
 /// of `page_size` (default 10) linked from the `Link` header; subject and body redacted unless
 /// dev mode.
 async fn list(State(state): State<AppState>, req: Req) -> Response {
     if req.has_query("status") && !STATUSES.contains(&req.query("status").as_str()) {
         let err = ApiError::bad_request("Message status is not valid");
-        return state.envelope(&req, err);
+        return flows::envelope(&req, err);
     }
     let size = match req.query("page_size").as_str() {
         "" => DEFAULT_PAGE_SIZE,
         raw => match raw.parse::<usize>() {
             Ok(n) => n.clamp(1, MAX_PAGE_SIZE),
             Err(e) => {
-                return state.envelope(
+                return flows::envelope(
                     &req,
                     ApiError::bad_request(format!("strconv.Atoi: parsing {raw:?}: {e}")),
                 )
@@ -45,8 +48,8 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
     let status = req.query("status");
     let recipient = req.query("recipient");
     let token = req.query("page_token");
-    let dev = state.0.config.dev_mode;
-    let store = state.0.store.lock();
+    let dev = state.config.dev_mode;
+    let store = state.store.lock();
     // Every message stays `queued`, so a status filter other than that matches nothing.
     let matching: Vec<&MessageRec> = store
         .messages
@@ -66,7 +69,7 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         .iter()
         .skip(start)
         .take(size)
-        .map(|m| m.to_protocol(dev))
+        .map(|m| views::message(m, dev))
         .collect();
     let next = (start + size < matching.len())
         .then(|| page.last().map(|m| m.id.clone()))
@@ -89,17 +92,16 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
 
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
     let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
-    let dev = state.0.config.dev_mode;
+    let dev = state.config.dev_mode;
     let message = state
-        .0
         .store
         .lock()
         .messages
         .iter()
         .find(|m| m.id == id)
-        .map(|m| m.to_protocol(dev));
+        .map(|m| views::message(m, dev));
     match message {
         Some(m) => http::json(StatusCode::OK, &m),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }

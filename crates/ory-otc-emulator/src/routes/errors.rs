@@ -12,8 +12,8 @@ use uuid::Uuid;
 
 use crate::clock::rfc3339;
 use crate::error::ApiError;
+use crate::flows;
 use crate::http::{self, Req};
-use crate::schema;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -33,7 +33,7 @@ struct ErrorContainer {
 
 async fn get_error(State(state): State<AppState>, req: Req) -> Response {
     let id = Uuid::parse_str(&req.query("id")).unwrap_or(Uuid::nil());
-    let found = state.0.errors.lock().get(&id).cloned();
+    let found = state.errors.lock().get(&id).cloned();
     match found {
         Some((error, at)) => http::json(
             StatusCode::OK,
@@ -44,7 +44,7 @@ async fn get_error(State(state): State<AppState>, req: Req) -> Response {
                 updated_at: rfc3339(at),
             },
         ),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }
 
@@ -53,8 +53,19 @@ async fn get_schema(State(state): State<AppState>, Path(id): Path<String>, req: 
     let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(id.as_bytes())
         .ok();
-    if decoded.as_deref() != Some(schema::SCHEMA_ID.as_bytes()) && id != schema::SCHEMA_ID {
-        return state.envelope(&req, ApiError::not_found_resource());
+    let wanted = state.schema.id.as_bytes();
+    if decoded.as_deref() != Some(wanted) && id.as_bytes() != wanted {
+        return flows::envelope(&req, ApiError::not_found_resource());
     }
-    http::json(StatusCode::OK, &schema::document(&state.0.config))
+    // The document as configured, so its key order (the form's order) is kept.
+    let mut res = Response::new(axum::body::Body::from(state.schema.text.clone()));
+    let content_type = match state.version() {
+        crate::config::KratosVersion::V1_3_1 => "application/json",
+        _ => "application/json; charset=utf-8",
+    };
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(content_type),
+    );
+    res
 }

@@ -1,4 +1,4 @@
-//! Admin identities: list (with `credentials_identifier`), get, create (reference §1, §10).
+//! Admin identities: list (with `credentials_identifier`), get, create (docs/kratos-protocol.md §1, §10).
 
 use axum::extract::{Path, State};
 use axum::http::header::{HeaderValue, LOCATION};
@@ -11,14 +11,17 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{ApiError, Error};
+use crate::flows;
 use crate::http::{self, Req};
+use crate::records::{IdentityRec, NewIdentity};
 use crate::schema;
-use crate::state::{AppState, IdentityRec, IdentityView, NewIdentity};
+use crate::state::AppState;
+use crate::views::{self, IdentityView};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/identities", get(list).post(create))
-        .route("/admin/identities/{id}", get(get_one))
+        .route("/admin/identities/{id}", get(get_one).delete(delete_one))
 }
 
 /// Which credential configs to show (`include_credential`).
@@ -43,7 +46,7 @@ fn view(req: &Req) -> Result<IdentityView, ApiError> {
     Ok(view)
 }
 
-/// reference §10 "Identity list with credentials_identifier": an array, `[]` without a match;
+/// docs/kratos-protocol.md §10 "Identity list with credentials_identifier": an array, `[]` without a match;
 /// filters cannot be combined.
 async fn list(State(state): State<AppState>, req: Req) -> Response {
     let filters = [
@@ -54,14 +57,14 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
     ];
     let used = filters.iter().filter(|f| !req.query(f).is_empty()).count();
     if used > 1 {
-        return state.envelope(
+        return flows::envelope(
             &req,
             ApiError::bad_request("You cannot combine multiple filters in this API"),
         );
     }
     let view = match view(&req) {
         Ok(v) => v,
-        Err(e) => return state.envelope(&req, e),
+        Err(e) => return flows::envelope(&req, e),
     };
     let exact = req.query("credentials_identifier");
     let similar = req.query("preview_credentials_identifier_similar");
@@ -71,13 +74,13 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
         .collect();
     for id in &ids {
         if Uuid::parse_str(id).is_err() {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::bad_request(format!("Invalid UUID value `{id}` for parameter `ids`.")),
             );
         }
     }
-    let store = state.0.store.lock();
+    let store = state.store.lock();
     let matches = |i: &IdentityRec| -> bool {
         if !exact.is_empty() {
             return i
@@ -105,7 +108,7 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
     found.sort_by_key(|i| i.id);
     let out: Vec<_> = found
         .into_iter()
-        .map(|i| state.0.identity_json(i, view))
+        .map(|i| views::identity(&state.urls, i, view))
         .collect();
     drop(store);
     http::json(StatusCode::OK, &out)
@@ -114,29 +117,37 @@ async fn list(State(state): State<AppState>, req: Req) -> Response {
 async fn get_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
     let view = match view(&req) {
         Ok(v) => v,
-        Err(e) => return state.envelope(&req, e),
+        Err(e) => return flows::envelope(&req, e),
     };
     let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
     let found = state
-        .0
         .store
         .lock()
         .identities
         .get(&id)
-        .map(|i| state.0.identity_json(i, view));
+        .map(|i| views::identity(&state.urls, i, view));
     match found {
         Some(i) => http::json(StatusCode::OK, &i),
-        None => state.envelope(&req, ApiError::not_found_resource()),
+        None => flows::envelope(&req, ApiError::not_found_resource()),
     }
 }
 
-/// reference §10 "Create identity": strict JSON, 201 with `Location`, 409 on duplicates.
+/// `DELETE /admin/identities/{id}`: 204, its sessions gone with it; 404 when unknown.
+async fn delete_one(State(state): State<AppState>, Path(id): Path<String>, req: Req) -> Response {
+    let id = Uuid::parse_str(&id).unwrap_or(Uuid::nil());
+    if state.delete_identity(id) {
+        return axum::response::IntoResponse::into_response(StatusCode::NO_CONTENT);
+    }
+    flows::envelope(&req, ApiError::not_found_resource())
+}
+
+/// docs/kratos-protocol.md §10 "Create identity": strict JSON, 201 with `Location`, 409 on duplicates.
 async fn create(State(state): State<AppState>, req: Req) -> Response {
     let body: CreateIdentityBody = match serde_json::from_slice(&req.body) {
         Ok(b) => b,
         // herodot's 400 with the decoder's error as `message` and no reason.
         Err(e) => {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::new(StatusCode::BAD_REQUEST).with_message(go_decode_error(&e)),
             )
@@ -144,7 +155,7 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
     };
     if let Some(s) = body.state.as_deref() {
         if s != "active" && s != "inactive" {
-            return state.envelope(
+            return flows::envelope(
                 &req,
                 ApiError::bad_request(format!("identity state is not valid: {s}")),
             );
@@ -167,15 +178,13 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         organization_id: body.organization_id,
         verified,
     };
-    match state.0.create_identity(new) {
+    match state.add_identity(new) {
         Ok(rec) => {
-            let location = state
-                .0
-                .urls
-                .public(&format!("/admin/identities/{}", rec.id));
+            // `urlx.AppendPaths(SelfAdminURL, "identities", id)`: no `/admin` prefix.
+            let location = state.urls.admin(&format!("/identities/{}", rec.id));
             let mut res = http::json(
                 StatusCode::CREATED,
-                &state.0.identity_json(&rec, IdentityView::Admin),
+                &views::identity(&state.urls, &rec, IdentityView::Created),
             );
             if let Ok(v) = HeaderValue::from_str(&location) {
                 res.headers_mut().insert(LOCATION, v);
@@ -185,11 +194,11 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         Err(Error::DuplicateIdentity) => {
             let err = ApiError::new(StatusCode::CONFLICT)
                 .with_reason("This identity conflicts with another identity that already exists.");
-            state.envelope(&req, err)
+            flows::envelope(&req, err)
         }
         // source notes C16: 400 whose reason is the validator's error text.
-        Err(Error::InvalidTraits(reason)) => state.envelope(&req, ApiError::bad_request(reason)),
-        Err(e) => state.envelope(&req, ApiError::bad_request(e.to_string())),
+        Err(Error::InvalidTraits(reason)) => flows::envelope(&req, ApiError::bad_request(reason)),
+        Err(e) => flows::envelope(&req, ApiError::bad_request(e.to_string())),
     }
 }
 

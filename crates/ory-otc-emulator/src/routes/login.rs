@@ -1,4 +1,4 @@
-//! Login with the code method: create (API and browser), get, submit (reference §1, §3, §4, §6
+//! Login with the code method: create (API and browser), get, submit (docs/kratos-protocol.md §1, §3, §4, §6
 //! "Login", §11).
 
 use axum::extract::State;
@@ -14,13 +14,14 @@ use uuid::Uuid;
 
 use crate::config::KratosVersion;
 use crate::error::ApiError;
-use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT};
+use crate::records::{Flow, FlowKind, SessionRec, Store, Transient};
 use crate::schema;
-use crate::state::{AppState, Flow, FlowKind, SessionRec, Store, Transient};
-use crate::state::{ContinueWith, LoginSuccess};
+use crate::state::AppState;
 use crate::text::{self, reason};
+use crate::views::{self, ContinueWith, LoginSuccess};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// A login flow's first screen (`PopulateMethod`, `choose_method`): identifier and "Send sign in
-/// code", sorted, then the CSRF node for browser flows (reference §4 "Login, choose_method").
+/// code", sorted, then the CSRF node for browser flows (docs/kratos-protocol.md §4 "Login, choose_method").
 pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Flow {
     let token = match flow_type {
         FlowType::Browser => state.request_csrf_token(req),
@@ -44,6 +45,11 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
     }
     if flow.requested_aal == "aal1" {
         flow.ui.nodes = choose_method_nodes(state);
+        // The code strategy's `PopulateMethod` sets the CSRF node itself (before the sort, so
+        // it sorts first); the handler's `SetCSRF` after the sort then replaces it in place.
+        if flow_type == FlowType::Browser {
+            nodes::set_csrf(&mut flow.ui.nodes, &token);
+        }
     }
     nodes::sort_login(&mut flow.ui.nodes);
     if flow_type == FlowType::Browser {
@@ -56,7 +62,7 @@ fn choose_method_nodes(state: &AppState) -> Vec<ory_otc_protocol::ui::Node> {
     vec![
         nodes::labelled(
             nodes::required(nodes::input("identifier", Some(json!("")), DEFAULT, "text")),
-            schema::identifier_label(&state.0.config),
+            state.schema.identifier_label(),
         ),
         nodes::labelled(
             nodes::input("method", Some(json!("code")), CODE, "submit"),
@@ -71,7 +77,7 @@ enum CreateError {
     Other(ApiError),
 }
 
-/// `NewLoginFlow` (reference §6 login rows "Flow created", "Session already available: create").
+/// `NewLoginFlow` (docs/kratos-protocol.md §6 login rows "Flow created", "Session already available: create").
 fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, CreateError> {
     let aal = {
         let raw = req.query("aal").to_lowercase();
@@ -94,8 +100,8 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
         req.query("refresh").as_str(),
         "true" | "1" | "t" | "T" | "TRUE" | "True"
     );
-    let now = state.0.now();
-    let mut store = state.0.store.lock();
+    let now = state.now();
+    let mut store = state.store.lock();
     let session = state.session_from_request(&store, req, now);
     let refresh =
         match &session {
@@ -121,7 +127,7 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, Crea
     if aal == "aal2" {
         flow.ui.messages.push(text::login_aal2());
     }
-    store.insert_flow(flow.clone(), state.0.config.max_flows);
+    store.insert_flow(flow.clone(), state.config.max_flows);
     Ok(flow)
 }
 
@@ -131,7 +137,7 @@ fn already_logged_in() -> ApiError {
         .with_message("you are already logged in")
 }
 
-/// reference §1 "Create login flow (native)": always JSON.
+/// docs/kratos-protocol.md §1 "Create login flow (native)": always JSON.
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
@@ -139,10 +145,10 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 session_token_exchange_code: exchange_code(&req),
                 ..Transient::default()
             };
-            state.flow_json(&flow, StatusCode::OK, transient)
+            flows::flow_json(&flow, StatusCode::OK, transient)
         }
-        Err(CreateError::AlreadyLoggedIn) => state.envelope(&req, already_logged_in()),
-        Err(CreateError::Other(e)) => state.envelope(&req, e),
+        Err(CreateError::AlreadyLoggedIn) => flows::envelope(&req, already_logged_in()),
+        Err(CreateError::Other(e)) => flows::envelope(&req, e),
     }
 }
 
@@ -155,36 +161,33 @@ fn exchange_code(req: &Req) -> Option<String> {
     .then(|| Uuid::new_v4().simple().to_string())
 }
 
-/// reference §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
+/// docs/kratos-protocol.md §1 "Create login flow (browser)", §2: JSON with a JSON `Accept`, else 303 to the UI;
 /// the CSRF cookie is set by the nosurf middleware whatever the outcome.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
-    let (_, cookie) = state.browser_csrf(&req);
-    let req = with_csrf_cookie(req, &state, cookie.as_deref());
-    let res = match create(&state, &req, FlowType::Browser) {
+    match create(&state, &req, FlowType::Browser) {
         Ok(flow) if req.accepts_json() => {
-            state.flow_json(&flow, StatusCode::OK, Transient::default())
+            flows::flow_json(&flow, StatusCode::OK, Transient::default())
         }
         Ok(flow) => http::redirect(
             &req.method,
             StatusCode::SEE_OTHER,
             &state.flow_ui_url(&flow),
         ),
-        // reference §6 login "Session already available: create": browser non-JSON → 303.
+        // docs/kratos-protocol.md §6 login "Session already available: create": browser non-JSON → 303.
         Err(CreateError::AlreadyLoggedIn) if req.accepts_json() => {
-            state.envelope(&req, already_logged_in())
+            flows::envelope(&req, already_logged_in())
         }
         Err(CreateError::AlreadyLoggedIn) => {
             match state.secure_return_to(Some(&req.query("return_to"))) {
                 Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
-                Err(e) => state.forward_error(&req, e),
+                Err(e) => flows::forward_error(&state, &req, e),
             }
         }
-        Err(CreateError::Other(e)) => state.forward_error(&req, e),
-    };
-    http::with_cookies(res, cookie.as_slice())
+        Err(CreateError::Other(e)) => flows::forward_error(&state, &req, e),
+    }
 }
 
-/// reference §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
+/// docs/kratos-protocol.md §6 login rows "GET …/flows?id=": unknown or malformed → 404, CSRF first, expired → 410.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     flows::get_flow(&state, &req, FlowKind::Login)
 }
@@ -255,31 +258,40 @@ fn validate(f: &Fields) -> Vec<(String, Text)> {
     errors
 }
 
-/// reference §1 "Submit login flow", §11 order: flow id → load → session → expiry → strategy.
+/// docs/kratos-protocol.md §1 "Submit login flow", §11 order: flow id → load → session → expiry → strategy.
 async fn submit(State(state): State<AppState>, req: Req) -> Response {
     let Ok(id) = Uuid::parse_str(&req.query("flow")) else {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     };
     if id.is_nil() {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     }
-    let mut store = state.0.store.lock();
+    let mut store = state.store.lock();
     let Some(flow) = store
         .flows
         .get(&id)
         .filter(|f| f.kind == FlowKind::Login)
         .cloned()
     else {
-        // reference §6 login "Unknown (well-formed) flow id on submit": 404.
-        return state.nil_flow_error(&req, ApiError::not_found_resource());
+        // docs/kratos-protocol.md §6 login "Unknown (well-formed) flow id on submit": 404.
+        return flows::nil_flow_error(&state, &req, ApiError::not_found_resource());
     };
-    let now = state.0.now();
+    let now = state.now();
     let session = state.session_from_request(&store, &req, now);
     match &session {
-        // reference §6 login "Session already available: submit": 4000001 on the flow, or 303.
+        // docs/kratos-protocol.md §6 login "Session already available: submit": 4000001 on the flow, or 303.
         Some(_) if !flow.refresh && flow.requested_aal == "aal1" => {
             if req.is_json() || flow.flow_type == FlowType::Api {
-                return state.write_flow_error(
+                return flows::write_flow_error(
+                    &state,
                     &mut store,
                     &req,
                     flow,
@@ -289,7 +301,7 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
             return http::redirect(
                 &req.method,
                 StatusCode::SEE_OTHER,
-                &state.0.urls.default_return,
+                &state.urls.default_return,
             );
         }
         None if flow.requested_aal != "aal1" => {
@@ -299,14 +311,20 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
                 .with_reason(
                     "You can not requested a higher AAL (AAL2/AAL3) without an active session.",
                 );
-            return state.write_flow_error(&mut store, &req, flow, FlowErr::Api(err));
+            return flows::write_flow_error(&state, &mut store, &req, flow, FlowErr::Api(err));
         }
         _ => {}
     }
-    // reference §8 "An expired flow wins over an expired code": the flow check runs first.
+    // docs/kratos-protocol.md §8 "An expired flow wins over an expired code": the flow check runs first.
     if is_expired(&flow, now) {
         let expired_at = flow.expires_at;
-        return state.write_flow_error(&mut store, &req, flow, FlowErr::Expired(expired_at));
+        return flows::write_flow_error(
+            &state,
+            &mut store,
+            &req,
+            flow,
+            FlowErr::Expired(expired_at),
+        );
     }
     code_strategy(&state, &mut store, &req, flow, session)
 }
@@ -322,37 +340,51 @@ fn code_strategy(
     // Passwordless code login answers aal1 flows only (`CheckAAL`); the password strategy, which
     // Kratos asks first, decodes the body before the code strategy does.
     if flow.requested_aal != "aal1" {
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()));
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::login_no_strategy()),
+        );
     }
     let fields = match http::decode_fields(req, &["POST", "PUT", "PATCH", "GET"]) {
         Ok(f) => f,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0)),
+        Err(e) => {
+            return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0))
+        }
     };
     let method = fields.string("method").unwrap_or_default();
     if method == "password" {
         // derived: the password strategy matches the method, finds itself disabled and
         // answers 404 (`flow.MethodEnabledAndAllowed`).
         let err = ApiError::new(StatusCode::NOT_FOUND).with_reason(reason::ENDPOINT_DISABLED);
-        return state.write_flow_error(store, req, flow, FlowErr::Api(err));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Api(err));
     }
     if method != "code" {
-        // reference §3: without method=code the strategy is not responsible → 4010002.
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()));
+        // docs/kratos-protocol.md §3: without method=code the strategy is not responsible → 4010002.
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::login_no_strategy()),
+        );
     }
     // The second decode accepts POST only and validates against the login schema.
     let mut body = Body::from_fields(&fields);
     if let Err(e) = http::check_second_decode(req, &["POST"]) {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0));
     }
     let invalid = validate(&fields);
     if !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
-    if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+    if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
         handle_error(state, req, &mut flow, &body, false);
-        return state.write_flow_error(store, req, flow, e);
+        return flows::write_flow_error(state, store, req, flow, e);
     }
     // `SetDefaultFlowState`: a resend starts over from choose_method.
     if body.resend.eq_ignore_ascii_case("code") {
@@ -365,20 +397,26 @@ fn code_strategy(
                 Ok(identity_id) => succeed(state, store, req, flow, identity_id, session),
                 Err(e) => {
                     handle_error(state, req, &mut flow, &body, true);
-                    state.write_flow_error(store, req, flow, e)
+                    flows::write_flow_error(state, store, req, flow, e)
                 }
             }
         }
-        // reference §8: in passed_challenge login answers 4010002.
+        // docs/kratos-protocol.md §8: in passed_challenge login answers 4010002.
         _ => {
             handle_error(state, req, &mut flow, &body, false);
-            state.write_flow_error(store, req, flow, FlowErr::form(text::login_no_strategy()))
+            flows::write_flow_error(
+                state,
+                store,
+                req,
+                flow,
+                FlowErr::form(text::login_no_strategy()),
+            )
         }
     }
 }
 
 /// `HandleLoginError`: the CSRF node for every flow type, the identifier shown back, and in
-/// `sent_email` a fresh hidden identifier node (reference §4 "Node lists on error responses").
+/// `sent_email` a fresh hidden identifier node (docs/kratos-protocol.md §4 "Node lists on error responses").
 fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, body: &Body, hide_identifier: bool) {
     let identifier = body.shown_identifier();
     let token = match flow.flow_type {
@@ -386,7 +424,8 @@ fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, body: &Body, hide_
         FlowType::Api => String::new(),
     };
     nodes::set_csrf(&mut flow.ui.nodes, &token);
-    if hide_identifier {
+    // v1.3.1's `HandleLoginError` upserts the hidden identifier on every error.
+    if hide_identifier || state.version() == KratosVersion::V1_3_1 {
         nodes::upsert(
             &mut flow.ui.nodes,
             nodes::input("identifier", Some(json!(identifier)), DEFAULT, "hidden"),
@@ -428,7 +467,7 @@ fn refresh_mismatch(
         && session.is_some_and(|s| s.identity_id != identity_id)
 }
 
-/// reference §6 login "Code sent" / "Account does not exist" / "Empty identifier".
+/// docs/kratos-protocol.md §6 login "Code sent" / "Account does not exist" / "Empty identifier".
 fn send_code(
     state: &AppState,
     store: &mut Store,
@@ -446,13 +485,19 @@ fn send_code(
         Ok(id) => id,
         Err(e) => {
             handle_error(state, req, &mut flow, body, false);
-            return state.write_flow_error(store, req, flow, e);
+            return flows::write_flow_error(state, store, req, flow, e);
         }
     };
     // On a refresh the identity is fixed by the session (ory/kratos#4194, after v26.2.0).
     if refresh_mismatch(state, &flow, session, identity_id) {
         handle_error(state, req, &mut flow, body, false);
-        return state.write_flow_error(store, req, flow, FlowErr::form(text::account_not_found()));
+        return flows::write_flow_error(
+            state,
+            store,
+            req,
+            flow,
+            FlowErr::form(text::account_not_found()),
+        );
     }
     let mut addresses = store
         .identities
@@ -464,25 +509,22 @@ fn send_code(
         addresses = vec![wanted];
     }
     // All earlier codes of the flow are deleted before the new ones are mailed.
+    let replaced = std::mem::take(&mut flow.codes);
     flow.codes = addresses
         .iter()
-        .map(|a| {
-            state
-                .0
-                .send_code(store, FlowKind::Login, a, Some(identity_id))
-        })
+        .map(|a| state.send_code(store, FlowKind::Login, a, Some(identity_id), &replaced))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow, &identifier);
     flow.active = Some("code".into());
-    flow.updated_at = state.0.now();
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
         let transient = Transient {
             transient_payload: Some(body.transient_payload.clone()),
             ..Transient::default()
         };
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
@@ -491,7 +533,7 @@ fn send_code(
     )
 }
 
-/// `populateEmailSentFlow` for login plus the identifier value (reference §4 "Login, sent_email").
+/// `populateEmailSentFlow` for login plus the identifier value (docs/kratos-protocol.md §4 "Login, sent_email").
 fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow, identifier: &str) {
     let version = state.version();
     let mut fresh: Vec<_> = flow
@@ -535,7 +577,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow, identifier: &str)
     )];
 }
 
-/// `loginVerifyCode` with `UseLoginCode` (reference §8 "Validation order").
+/// `loginVerifyCode` with `UseLoginCode` (docs/kratos-protocol.md §8 "Validation order").
 fn verify_code(
     state: &AppState,
     store: &mut Store,
@@ -557,17 +599,17 @@ fn verify_code(
     if refresh_mismatch(state, flow, session, identity_id) {
         return Err(FlowErr::form(text::account_not_found()));
     }
-    // The counter is incremented before anything is checked and never reset (reference §8).
+    // The counter is incremented before anything is checked and never reset (docs/kratos-protocol.md §8).
     flow.submit_count += 1;
     store
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.0.config.max_submissions {
+    if flow.submit_count > state.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
-    let hmac = state.0.code_hmac(&body.code);
-    let now = state.0.now();
+    let hmac = state.code_hmac(&body.code);
+    let now = state.now();
     let Some(pos) = flow
         .codes
         .iter()
@@ -577,10 +619,10 @@ fn verify_code(
     };
     let code = flow.codes[pos].clone();
     if code.expires_at < now {
-        // reference §12 "Expired code": inline 4010008 in HEAD, a flow expiry in v26.2.0.
+        // docs/kratos-protocol.md §12 "Expired code": inline 4010008 in HEAD, a flow expiry in v26.2.0.
         return Err(match state.version() {
             KratosVersion::Latest => FlowErr::form(text::login_code_invalid()),
-            KratosVersion::V26_2_0 => FlowErr::Expired(code.expires_at),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => FlowErr::Expired(code.expires_at),
         });
     }
     if code.used {
@@ -591,23 +633,38 @@ fn verify_code(
     flow.active = Some("code".into());
     flow.updated_at = now;
     store.flows.insert(flow.id, flow.clone());
-    // On success the address the code went to becomes verified (reference §6 login).
-    if let Some(identity) = store.identities.get_mut(&identity_id) {
-        if let Some(a) = identity
-            .addresses
-            .iter_mut()
-            .find(|a| a.value == code.address && !a.verified)
-        {
-            a.verified = true;
-            a.verified_at = Some(now);
-            a.status = "completed";
-            a.updated_at = now;
-        }
+    // On success the address the code went to becomes verified (docs/kratos-protocol.md §6 login); v1.3.1
+    // verifies it after the answer's session was read, so its answer still shows it pending
+    // (recorded): `succeed` does it there.
+    if state.version() != KratosVersion::V1_3_1 {
+        verify_address(store, identity_id, &code.address, now, true);
     }
     Ok(identity_id)
 }
 
-/// `PostLoginHook` (reference §6 login "Success" rows, §9).
+/// Marks an identity's verifiable address verified (v1.3.1 leaves `verified_at` unset).
+fn verify_address(
+    store: &mut Store,
+    identity_id: Uuid,
+    address: &str,
+    now: time::OffsetDateTime,
+    verified_at: bool,
+) {
+    if let Some(identity) = store.identities.get_mut(&identity_id) {
+        if let Some(a) = identity
+            .addresses
+            .iter_mut()
+            .find(|a| a.value == address && !a.verified)
+        {
+            a.verified = true;
+            a.verified_at = verified_at.then_some(now);
+            a.status = "completed";
+            a.updated_at = now;
+        }
+    }
+}
+
+/// `PostLoginHook` (docs/kratos-protocol.md §6 login "Success" rows, §9).
 fn succeed(
     state: &AppState,
     store: &mut Store,
@@ -625,24 +682,35 @@ fn succeed(
     }
     let return_to = match state.secure_return_to(flow.return_to().as_deref()) {
         Ok(to) => to,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::Api(e)),
+        Err(e) => return flows::write_flow_error(state, store, req, flow, FlowErr::Api(e)),
     };
     // A refresh keeps the session of the same identity; anything else gets a new one.
     let (session, prior_same_identity) = match session.filter(|s| s.identity_id == identity_id) {
         Some(mut s) => {
             s.activate(
-                state.0.now(),
-                state.0.config.session_lifespan,
-                state.0.device(req),
+                state.now(),
+                state.config.session_lifespan,
+                state.device(req),
             );
             store.sessions.insert(s.token.clone(), s.clone());
             (s, true)
         }
-        None => (state.0.issue_session(store, identity_id, req), false),
+        None => (state.issue_session(store, identity_id, req), false),
     };
-    let session_json = state.0.session_json(store, &session);
+    let session_json = views::session(&state.urls, store, &session);
+    if state.version() == KratosVersion::V1_3_1 {
+        if let Some(code) = flow.codes.iter().find(|c| c.used) {
+            verify_address(
+                store,
+                identity_id,
+                &code.address.clone(),
+                state.now(),
+                false,
+            );
+        }
+    }
     if flow.flow_type == FlowType::Api {
-        // reference §6 login "Success (API)": `continue_with` is null for a code login.
+        // docs/kratos-protocol.md §6 login "Success (API)": `continue_with` is null for a code login.
         let body = LoginSuccess {
             session_token: Some(session.token.clone()),
             session: session_json,
@@ -650,11 +718,13 @@ fn succeed(
         };
         return http::json(StatusCode::OK, &body);
     }
-    let mut cookies = vec![state.0.session_cookie(store, &session)];
+    // `IssueCookie`: the anti-CSRF token is rotated first, unless the request was signed in
+    // as the same identity already, then the session cookie is written.
+    let mut cookies = Vec::new();
     if !prior_same_identity {
-        // Kratos rotates the anti-CSRF token on a new login.
-        cookies.push(state.new_csrf_cookie().1);
+        cookies.extend(state.rotate_csrf(req));
     }
+    cookies.push(state.session_cookie(store, &session));
     let res = if req.is_json() {
         let body = LoginSuccess {
             session_token: None,
@@ -671,7 +741,7 @@ fn succeed(
     http::with_cookies(res, &cookies)
 }
 
-/// reference §12 "Disabled identity at login": 4010011 on the flow (HEAD), a 401 envelope
+/// docs/kratos-protocol.md §12 "Disabled identity at login": 4010011 on the flow (HEAD), a 401 envelope
 /// (v26.2.0).
 fn disabled_identity(
     state: &AppState,
@@ -685,10 +755,10 @@ fn disabled_identity(
             .with_id("identity_disabled")
             .with_message("identity is disabled")
             .with_detail("identity_id", json!(identity_id.to_string())),
-        KratosVersion::V26_2_0 => ApiError::new(StatusCode::UNAUTHORIZED)
+        KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => ApiError::new(StatusCode::UNAUTHORIZED)
             .with_reason("This account was disabled.")
             .with_message("identity is disabled")
             .with_detail("identity_id", json!(identity_id.to_string())),
     };
-    state.write_flow_error(store, req, flow, FlowErr::Api(err))
+    flows::write_flow_error(state, store, req, flow, FlowErr::Api(err))
 }

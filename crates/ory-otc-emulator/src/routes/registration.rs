@@ -1,5 +1,5 @@
 //! Registration with the code method, plus the profile strategy's screens of the
-//! `profile_first` style: create, get, submit (reference §1, §3, §4, §6 "Registration").
+//! `profile_first` style: create, get, submit (docs/kratos-protocol.md §1, §3, §4, §6 "Registration").
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,14 +14,14 @@ use uuid::Uuid;
 
 use crate::config::{KratosVersion, RegistrationStyle};
 use crate::error::ApiError;
-use crate::flows::{self, is_expired, with_csrf_cookie, FlowErr};
+use crate::flows::{self, is_expired, FlowErr};
 use crate::http::{self, Fields, Req};
 use crate::nodes::{self, CODE, DEFAULT, PROFILE};
-use crate::schema;
-use crate::state::{
-    AppState, ContinueWith, Flow, FlowKind, NewIdentity, RegistrationSuccess, Store, Transient,
-};
+use crate::records::{Flow, FlowKind, NewIdentity, Store, Transient};
+
+use crate::state::AppState;
 use crate::text::{self, reason};
+use crate::views::{self, ContinueWith, IdentityView, RegistrationSuccess};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -45,7 +45,7 @@ fn profile_button() -> Node {
     )
 }
 
-/// A registration flow's first screen (reference §4 "Registration, choose_method"): csrf_token
+/// A registration flow's first screen (docs/kratos-protocol.md §4 "Registration, choose_method"): csrf_token
 /// first (value `""` for API flows), the traits, then "Sign up" (profile_first) or "Send sign up
 /// code" (unified).
 pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Flow {
@@ -55,12 +55,16 @@ pub(crate) fn build_flow(state: &AppState, req: &Req, flow_type: FlowType) -> Fl
     };
     let mut flow = state.new_flow(FlowKind::Registration, flow_type, req, token.clone());
     let mut ui = vec![nodes::csrf(&token)];
-    ui.extend(schema::trait_nodes(&state.0.config));
-    match state.0.config.registration_style {
+    ui.extend(state.schema.trait_nodes());
+    match state.config.registration_style {
         RegistrationStyle::ProfileFirst => ui.push(profile_button()),
         RegistrationStyle::Unified => ui.push(send_code_button()),
     }
-    nodes::sort_registration(&mut ui, &schema::keys(&state.0.config));
+    nodes::sort_registration(
+        &mut ui,
+        &state.schema.keys,
+        state.version() == KratosVersion::V1_3_1,
+    );
     flow.ui.nodes = ui;
     flow
 }
@@ -72,9 +76,9 @@ fn already_logged_in() -> ApiError {
 }
 
 fn has_session(state: &AppState, req: &Req) -> bool {
-    let store = state.0.store.lock();
+    let store = state.store.lock();
     state
-        .session_from_request(&store, req, state.0.now())
+        .session_from_request(&store, req, state.now())
         .is_some()
 }
 
@@ -82,17 +86,16 @@ fn create(state: &AppState, req: &Req, flow_type: FlowType) -> Result<Flow, ApiE
     state.secure_return_to(Some(&req.query("return_to")))?;
     let flow = build_flow(state, req, flow_type);
     state
-        .0
         .store
         .lock()
-        .insert_flow(flow.clone(), state.0.config.max_flows);
+        .insert_flow(flow.clone(), state.config.max_flows);
     Ok(flow)
 }
 
-/// reference §6 registration "Flow created" / "Session already available (create)".
+/// docs/kratos-protocol.md §6 registration "Flow created" / "Session already available (create)".
 async fn create_api(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
-        return state.envelope(&req, already_logged_in());
+        return flows::envelope(&req, already_logged_in());
     }
     match create(&state, &req, FlowType::Api) {
         Ok(flow) => {
@@ -101,7 +104,7 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 "true"
             )
             .then(|| Uuid::new_v4().simple().to_string());
-            state.flow_json(
+            flows::flow_json(
                 &flow,
                 StatusCode::OK,
                 Transient {
@@ -110,40 +113,37 @@ async fn create_api(State(state): State<AppState>, req: Req) -> Response {
                 },
             )
         }
-        Err(e) => state.envelope(&req, e),
+        Err(e) => flows::envelope(&req, e),
     }
 }
 
-/// reference §1 "Create registration flow (browser)"; the flow is created before the session
+/// docs/kratos-protocol.md §1 "Create registration flow (browser)"; the flow is created before the session
 /// check, as in Kratos.
 async fn create_browser(State(state): State<AppState>, req: Req) -> Response {
-    let (_, cookie) = state.browser_csrf(&req);
-    let req = with_csrf_cookie(req, &state, cookie.as_deref());
-    let res = match create(&state, &req, FlowType::Browser) {
-        Err(e) => state.forward_error(&req, e),
+    match create(&state, &req, FlowType::Browser) {
+        Err(e) => flows::forward_error(&state, &req, e),
         Ok(_) if has_session(&state, &req) => {
             if req.is_json() {
-                state.envelope(&req, already_logged_in())
+                flows::envelope(&req, already_logged_in())
             } else {
                 match state.secure_return_to(Some(&req.query("return_to"))) {
                     Ok(to) => http::redirect(&req.method, StatusCode::SEE_OTHER, &to),
-                    Err(e) => state.forward_error(&req, e),
+                    Err(e) => flows::forward_error(&state, &req, e),
                 }
             }
         }
         Ok(flow) if req.accepts_json() => {
-            state.flow_json(&flow, StatusCode::OK, Transient::default())
+            flows::flow_json(&flow, StatusCode::OK, Transient::default())
         }
         Ok(flow) => http::redirect(
             &req.method,
             StatusCode::SEE_OTHER,
             &state.flow_ui_url(&flow),
         ),
-    };
-    http::with_cookies(res, cookie.as_slice())
+    }
 }
 
-/// reference §1 "Get registration flow": 404, CSRF (browser), 410, 200.
+/// docs/kratos-protocol.md §1 "Get registration flow": 404, CSRF (browser), 410, 200.
 async fn get_flow(State(state): State<AppState>, req: Req) -> Response {
     flows::get_flow(&state, &req, FlowKind::Registration)
 }
@@ -165,13 +165,26 @@ impl Body {
     fn from_fields(f: &Fields, state: &AppState) -> Self {
         let mut traits = f.object("traits").unwrap_or_default();
         for key in f.keys_with_prefix("traits.") {
-            let name = &key["traits.".len()..];
-            // Dotted keys count only when the schema knows them; empty values are absent.
-            if state.0.config.traits.iter().any(|t| t.name == name) {
-                if let Some(v) = f.string(&key) {
-                    traits.insert(name.to_owned(), Value::String(v));
-                }
-            }
+            // Dotted keys count only when the schema knows them (decoderx decodes the paths of
+            // the schema, typed as the schema says); empty values are absent.
+            let Some(kind) = state.schema.kind_of(&key) else {
+                continue;
+            };
+            let Some(v) = f.string(&key) else { continue };
+            let value = match kind {
+                "boolean" => match v.as_str() {
+                    "1" | "t" | "T" | "true" | "TRUE" | "True" => Value::Bool(true),
+                    "0" | "f" | "F" | "false" | "FALSE" | "False" => Value::Bool(false),
+                    _ => Value::String(v),
+                },
+                "number" | "integer" => v
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(Value::String(v.clone()), Value::Number),
+                _ => Value::String(v),
+            };
+            insert_path(&mut traits, &key["traits.".len()..], value);
         }
         Body {
             method: f.string("method").unwrap_or_default(),
@@ -196,7 +209,7 @@ fn validate(state: &AppState, f: &Fields, body: &Body) -> Vec<(String, Text)> {
             errors.push(("resend".to_owned(), text::generic("value must be \"code\"")));
         }
     }
-    errors.extend(schema::validate(&state.0.config, &body.traits, true));
+    errors.extend(state.schema.validate(&body.traits));
     errors
 }
 
@@ -212,6 +225,26 @@ fn handle_error(state: &AppState, req: &Req, flow: &mut Flow, traits: &Map<Strin
     nodes::set_csrf(&mut flow.ui.nodes, &token);
 }
 
+/// Puts `value` at a dotted path (`address.city`) inside `map`, creating objects on the way.
+fn insert_path(map: &mut Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            map.insert(path.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let slot = map
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = slot {
+                insert_path(inner, rest, value);
+            }
+        }
+    }
+}
+
 /// `jsonx.Flatten` with a prefix: nested objects become dotted keys.
 fn flatten(prefix: &str, map: &Map<String, Value>) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -225,34 +258,38 @@ fn flatten(prefix: &str, map: &Map<String, Value>) -> Vec<(String, Value)> {
     out
 }
 
-/// reference §1 "Submit registration flow"; the session check runs first, as middleware.
+/// docs/kratos-protocol.md §1 "Submit registration flow"; the session check runs first, as middleware.
 async fn submit(State(state): State<AppState>, req: Req) -> Response {
     if has_session(&state, &req) {
-        // reference §6 registration "Session already available": envelope, or 302 in a browser.
+        // docs/kratos-protocol.md §6 registration "Session already available": envelope, or 302 in a browser.
         if req.is_json() {
-            return state.envelope(&req, already_logged_in());
+            return flows::envelope(&req, already_logged_in());
         }
         let to = state
             .secure_return_to(Some(&req.query("return_to")))
-            .unwrap_or_else(|_| state.0.urls.default_return.clone());
+            .unwrap_or_else(|_| state.urls.default_return.clone());
         return http::redirect(&req.method, StatusCode::FOUND, &to);
     }
     let id = Uuid::parse_str(&req.query("flow")).unwrap_or(Uuid::nil());
     if id.is_nil() {
-        return state.nil_flow_error(&req, ApiError::bad_request(reason::FLOW_ID_MALFORMED));
+        return flows::nil_flow_error(
+            &state,
+            &req,
+            ApiError::bad_request(reason::FLOW_ID_MALFORMED),
+        );
     }
-    let mut store = state.0.store.lock();
+    let mut store = state.store.lock();
     let Some(flow) = store
         .flows
         .get(&id)
         .filter(|f| f.kind == FlowKind::Registration)
         .cloned()
     else {
-        return state.nil_flow_error(&req, ApiError::not_found_resource());
+        return flows::nil_flow_error(&state, &req, ApiError::not_found_resource());
     };
-    if is_expired(&flow, state.0.now()) {
+    if is_expired(&flow, state.now()) {
         let at = flow.expires_at;
-        return state.write_flow_error(&mut store, &req, flow, FlowErr::Expired(at));
+        return flows::write_flow_error(&state, &mut store, &req, flow, FlowErr::Expired(at));
     }
     strategies(&state, &mut store, &req, flow)
 }
@@ -261,10 +298,12 @@ async fn submit(State(state): State<AppState>, req: Req) -> Response {
 fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) -> Response {
     let fields = match http::decode_fields(req, &["POST", "PUT", "PATCH", "GET"]) {
         Ok(f) => f,
-        Err(e) => return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0)),
+        Err(e) => {
+            return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0))
+        }
     };
     let body = Body::from_fields(&fields, state);
-    let profile_first = state.0.config.registration_style == RegistrationStyle::ProfileFirst;
+    let profile_first = state.config.registration_style == RegistrationStyle::ProfileFirst;
     if profile_first
         && (body.method == "profile" || body.method == "profile:back" || !body.screen.is_empty())
     {
@@ -273,10 +312,11 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     if body.method == "password" {
         // derived: the disabled password strategy matches the method → 404.
         let err = ApiError::new(StatusCode::NOT_FOUND).with_reason(reason::ENDPOINT_DISABLED);
-        return state.write_flow_error(store, req, flow, FlowErr::Api(err));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Api(err));
     }
     if body.method != "code" {
-        return state.write_flow_error(
+        return flows::write_flow_error(
+            state,
             store,
             req,
             flow,
@@ -285,16 +325,16 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     }
     if let Err(e) = http::check_second_decode(req, &["POST", "PUT", "PATCH"]) {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::bad_request(&e.0));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::bad_request(&e.0));
     }
     let invalid = validate(state, &fields, &body);
     if !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
-    if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+    if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, e);
+        return flows::write_flow_error(state, store, req, flow, e);
     }
     if body.resend.eq_ignore_ascii_case("code") {
         flow.state = FlowState::ChooseMethod;
@@ -305,13 +345,14 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
             Ok(addresses) => complete(state, store, req, flow, &body, addresses),
             Err(e) => {
                 handle_error(state, req, &mut flow, &body.traits);
-                state.write_flow_error(store, req, flow, e)
+                flows::write_flow_error(state, store, req, flow, e)
             }
         },
-        // reference §8: in passed_challenge registration answers 4010003.
+        // docs/kratos-protocol.md §8: in passed_challenge registration answers 4010003.
         _ => {
             handle_error(state, req, &mut flow, &body.traits);
-            state.write_flow_error(
+            flows::write_flow_error(
+                state,
                 store,
                 req,
                 flow,
@@ -321,7 +362,7 @@ fn strategies(state: &AppState, store: &mut Store, req: &Req, mut flow: Flow) ->
     }
 }
 
-/// reference §6 registration "Code sent": one code per code address, no duplicate check yet.
+/// docs/kratos-protocol.md §6 registration "Code sent": one code per code address, no duplicate check yet.
 fn send_code(
     state: &AppState,
     store: &mut Store,
@@ -329,19 +370,21 @@ fn send_code(
     mut flow: Flow,
     body: &Body,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
+    let addresses = state.schema.code_addresses(&body.traits);
     if addresses.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(
+        return flows::write_flow_error(
+            state,
             store,
             req,
             flow,
             FlowErr::form(text::no_login_identifier()),
         );
     }
+    let replaced = std::mem::take(&mut flow.codes);
     flow.codes = addresses
         .iter()
-        .map(|a| state.0.send_code(store, FlowKind::Registration, a, None))
+        .map(|a| state.send_code(store, FlowKind::Registration, a, None, &replaced))
         .collect();
     flow.state = FlowState::SentEmail;
     sent_email_ui(state, req, &mut flow);
@@ -349,15 +392,15 @@ fn send_code(
         nodes::set_value(&mut flow.ui.nodes, &k, v);
     }
     flow.active = Some("code".into());
-    flow.updated_at = state.0.now();
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        // reference §6: always 400 for JSON, even SPA.
+        // docs/kratos-protocol.md §6: always 400 for JSON, even SPA.
         let transient = Transient {
             transient_payload: Some(body.transient_payload.clone()),
             ..Transient::default()
         };
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, transient);
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
@@ -366,7 +409,7 @@ fn send_code(
     )
 }
 
-/// `populateEmailSentFlow` for registration (reference §4 "Registration, sent_email").
+/// `populateEmailSentFlow` for registration (docs/kratos-protocol.md §4 "Registration, sent_email").
 fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
     let mut fresh: Vec<Node> = flow
         .ui
@@ -401,7 +444,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
         nodes::input("resend", Some(json!("code")), CODE, "submit"),
         text::resend_code_label(),
     ));
-    if state.0.config.registration_style == RegistrationStyle::ProfileFirst {
+    if state.config.registration_style == RegistrationStyle::ProfileFirst {
         fresh.push(nodes::labelled(
             nodes::input(
                 "screen",
@@ -416,7 +459,7 @@ fn sent_email_ui(state: &AppState, req: &Req, flow: &mut Flow) {
         nodes::set_csrf(&mut fresh, &state.request_csrf_token(req));
     }
     flow.ui.nodes = fresh;
-    flow.ui.messages = vec![text::registration_code_sent()];
+    flow.ui.messages = vec![text::registration_code_sent(state.version())];
 }
 
 /// `registrationVerifyCode` with `UseRegistrationCode`; returns the code addresses.
@@ -429,11 +472,11 @@ fn verify_code(
     if body.code.is_empty() {
         return Err(FlowErr::field("code", text::required("code")));
     }
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
+    let addresses = state.schema.code_addresses(&body.traits);
     if addresses.is_empty() {
         return Err(FlowErr::form(text::no_login_identifier()));
     }
-    // reference §3: each submitted trait must equal the value on its (hidden) node.
+    // docs/kratos-protocol.md §3: each submitted trait must equal the value on its (hidden) node.
     for (key, value) in flatten("traits", &body.traits) {
         if let Some(node) = flow.ui.nodes.iter().find(|n| nodes::name(n) == key) {
             if node.attributes.value.as_ref() != Some(&value) {
@@ -446,11 +489,11 @@ fn verify_code(
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.0.config.max_submissions {
+    if flow.submit_count > state.config.max_submissions {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
-    let hmac = state.0.code_hmac(&body.code);
-    let now = state.0.now();
+    let hmac = state.code_hmac(&body.code);
+    let now = state.now();
     let Some(pos) = flow.codes.iter().position(|c| c.hmac == hmac) else {
         return Err(FlowErr::form(text::registration_code_invalid()));
     };
@@ -458,7 +501,7 @@ fn verify_code(
     if code.expires_at < now {
         return Err(match state.version() {
             KratosVersion::Latest => FlowErr::form(text::registration_code_invalid()),
-            KratosVersion::V26_2_0 => FlowErr::Expired(code.expires_at),
+            KratosVersion::V26_2_0 | KratosVersion::V1_3_1 => FlowErr::Expired(code.expires_at),
         });
     }
     if code.used {
@@ -479,7 +522,7 @@ fn verify_code(
 }
 
 /// `PostRegistrationHook`: create the identity (duplicates surface only now), then the session
-/// hook (reference §6 registration "Duplicate account" and "Success" rows).
+/// hook (docs/kratos-protocol.md §6 registration "Duplicate account" and "Success" rows).
 fn complete(
     state: &AppState,
     store: &mut Store,
@@ -488,20 +531,20 @@ fn complete(
     body: &Body,
     verified: Vec<String>,
 ) -> Response {
-    let addresses = schema::code_addresses(&state.0.config, &body.traits);
     let new = NewIdentity {
         traits: body.traits.clone(),
         verified,
         ..NewIdentity::default()
     };
-    let identity = match state.0.insert_identity(store, new, addresses) {
+    let identity = match state.insert_identity(store, new) {
         Ok(i) => i,
         Err(_) => {
             let mut flow = flow;
             for (k, v) in flatten("traits", &body.traits) {
                 nodes::set_value(&mut flow.ui.nodes, &k, v);
             }
-            return state.write_flow_error(
+            return flows::write_flow_error(
+                state,
                 store,
                 req,
                 flow,
@@ -511,7 +554,7 @@ fn complete(
     };
     let return_to = state
         .secure_return_to(flow.return_to().as_deref())
-        .unwrap_or_else(|_| state.0.urls.default_return.clone());
+        .unwrap_or_else(|_| state.urls.default_return.clone());
     let mut continue_with = Vec::new();
     if flow.flow_type == FlowType::Browser && req.is_json() {
         continue_with.push(ContinueWith::RedirectBrowserTo {
@@ -520,11 +563,9 @@ fn complete(
         });
     }
     // A session row is created even without the session hook; only the hook hands it out.
-    let session = state.0.issue_session(store, identity.id, req);
-    let identity_json = state
-        .0
-        .identity_json(&identity, crate::state::IdentityView::Public);
-    let hook = state.0.config.session_after_registration;
+    let session = state.issue_session(store, identity.id, req);
+    let identity_json = views::identity(&state.urls, &identity, IdentityView::Public);
+    let hook = state.config.session_after_registration;
     if flow.flow_type == FlowType::Api {
         if hook {
             continue_with.push(ContinueWith::SetOrySessionToken {
@@ -533,7 +574,7 @@ fn complete(
             });
             let body = RegistrationSuccess {
                 session_token: Some(session.token.clone()),
-                session: Some(state.0.session_json(store, &session)),
+                session: Some(views::session(&state.urls, store, &session)),
                 identity: identity_json,
                 continue_with: Some(continue_with),
             };
@@ -548,18 +589,20 @@ fn complete(
         };
         return http::json(StatusCode::OK, &body);
     }
-    let cookies = if hook {
-        vec![
-            state.0.session_cookie(store, &session),
-            state.new_csrf_cookie().1,
-        ]
+    // `IssueCookie`: the anti-CSRF token is rotated first, then the session cookie is written.
+    let cookies: Vec<String> = if hook {
+        state
+            .rotate_csrf(req)
+            .into_iter()
+            .chain([state.session_cookie(store, &session)])
+            .collect()
     } else {
         Vec::new()
     };
     let res = if req.is_json() {
         let body = RegistrationSuccess {
             session_token: None,
-            session: hook.then(|| state.0.session_json(store, &session)),
+            session: hook.then(|| views::session(&state.urls, store, &session)),
             identity: identity_json,
             continue_with: (!continue_with.is_empty()).then_some(continue_with),
         };
@@ -584,7 +627,7 @@ fn profile_screen(
     let invalid = validate(state, fields, body);
     if !previous && !invalid.is_empty() {
         handle_error(state, req, &mut flow, &body.traits);
-        return state.write_flow_error(store, req, flow, FlowErr::Messages(invalid));
+        return flows::write_flow_error(state, store, req, flow, FlowErr::Messages(invalid));
     }
     let token = match flow.flow_type {
         FlowType::Browser => state.request_csrf_token(req),
@@ -598,14 +641,45 @@ fn profile_screen(
             .nodes
             .retain(|n| !is_code_node(n) && nodes::name(n) != "screen" && n.group != PROFILE);
         nodes::set_csrf(&mut flow.ui.nodes, &token);
-        for n in schema::trait_nodes(&state.0.config) {
+        for n in state.schema.trait_nodes() {
             nodes::upsert(&mut flow.ui.nodes, n);
         }
         flow.ui.nodes.push(profile_button());
-    } else {
-        if let Err(e) = state.ensure_csrf(req, flow.flow_type, Some(&body.csrf_token)) {
+    } else if state.version() == KratosVersion::V1_3_1 {
+        if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
             handle_error(state, req, &mut flow, &body.traits);
-            return state.write_flow_error(store, req, flow, e);
+            return flows::write_flow_error(state, store, req, flow, e);
+        }
+        // v1.3.1's `displayStepTwoNodes`: the stored step-two nodes (the code strategy's
+        // button), "Back", then one unlabelled input per submitted trait, all hidden, unsorted.
+        // Kratos adds the traits in Go map order (different on every request); the emulator
+        // adds them in the body's order, one of those orders.
+        flow.active = None;
+        flow.state = FlowState::ChooseMethod;
+        let mut list = vec![
+            send_code_button(),
+            nodes::labelled(
+                nodes::input("screen", Some(json!("previous")), PROFILE, "submit"),
+                text::back_label(),
+            ),
+        ];
+        for (k, v) in flatten("traits", &body.traits) {
+            let input_type = json_input_type(&v);
+            nodes::upsert(&mut list, nodes::input(&k, Some(v), DEFAULT, input_type));
+        }
+        for n in list.iter_mut().filter(|n| n.group == DEFAULT) {
+            n.attributes.input_type = Some("hidden".into());
+        }
+        if flow.flow_type == FlowType::Browser {
+            nodes::set_csrf(&mut list, &token);
+        }
+        flow.ui.nodes = list;
+        flow.ui.messages = vec![text::choose_credential()];
+        return respond_screen(state, store, req, flow, body);
+    } else {
+        if let Err(e) = flows::ensure_csrf(state, req, flow.flow_type, Some(&body.csrf_token)) {
+            handle_error(state, req, &mut flow, &body.traits);
+            return flows::write_flow_error(state, store, req, flow, e);
         }
         // `showCredentialsSelection`: hidden traits, "Back", and the code strategy's button.
         flow.active = None;
@@ -643,11 +717,32 @@ fn profile_screen(
             )),
         }
     }
-    nodes::sort_registration(&mut flow.ui.nodes, &schema::keys(&state.0.config));
-    flow.updated_at = state.0.now();
+    nodes::sort_registration(
+        &mut flow.ui.nodes,
+        &state.schema.keys,
+        state.version() == KratosVersion::V1_3_1,
+    );
+    respond_screen(state, store, req, flow, body)
+}
+
+/// Saves a profile screen and answers it: 400 flow JSON (with the transient payload), or 303
+/// to the UI.
+fn respond_screen(
+    state: &AppState,
+    store: &mut Store,
+    req: &Req,
+    mut flow: Flow,
+    body: &Body,
+) -> Response {
+    flow.updated_at = state.now();
     store.flows.insert(flow.id, flow.clone());
     if req.is_json() {
-        return state.flow_json(&flow, StatusCode::BAD_REQUEST, Transient::default());
+        // The flow is written as the strategy left it, with the decoded transient payload.
+        let transient = Transient {
+            transient_payload: Some(body.transient_payload.clone()),
+            ..Transient::default()
+        };
+        return flows::flow_json(&flow, StatusCode::BAD_REQUEST, transient);
     }
     http::redirect(
         &req.method,
