@@ -195,6 +195,7 @@ describe('refusalResponse and failureResponse', () => {
     account_not_found: 400,
     invalid_code: 400,
     rejected: 400,
+    csrf_violation: 403,
     session_already_available: 409,
     account_exists: 409,
     code_expired: 410,
@@ -381,5 +382,70 @@ describe('the auth strategy and its whoami cache', () => {
     assert.deepEqual(await authenticate(new Headers({ cookie: 'ory_session_token=%E0%A4%A' })), { user: null })
     assert.deepEqual(await authenticate(new Headers({ cookie: `ory_session_token=${'x'.repeat(5000)}` })), { user: null })
     assert.deepEqual(logged, [])
+  })
+})
+
+// Browser mode: Kratos's own cookies between the browser and Ory, through the plugin.
+describe('browser mode', () => {
+  let emu
+  before(async () => {
+    emu = await startEmulator()
+  })
+  after(() => emu?.close())
+
+  function setup(options = {}) {
+    const cfg = apply({ collection: 'subscriptions', mode: 'browser', ory: { baseUrl: emu.url }, users: { collection: 'members', create: true }, ...options })
+    const docs = []
+    const payload = {
+      find: async ({ where }) => ({ docs: docs.filter((d) => d.oryIdentityId === where.oryIdentityId.equals) }),
+      create: async ({ data }) => (docs.push({ id: docs.length + 1, ...data }), docs.at(-1)),
+      logger: { error: () => {} },
+    }
+    const authenticate = (cookie) => collection(cfg, 'members').auth.strategies[0].authenticate({ payload, headers: new Headers({ cookie }) })
+    const logout = collection(cfg, 'subscriptions').endpoints.find((e) => e.path === '/logout').handler
+    return { authenticate, logout }
+  }
+
+  /** Signs `email` in with browser flows; returns the Cookie header a browser would then send. */
+  async function browserSignIn(email) {
+    const ory = new OryOtc({ baseUrl: emu.url, flow: 'browser' })
+    const jar = new Map()
+    const keep = (setCookie) => setCookie.forEach((c) => jar.set(c.slice(0, c.indexOf('=')), c.split(';')[0]))
+    const sent = await ory.sendCode(email, undefined, { cookie: null })
+    keep(sent.setCookie)
+    const done = await ory.verifyCode({ flowId: sent.flowId, flowType: sent.flowType, code: emu.codeFor(email) }, { cookie: [...jar.values()].join('; ') })
+    assert.equal(done.status, 'signed_in')
+    keep(done.setCookie)
+    return [...jar.values()].join('; ')
+  }
+
+  it('signs the browser in by Kratos’s session cookie, next to the app’s own cookies', async () => {
+    const { authenticate } = setup()
+    const email = `browser-${randomUUID().slice(0, 8)}@example.com`
+    const cookie = await browserSignIn(email)
+    assert.match(cookie, /ory_kratos_session=/)
+    const { user } = await authenticate(`payload-token=eyJhbGciOi.x.y; ${cookie}; theme=dark`)
+    assert.equal(user.email, email)
+    assert.equal(user.collection, 'members')
+    assert.deepEqual(await authenticate(cookie.replace(/ory_kratos_session=[^;]+/, '')), { user: null })
+  })
+
+  it('reads the session cookie the app names (Ory Network: ory_session_<slug>)', async () => {
+    const cookie = await browserSignIn(`browser-${randomUUID().slice(0, 8)}@example.com`)
+    const { authenticate } = setup({ sessionCookie: 'ory_session_acme' })
+    // Under another name the emulator's cookie is not the session.
+    assert.deepEqual(await authenticate(cookie), { user: null })
+  })
+
+  it('logout forwards Kratos’s Set-Cookie that clears its session cookie, and ends the session', async () => {
+    const { authenticate, logout } = setup({ sessionCacheSeconds: 600 })
+    const cookie = await browserSignIn(`browser-${randomUUID().slice(0, 8)}@example.com`)
+    assert.ok((await authenticate(cookie)).user)
+    const res = await logout({ headers: new Headers({ cookie }), url: 'http://localhost/api/subscriptions/logout', payload: { logger: console } })
+    assert.equal(res.status, 200)
+    const setCookie = res.headers.getSetCookie()
+    assert.ok(setCookie.some((c) => /^ory_kratos_session=[^;]*;.*Max-Age=0/.test(c)), JSON.stringify(setCookie))
+    assert.ok(!setCookie.some((c) => c.startsWith('ory_session_token=')), 'no API-mode cookie in browser mode')
+    assert.deepEqual(await authenticate(cookie), { user: null })
   })
 })

@@ -59,7 +59,7 @@ export function endpoints(ctx) {
   /** Calls Ory with the request's signal (and, in browser mode, its cookies); a throw becomes a Response. */
   async function ory(req, call) {
     const opts = { signal: req.signal }
-    if (ctx.settings.mode === 'browser') opts.cookie = req.headers.get('cookie')
+    if (ctx.settings.mode === 'browser') opts.cookie = ctx.sessions.oryCookies(req.headers)
     try {
       return await call(ctx.ory(), opts)
     } catch (err) {
@@ -83,7 +83,7 @@ export async function endSession(ctx, req) {
     try {
       const r =
         settings.mode === 'browser'
-          ? await ctx.ory().logout({ cookie: req.headers.get('cookie'), signal: req.signal })
+          ? await ctx.ory().logout({ cookie: sessions.oryCookies(req.headers), signal: req.signal })
           : await ctx.ory().logout(secret, { signal: req.signal })
       // `unknown_session`: already over. `rate_limited`: Ory keeps it until it expires.
       if (r.status === 'rate_limited') response = refusalResponse(r)

@@ -189,14 +189,11 @@ async function saveSubscriber({ collection, subscriber }, req, identity, flowTyp
 }
 
 function createClient({ mode, ory, cookieDomain }) {
-  const options = mode === 'browser' ? { ...ory, flow: 'browser', cookieDomain } : ory
   try {
-    return new OryOtc(options)
+    return new OryOtc({ ...ory, flow: mode, ...(mode === 'browser' ? { cookieDomain } : {}) })
   } catch (err) {
     if (!isOryOtcError(err) && !(err instanceof TypeError)) throw err
-    throw new OryOtcError(`ory-otc/payload: cannot create the Ory client from the "ory" option: ${err.message}`, {
-      code: 'ERR_ORY_CONFIG',
-    })
+    configError(`cannot create the Ory client from the "ory" option: ${err.message}`)
   }
 }
 

@@ -22,6 +22,7 @@ const REFUSALS = {
   account_not_found: [400, 'There is no account with this e-mail address.'],
   invalid_code: [400, 'That code is not right. Check the e-mail and try again.'],
   rejected: [400, 'The sign-in service refused this request.'],
+  csrf_violation: [403, "This browser's cookies for the sign-in are missing or do not match. Reload the page and try again."],
   session_already_available: [409, 'You are already signed in.'],
   account_exists: [409, 'You already have an account: sign in instead.'],
   code_expired: [410, `This code has expired. ${NEW_CODE}`],

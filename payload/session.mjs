@@ -37,6 +37,20 @@ export function createSessions(settings, ory) {
 
   /** The session credential in `headers` (API mode: the token; browser mode: Kratos's cookie). */
   const credential = (headers) => cookieValue(headers.get('cookie'), isSessionCookie)
+
+  /**
+   * Browser mode: the part of the `Cookie` header that is Kratos's (its session and CSRF
+   * cookies), or null. The app's own cookies (Payload's `payload-token`, …) never go to Ory.
+   */
+  const oryCookies = (headers) =>
+    (headers.get('cookie') ?? '')
+      .split(';')
+      .map((part) => part.trim())
+      .filter((part) => {
+        const name = part.slice(0, part.indexOf('='))
+        return isSessionCookie(name) || name.startsWith('csrf_token_')
+      })
+      .join('; ') || null
   // Keyed by a hash, so the cache holds no session token.
   const keyOf = (secret) => createHash('sha256').update(secret).digest('base64url')
 
@@ -63,7 +77,7 @@ export function createSessions(settings, ory) {
     // Browser mode: any Set-Cookie of whoami is not forwarded. It could not reach the browser on
     // every route, and on a logout or a verify it would land after, and undo, their own cookies.
     const result = browser
-      ? await ory().whoami({ cookie: headers.get('cookie') })
+      ? await ory().whoami({ cookie: oryCookies(headers) })
       : await ory().whoami(secret)
     if (result.status !== 'active') return undefined
     remember(secret, result.session)
@@ -76,7 +90,7 @@ export function createSessions(settings, ory) {
     if (secret) cache.delete(keyOf(secret))
   }
 
-  return { credential, identityOf, remember, forget }
+  return { credential, oryCookies, identityOf, remember, forget }
 }
 
 /** The address of an identity: its `email` trait, else its first verifiable address. */

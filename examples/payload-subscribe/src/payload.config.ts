@@ -7,6 +7,7 @@
 //!   DATABASE_URI    libSQL URL; default `file:./payload-subscribe.db`, `:memory:` in the in-process tests
 //!   ORY_SDK_URL     the Ory project or emulator; read when Payload starts (a missing one stops the start)
 //!   ORY_API_KEY     Ory Network only, read by the ory-otc client
+//!   ORY_OTC_MODE    `browser`: Kratos's browser flows, its own cookies in the browser; else API flows
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -29,6 +30,7 @@ export default buildConfig({
   plugins: [
     oryOtcPlugin({
       collection: 'subscriptions', // POST /api/subscriptions/{subscribe,resend,verify,logout}
+      mode: process.env.ORY_OTC_MODE === 'browser' ? 'browser' : 'api',
       users: { collection: 'members', create: true }, // the Ory session signs in a member
       subscriber: { data: ({ doc }) => ({ verifications: Number(doc?.verifications ?? 0) + 1 }) },
     }),
