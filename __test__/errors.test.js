@@ -122,9 +122,103 @@ describe('failures to reach or understand Ory', () => {
     const ory = clientFor(emu, { timeoutMs: 400 })
     const started = Date.now()
     const err = await failure(ory.sendLoginCode('a@example.com'))
+    const ms = Date.now() - started
     expect(err.code).toBe('ERR_ORY_TIMEOUT')
     expect(err.retryable).toBe(true)
-    expect(Date.now() - started).toBeLessThan(400 + 600)
+    // The server hangs for good: only the timeout ends the call. The upper bound leaves a loaded
+    // machine 4 s and stays below the default timeout (10 s), so the 400 ms is what ended it.
+    expect(ms).toBeGreaterThanOrEqual(400 - 1)
+    expect(ms).toBeLessThan(400 + 4000)
+  })
+
+  /** A plain HTTP server answering every request with `status` and an HTML page; counts them by method. */
+  async function answering(status) {
+    const http = require('node:http')
+    const requests = { GET: 0, POST: 0, DELETE: 0 }
+    const server = http.createServer((req, res) => {
+      requests[req.method] += 1
+      res.writeHead(status, { 'content-type': 'text/html' }).end(`<html>${status}</html>`)
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    return {
+      url: `http://127.0.0.1:${server.address().port}`,
+      requests,
+      close: () => {
+        // The client keeps idle connections for reuse; close() alone would wait for them.
+        server.closeAllConnections()
+        return new Promise((r) => server.close(r))
+      },
+    }
+  }
+
+  test.each([
+    [500, false, 1],
+    [501, false, 1],
+    [502, true, 3],
+    [503, true, 3],
+    [504, true, 3],
+  ])('a %i: ERR_ORY_SERVER, retryable %s, a GET tried %i time(s), a DELETE once', async (status, retryable, gets) => {
+    const server = await answering(status)
+    try {
+      const ory = new OryOtc({ baseUrl: server.url })
+      const get = await failure(ory.whoami('ory_st_abc'))
+      expect(get).toMatchObject({ code: 'ERR_ORY_SERVER', status, retryable })
+      const del = await failure(ory.logout('ory_st_abc'))
+      expect(del).toMatchObject({ code: 'ERR_ORY_SERVER', status, retryable })
+      expect(server.requests).toEqual({ GET: gets, POST: 0, DELETE: 1 })
+    } finally {
+      await server.close()
+    }
+  })
+
+  // A failure to connect is retried by a GET. A refused connection cannot be counted from the
+  // server side, so the attempts are counted on a listener that accepts each connection and
+  // closes it at once: over https:// the TLS handshake then fails, which is a failure to connect
+  // of the same kind ("connection failed").
+  test('a connection that fails to open: ERR_ORY_NETWORK, a GET tried 3 times, a POST or DELETE once', async () => {
+    const net = require('node:net')
+    let accepted = 0
+    const server = net.createServer((socket) => {
+      accepted += 1
+      socket.destroy()
+    })
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const ory = new OryOtc({ baseUrl: `https://127.0.0.1:${server.address().port}` })
+      // Waits a little after each call, so a stray extra attempt would be counted.
+      const attempts = async (call) => {
+        const before = accepted
+        const err = await failure(call())
+        await new Promise((r) => setTimeout(r, 400))
+        expect(err).toMatchObject({ code: 'ERR_ORY_NETWORK', retryable: true })
+        expect(err.message).toMatch(/connection failed/)
+        return accepted - before
+      }
+      expect({
+        whoami: await attempts(() => ory.whoami('ory_st_abc')),
+        logout: await attempts(() => ory.logout('ory_st_abc')),
+        verify: await attempts(() => ory.verifyLoginCode({ flowId: FLOW, code: '123456', identifier: 'a@example.com' })),
+      }).toEqual({ whoami: 3, logout: 1, verify: 1 })
+    } finally {
+      await new Promise((r) => server.close(r))
+    }
+  })
+
+  // A refused connection is the same failure ("connection failed"), so a GET pauses twice
+  // between its 3 attempts: at least 50 + 100 ms (the jittered backoff never goes below half
+  // its 100 and 200 ms bases). Two attempts could not take that long.
+  test('a refused connection: ERR_ORY_NETWORK, retryable; a GET waits out the two pauses of its 3 attempts', async () => {
+    const net = require('node:net')
+    const server = net.createServer()
+    await new Promise((r) => server.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${server.address().port}`
+    await new Promise((r) => server.close(r))
+    const started = Date.now()
+    const err = await failure(new OryOtc({ baseUrl: url }).whoami('ory_st_abc'))
+    const ms = Date.now() - started
+    expect(err).toMatchObject({ code: 'ERR_ORY_NETWORK', retryable: true })
+    expect(err.message).toMatch(/connection failed/)
+    expect(ms).toBeGreaterThanOrEqual(150 - 1) // less 1 ms of Date.now() granularity
   })
 
   test('a proxy 502 page: ERR_ORY_SERVER with status 502, retryable', async () => {

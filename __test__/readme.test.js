@@ -10,7 +10,11 @@ describe('README', () => {
   const includes = [...readme.matchAll(/<!-- include: (\S+) -->\n```\w*\n([\s\S]*?)```\n/g)]
 
   test('includes the tested examples', () => {
-    expect(includes.map((m) => m[1])).toEqual(['examples/readme/subscribe-endpoint.mjs', 'examples/readme/emulator.test.js'])
+    expect(includes.map((m) => m[1])).toEqual([
+      'examples/readme/subscribe-endpoint.mjs',
+      'examples/readme/browser-endpoint.mjs',
+      'examples/readme/emulator.test.js',
+    ])
   })
 
   test.each(includes.map((m) => [m[1], m[2]]))('shows %s exactly as it is tested', (file, shown) => {

@@ -156,31 +156,41 @@ const samples = []
 let baseline
 let nativeBaseline
 let heapBaseline
-let done = 0
+// `next` is the index of the next call to start; `completed` counts calls that have ended (checked
+// or failed). Only `completed` is reported: when --max-seconds cuts the run short, calls never
+// started are not counted as done.
+let next = 0
+let completed = 0
+let cutByDeadline = false
 let failures = 0
 let firstFailure
 const started = Date.now()
 
 async function worker() {
   for (;;) {
-    const i = done++
-    if (i >= CALLS || Date.now() > DEADLINE) return
+    if (next >= CALLS) return
+    if (Date.now() > DEADLINE) {
+      cutByDeadline = true
+      return
+    }
+    const i = next++
     try {
       await one(i)
     } catch (e) {
       failures += 1
       firstFailure ??= `call ${i} (${MIX[i % MIX.length]}): ${e?.message ?? e}`
     }
-    if (i + 1 === WARMUP) {
+    completed += 1
+    if (completed === WARMUP) {
       baseline = rss()
       nativeBaseline = native()
       heapBaseline = process.memoryUsage().heapUsed
       log(`warm-up done after ${WARMUP} calls: RSS ${mb(baseline)} MB`)
-    } else if (i + 1 > WARMUP && (i + 1 - WARMUP) % SAMPLE_EVERY === 0) {
+    } else if (completed > WARMUP && (completed - WARMUP) % SAMPLE_EVERY === 0) {
       const now = rss()
       const { heapUsed, heapTotal, external } = process.memoryUsage()
-      samples.push({ calls: i + 1, rssMb: mb(now), nativeMb: mb(now - heapTotal), heapUsedMb: mb(heapUsed), heapTotalMb: mb(heapTotal), externalMb: mb(external) })
-      log(`${i + 1} calls: RSS ${mb(now)} MB (${now >= baseline ? '+' : ''}${mb(now - baseline)}), JS heap ${mb(heapUsed)}/${mb(heapTotal)} MB, external ${mb(external)} MB`)
+      samples.push({ calls: completed, rssMb: mb(now), nativeMb: mb(now - heapTotal), heapUsedMb: mb(heapUsed), heapTotalMb: mb(heapTotal), externalMb: mb(external) })
+      log(`${completed} calls: RSS ${mb(now)} MB (${now >= baseline ? '+' : ''}${mb(now - baseline)}), JS heap ${mb(heapUsed)}/${mb(heapTotal)} MB, external ${mb(external)} MB`)
     }
   }
 }
@@ -190,15 +200,18 @@ const seconds = (Date.now() - started) / 1000
 const final = rss()
 const peak = Math.max(final, ...samples.map((s) => s.rssMb * 2 ** 20))
 const report = {
-  calls: Math.min(done, CALLS),
+  calls: completed,
+  callsAsked: CALLS,
+  cutByDeadline,
   seconds: Math.round(seconds * 10) / 10,
-  callsPerSecond: Math.round(Math.min(done, CALLS) / seconds),
+  callsPerSecond: Math.round(completed / seconds),
   concurrency: CONCURRENCY,
   warmupCalls: WARMUP,
-  rssAfterWarmupMb: mb(baseline ?? final),
+  // null when warm-up was never reached: there is then nothing to measure growth from.
+  rssAfterWarmupMb: baseline === undefined ? null : mb(baseline),
   rssPeakAfterWarmupMb: mb(peak),
   rssFinalMb: mb(final),
-  growthMb: mb(peak - (baseline ?? final)),
+  growthMb: baseline === undefined ? null : mb(peak - baseline),
   // Of that growth, what is not V8's heap (whose reservation V8 sizes to the allocation rate).
   nativeGrowthMb: mb(Math.max(...samples.map((s) => s.nativeMb * 2 ** 20), native()) - (nativeBaseline ?? native())),
   heapUsedGrowthMb: mb(Math.max(...samples.map((s) => s.heapUsedMb * 2 ** 20)) - (heapBaseline ?? 0)),
@@ -208,7 +221,11 @@ const report = {
   mix: counts,
   samples,
 }
-report.ok = failures === 0 && report.calls === CALLS && peak - (baseline ?? final) <= LIMIT
+// Not ok unless every call asked for ran to its end, and warm-up was reached (else there is no
+// baseline and the growth would be measured from the end of the run).
+report.ok = failures === 0 && completed === CALLS && !cutByDeadline && baseline !== undefined && peak - baseline <= LIMIT
+if (completed !== CALLS) console.error(`only ${completed} of ${CALLS} calls completed${cutByDeadline ? ` before --max-seconds ${args['max-seconds']}` : ''}`)
+if (baseline === undefined) console.error(`warm-up (${WARMUP} calls) was not reached: no RSS growth was measured`)
 
 await emu.close()
 for (const s of sockets) s.destroy()

@@ -1,5 +1,5 @@
 // Fault matrix (issue 7, items 1 and 3): every public method against every way Ory can fail.
-// Each call ends with the documented result or OryOtcError code within timeoutMs plus a small
+// Each call ends with the documented result or OryOtcError code within timeoutMs plus a
 // margin, sends nothing to another origin (the foreign server's log stays empty), and shows no
 // code, session token or API key in anything it returns or throws.
 //
@@ -13,8 +13,11 @@ const h = require('./harness')
 
 const { SECRETS } = h
 const TIMEOUT_MS = 1000
-// Scheduling on a loaded two-core CI machine; the calls themselves end on time.
-const MARGIN_MS = 600
+// Scheduling on a loaded two-core CI machine; the calls themselves end on time (the times seen
+// are in docs/reliability.md). A call that hangs still fails the bound, and so does one ended
+// by a longer timeout than its own: 1 s + 3 s is below the default 10 s, 10 s + 3 s below the
+// Jest test's 60 s.
+const MARGIN_MS = 3000
 // The drop-ins use the default client, whose timeout is the default 10 s.
 const DEFAULT_TIMEOUT_MS = 10000
 
@@ -135,8 +138,8 @@ const result = (fields) => ({ result: fields })
 // `expect(method)` is what the caller gets.
 const ROWS = [
   { name: 'connection refused', at: 'refused', expect: () => error('ERR_ORY_NETWORK', { retryable: true }) },
-  // .invalid fails at once; a resolver that hangs instead would be cut by timeoutMs.
-  { name: 'DNS failure', at: 'dns', expect: () => error(['ERR_ORY_NETWORK', 'ERR_ORY_TIMEOUT'], { retryable: true }) },
+  // .invalid never resolves (RFC 6761), and the resolver says so at once.
+  { name: 'DNS failure', at: 'dns', expect: () => error('ERR_ORY_NETWORK', { retryable: true }) },
   { name: 'TLS failure (self-signed certificate)', at: 'tls', expect: () => error('ERR_ORY_NETWORK', { retryable: true }) },
   { name: 'accepts, never answers', fault: () => ({ kind: 'hang' }), expect: () => error('ERR_ORY_TIMEOUT', { retryable: true }) },
   { name: 'headers, then a stalled body', fault: () => ({ kind: 'stall_body' }), expect: () => error('ERR_ORY_TIMEOUT', { retryable: true }) },
@@ -173,8 +176,7 @@ function check(ended, expected, limitMs, label) {
     if (ended.ok) throw new Error(`${where}: expected ${code}, resolved ${JSON.stringify(ended.value)}`)
     const e = ended.error
     expect({ where, ory: isOryOtcError(e), instance: e instanceof OryOtcError }).toEqual({ where, ory: true, instance: true })
-    const codes = [code].flat()
-    expect({ where, code: codes.includes(e.code) ? codes[0] : e.code }).toEqual({ where, code: codes[0] })
+    expect({ where, code: e.code }).toEqual({ where, code })
     expect({ where, ...pick(e, Object.keys(fields)) }).toEqual({ where, ...fields })
     expect({ where, leaks: h.leaks(e) }).toEqual({ where, leaks: [] })
   } else {
@@ -228,7 +230,15 @@ describe('fault matrix: every method, every fault', () => {
       record(name, m.name, ended[i].ms)
       check(ended[i], row.expect(m), TIMEOUT_MS + MARGIN_MS, `${name}: ${m.name}`)
     })
-    if (row.at) expect(emu.requestCount).toBe(requestsBefore)
+    if (row.at) {
+      expect(emu.requestCount).toBe(requestsBefore)
+      // A failure to connect (refused, DNS, TLS) is retried by a GET: whoami, a GET alone, waits
+      // out the two pauses between its 3 attempts, at least 50 + 100 ms (the jittered backoff
+      // never goes below half its base); 2 attempts could not take that long. Attempts are
+      // counted in __test__/errors.test.js.
+      const whoami = ended[METHODS.findIndex((m) => m.name === 'whoami')]
+      expect({ name, whoamiMs: Math.round(whoami.ms), paused: whoami.ms >= 150 - 1 }).toEqual({ name, whoamiMs: Math.round(whoami.ms), paused: true })
+    }
     if (row.at === 'tls') expect(tls.log).toEqual([])
   })
 
@@ -274,7 +284,9 @@ describe('fault matrix: every method, every fault', () => {
     }
   })
 
-  test('a body that never ends costs each call at most about 1 MiB', async () => {
+  // What each call reads exactly (refused on the byte past 1 MiB) is pinned in
+  // crates/ory-otc-core/tests/hostile.rs; here, 20 at once through the addon.
+  test('a body that never ends: each call refuses it past 1 MiB, and memory stays bounded', async () => {
     const endless = await h.endlessBodyServer()
     try {
       const ory = new OryOtc({ baseUrl: endless.url, timeoutMs: 5000 })
@@ -365,11 +377,10 @@ describe('fault matrix: the drop-ins initiateOtcLogin and completeOtcLogin', () 
         expect({ where, inTime: got.ms <= DEFAULT_TIMEOUT_MS + MARGIN_MS, leaks: got.leaks }).toEqual({ where, inTime: true, leaks: [] })
         if (expected.error) {
           const { code, ...fields } = expected.error
-          const codes = [code].flat()
-          expect({ where, ory: got.ory, code: codes.includes(got.code) ? codes[0] : got.code, ...pick(got, Object.keys(fields)) }).toEqual({
+          expect({ where, ory: got.ory, code: got.code, ...pick(got, Object.keys(fields)) }).toEqual({
             where,
             ory: true,
-            code: codes[0],
+            code,
             ...fields,
           })
         } else {

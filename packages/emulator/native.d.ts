@@ -52,7 +52,21 @@ export interface EmulatorOptions {
   /** When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none */
   apiKey?: string
   /** Which Kratos release to answer like. @default 'latest' */
-  kratosVersion?: 'latest' | 'v26.2.0'
+  kratosVersion?: 'latest' | 'v26.2.0' | 'v1.3.1'
+  /**
+   * A Kratos configuration to answer as that Kratos would: the path of its `kratos.yml`
+   * (YAML or JSON; `file://` schema URLs relative to it), or the parsed object. The other
+   * options win over it. The emulator still listens on `port` and advertises its own URL.
+   * Keys it does not model are named once in a process warning. @default none
+   */
+  config?: string | Record<string, unknown>
+  /**
+   * The identity schema (JSON Schema with Kratos's `ory.sh/kratos` extension), as JSON text
+   * or an object; it wins over the one of `config`. Its property order is the registration
+   * form's order: give text to keep it (an object's keys are read in sorted order).
+   * @default one `email` trait titled "E-Mail"
+   */
+  identitySchema?: string | Record<string, unknown>
   /** @default 3600000 (1 h) */
   codeLifespanMs?: number
   /** @default 3600000 (1 h) */

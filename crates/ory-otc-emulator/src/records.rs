@@ -92,6 +92,8 @@ pub(crate) struct IdentityRec {
     pub state: String,
     pub state_changed_at: OffsetDateTime,
     pub traits: Map<String, Value>,
+    /// Top-level trait keys Kratos writes last (objects the decoder defaulted to `{}`).
+    pub traits_last: Vec<String>,
     /// Verifiable addresses (`verification.via`).
     pub addresses: Vec<AddressRec>,
     /// Recovery addresses (`recovery.via`).
@@ -213,6 +215,8 @@ impl Store {
 #[derive(Debug, Default)]
 pub(crate) struct NewIdentity {
     pub traits: Map<String, Value>,
+    /// Top-level trait keys written last (see [`IdentityRec::traits_last`]).
+    pub traits_last: Vec<String>,
     pub state: Option<String>,
     pub metadata_public: Option<Value>,
     pub metadata_admin: Option<Value>,

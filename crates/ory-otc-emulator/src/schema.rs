@@ -45,6 +45,8 @@ pub(crate) struct IdentitySchema {
     paths: Vec<SchemaPath>,
     /// `GetKeysInOrder`: leaf keys in document order (`traits.email`, `traits.name`, …).
     pub keys: Vec<String>,
+    /// Object-typed paths under `traits` (`address`): decoderx gives an absent one `{}`.
+    object_traits: Vec<String>,
     /// Trait paths (under `traits`, dotted) whose extension makes them code identifiers (via
     /// e-mail), verification addresses and recovery addresses.
     code_identifiers: Vec<String>,
@@ -86,9 +88,15 @@ impl IdentitySchema {
         paths.dedup_by(|a, b| a.name == b.name);
         let mut keys = Vec::new();
         key_positions(&ordered, &mut keys, &mut Vec::new());
+        let object_traits = paths
+            .iter()
+            .filter(|p| p.kind == "object")
+            .filter_map(|p| p.name.strip_prefix("traits.").map(str::to_owned))
+            .collect();
         let mut s = IdentitySchema {
             id: id.to_owned(),
             validator,
+            object_traits,
             paths: paths.into_iter().filter(|p| p.kind != "object").collect(),
             keys,
             code_identifiers: Vec::new(),
@@ -258,6 +266,33 @@ impl IdentitySchema {
     /// The recovery addresses (`recovery.via: email`), in schema order.
     pub fn recovery_addresses(&self, traits: &Map<String, Value>) -> Vec<String> {
         addresses_in_order(&self.recovery, traits)
+    }
+
+    /// decoderx's JSON type hint for objects: every object-typed trait the body leaves out
+    /// decodes as `{}` (recorded: a registration without `address` stores `"address":{}`).
+    /// Returns the top-level keys it added: Kratos writes them after the others.
+    pub fn fill_absent_objects(&self, traits: &mut Map<String, Value>) -> Vec<String> {
+        let added: Vec<String> = self
+            .object_traits
+            .iter()
+            .filter(|p| !p.contains('.') && !traits.contains_key(p.as_str()))
+            .cloned()
+            .collect();
+        for path in &self.object_traits {
+            let mut cur = &mut *traits;
+            let mut parts = path.split('.').peekable();
+            while let Some(part) = parts.next() {
+                let last = parts.peek().is_none();
+                let slot = cur
+                    .entry(part.to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+                match slot {
+                    Value::Object(inner) if !last => cur = inner,
+                    _ => break,
+                }
+            }
+        }
+        added
     }
 
     /// The declared type of a dotted path (`traits.newsletter` → `boolean`).

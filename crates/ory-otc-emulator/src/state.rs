@@ -411,6 +411,7 @@ impl Shared {
                 })
                 .collect(),
             traits: new.traits,
+            traits_last: new.traits_last,
             metadata_public: new.metadata_public.unwrap_or(Value::Null),
             metadata_admin: new.metadata_admin.filter(|v| !v.is_null()),
             external_id: new.external_id,
@@ -652,6 +653,15 @@ impl Shared {
         self.csrf_secret(req)
             .map(|s| csrf::mask(&s))
             .unwrap_or_default()
+    }
+
+    /// Code submissions a flow accepts: `max_submissions`, except in v1.3.1, where the limit of
+    /// 5 is hard-coded (docs/kratos-source-notes.md C13).
+    pub(crate) fn max_submissions(&self) -> u32 {
+        match self.config.version {
+            KratosVersion::V1_3_1 => 5,
+            _ => self.config.max_submissions,
+        }
     }
 
     /// A new CSRF cookie value and its `Set-Cookie` line (nosurf's `RegenerateToken`).

@@ -104,7 +104,7 @@ pub(crate) struct IdentityJson {
     schema_url: String,
     state: String,
     state_changed_at: String,
-    traits: Map<String, Value>,
+    traits: TraitsJson,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     verifiable_addresses: Vec<AddressJson>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -131,6 +131,29 @@ struct CredentialJson {
     version: u32,
     created_at: String,
     updated_at: String,
+}
+
+/// Traits as Kratos stores them: the decoded keys (in the map's order), then the objects the
+/// decoder added as `{}`.
+struct TraitsJson {
+    traits: Map<String, Value>,
+    last: Vec<String>,
+}
+
+impl Serialize for TraitsJson {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(self.traits.len()))?;
+        for (k, v) in self.traits.iter().filter(|(k, _)| !self.last.contains(k)) {
+            m.serialize_entry(k, v)?;
+        }
+        for k in &self.last {
+            if let Some(v) = self.traits.get(k) {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -211,7 +234,10 @@ pub(crate) fn identity(urls: &Urls, rec: &IdentityRec, view: IdentityView) -> Id
         )),
         state: rec.state.clone(),
         state_changed_at: rfc3339(rec.state_changed_at),
-        traits: rec.traits.clone(),
+        traits: TraitsJson {
+            traits: rec.traits.clone(),
+            last: rec.traits_last.clone(),
+        },
         verifiable_addresses: rec
             .addresses
             .iter()

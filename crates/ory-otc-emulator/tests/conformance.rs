@@ -11,6 +11,29 @@ use ory_otc_emulator::Config;
 /// Steps allowed to differ, per recording, with why they are left.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
 
+/// Steps whose `ui.nodes` are compared without their order, per recording, with why: Kratos
+/// itself answers them in an order that changes from request to request.
+const UNORDERED_NODES: &[(&str, &str, &str)] = &[
+    ("v1.3.1", "registration api: profile screen", V131_MAP_ORDER),
+    ("v1.3.1", "registration api: send code", V131_MAP_ORDER),
+];
+
+const V131_MAP_ORDER: &str =
+    "v1.3.1's credential-selection screen adds the trait inputs in Go map \
+     iteration order (jsonx.Flatten returns a map), a rotation that differs between requests; the \
+     send-code screen keeps that order. The emulator keeps the order of the traits as decoded.";
+
+/// `response.body.ui.nodes` sorted by name and type, for the steps of [`UNORDERED_NODES`].
+fn sort_nodes(step: &mut conformance::Step) {
+    if let Some(nodes) = step
+        .response
+        .pointer_mut("/body/ui/nodes")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        nodes.sort_by_key(|n| n["attributes"].to_string());
+    }
+}
+
 fn fixtures() -> Vec<(String, Recording)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kratos/fixtures");
     let mut out: Vec<(String, Recording)> = std::fs::read_dir(&dir)
@@ -29,6 +52,12 @@ fn fixtures() -> Vec<(String, Recording)> {
 }
 
 async fn replay(rec: &Recording) -> Report {
+    replay_with(rec, &[]).await
+}
+
+/// Replays `rec` against the emulator; the emulator's answers to the `unordered` steps get
+/// their nodes sorted as the recording's were.
+async fn replay_with(rec: &Recording, unordered: &[&str]) -> Report {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let loaded = Config::from_kratos_config(root.join(&rec.config).as_path()).unwrap();
     assert_eq!(
@@ -49,8 +78,14 @@ async fn replay(rec: &Recording) -> Report {
         public_addr: addr.clone(),
         admin_addr: addr,
     };
-    let steps = conformance::run(&target, "c1a2b3c4").await.unwrap();
+    let mut steps = conformance::run(&target, "c1a2b3c4").await.unwrap();
     emu.close().await;
+    for step in steps
+        .iter_mut()
+        .filter(|s| unordered.contains(&s.name.as_str()))
+    {
+        sort_nodes(step);
+    }
     Report::compare(&rec.steps, &steps)
 }
 
@@ -68,7 +103,20 @@ async fn the_emulator_answers_every_recorded_step_as_kratos_did() {
             rec.commit.len() == 40,
             "{name}: the Kratos commit is recorded"
         );
-        let report = replay(rec).await;
+        let mut rec = rec.clone();
+        let unordered: Vec<&str> = UNORDERED_NODES
+            .iter()
+            .filter(|(n, _, _)| n == name)
+            .map(|(_, step, _)| *step)
+            .collect();
+        for step in rec
+            .steps
+            .iter_mut()
+            .filter(|s| unordered.contains(&s.name.as_str()))
+        {
+            sort_nodes(step);
+        }
+        let report = replay_with(&rec, &unordered).await;
         let mut expected: Vec<&str> = KNOWN_DIFFERENCES
             .iter()
             .filter(|(n, _, _)| n == name)

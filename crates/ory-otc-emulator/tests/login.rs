@@ -710,8 +710,7 @@ async fn protocol_2_decoder_errors_become_4000001_on_the_flow() {
 }
 
 #[tokio::test]
-async fn protocol_2_form_post_to_an_api_flow_without_json_accept_redirects_when_the_code_is_sent()
-{
+async fn protocol_2_form_post_to_an_api_flow_without_json_accept_redirects_when_the_code_is_sent() {
     let h = start_with_user(KratosVersion::Latest, EMAIL).await;
     let flow = h.api_login_flow().await;
     let id = flow["id"].as_str().unwrap();

@@ -137,6 +137,21 @@ impl FromJs for bool {
     }
 }
 
+/// A string or a plain object, as JSON: a path or text, or the parsed thing (a Kratos config,
+/// an identity schema).
+impl FromJs for Value {
+    const EXPECTED: &'static str = "string or object";
+
+    fn from_js(value: Unknown, name: &str) -> Result<Self, ArgError> {
+        match value.get_type() {
+            Ok(ValueType::String) => String::from_js(value, name).map(Value::String),
+            Ok(ValueType::Object) => Map::<String, Value>::from_js(value, name).map(Value::Object),
+            Ok(t) => Err(type_error(name, Self::EXPECTED, t)),
+            Err(_) => Err(type_error(name, Self::EXPECTED, ValueType::Unknown)),
+        }
+    }
+}
+
 /// A plain object (not an array, not a function), as JSON: traits, a Kratos config.
 impl FromJs for Map<String, Value> {
     const EXPECTED: &'static str = "object";

@@ -10,7 +10,8 @@ const usage = `Usage: ory-otc-emulator [options]
   --port <n>                      port to listen on (default 4433; 0 picks a free one)
   --host <ip>                     address to listen on (default 127.0.0.1)
   --api-key <key>                 require "Authorization: Bearer <key>" on /admin/*
-  --kratos-version <v>            latest | v26.2.0 (default latest)
+  --config <kratos.yml>           answer as the Kratos of this config file (the flags win over it)
+  --kratos-version <v>            latest | v26.2.0 | v1.3.1 (default latest)
   --identity <email>              an account that exists from the start (repeatable)
   --code-lifespan-ms <ms>         default 3600000
   --flow-lifespan-ms <ms>         default 3600000
@@ -38,6 +39,7 @@ async function main() {
         port: { type: 'string', default: '4433' },
         host: { type: 'string' },
         'api-key': { type: 'string' },
+        config: { type: 'string' },
         'kratos-version': { type: 'string' },
         identity: { type: 'string', multiple: true },
         'code-lifespan-ms': { type: 'string' },
@@ -59,13 +61,15 @@ async function main() {
     port: number('port', values.port),
     host: values.host,
     apiKey: values['api-key'],
+    config: values.config,
     kratosVersion: values['kratos-version'],
     identities: values.identity,
     codeLifespanMs: number('code-lifespan-ms', values['code-lifespan-ms']),
     flowLifespanMs: number('flow-lifespan-ms', values['flow-lifespan-ms']),
     maxSubmissions: number('max-submissions', values['max-submissions']),
-    sessionAfterRegistration: !values['no-session-after-registration'],
-    devMode: !values['no-dev'],
+    // Left out unless given, so that a --config file's hooks and defaults stand.
+    sessionAfterRegistration: values['no-session-after-registration'] ? false : undefined,
+    devMode: values['no-dev'] ? false : undefined,
   }).catch((e) => fail(e.message))
   process.stdout.write(`ory-otc-emulator listening on ${emu.url}\n`)
 

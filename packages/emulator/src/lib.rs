@@ -42,8 +42,20 @@ pub struct EmulatorOptions {
     /// When set, `/admin/*` requires `Authorization: Bearer <apiKey>`. @default none
     pub api_key: Option<String>,
     /// Which Kratos release to answer like. @default 'latest'
-    #[napi(ts_type = "'latest' | 'v26.2.0'")]
+    #[napi(ts_type = "'latest' | 'v26.2.0' | 'v1.3.1'")]
     pub kratos_version: Option<String>,
+    /// A Kratos configuration to answer as that Kratos would: the path of its `kratos.yml`
+    /// (YAML or JSON; `file://` schema URLs relative to it), or the parsed object. The other
+    /// options win over it. The emulator still listens on `port` and advertises its own URL.
+    /// Keys it does not model are named once in a process warning. @default none
+    #[napi(ts_type = "string | Record<string, unknown>")]
+    pub config: Option<Value>,
+    /// The identity schema (JSON Schema with Kratos's `ory.sh/kratos` extension), as JSON text
+    /// or an object; it wins over the one of `config`. Its property order is the registration
+    /// form's order: give text to keep it (an object's keys are read in sorted order).
+    /// @default one `email` trait titled "E-Mail"
+    #[napi(ts_type = "string | Record<string, unknown>")]
+    pub identity_schema: Option<Value>,
     /// @default 3600000 (1 h)
     pub code_lifespan_ms: Option<f64>,
     /// @default 3600000 (1 h)
@@ -68,6 +80,8 @@ js_object!(EmulatorOptions {
     host,
     api_key,
     kratos_version,
+    config,
+    identity_schema,
     code_lifespan_ms,
     flow_lifespan_ms,
     session_lifespan_ms,
@@ -316,7 +330,12 @@ pub fn start_emulator<'env>(
         .map(Option::unwrap_or_default)
         .and_then(emu_config);
     let config = match config {
-        Ok(config) => config,
+        Ok((config, warning)) => {
+            if let Some(w) = warning {
+                emit_warning(env, &w)?;
+            }
+            config
+        }
         Err(e) => {
             errors::clear_pending_exception(env);
             let err = errors::type_error(env, &e);
@@ -384,9 +403,52 @@ fn lifespan(
     }
 }
 
-/// `EmulatorOptions` as the emulator's config; defaults are the emulator's.
-fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, ArgError> {
-    let d = emu::Config::default();
+/// `process.emitWarning(message)`.
+fn emit_warning(env: &Env, message: &str) -> Result<()> {
+    let process: Object = env.get_global()?.get_named_property("process")?;
+    let emit: Function<String, Unknown> = process.get_named_property("emitWarning")?;
+    emit.call(message.to_owned())?;
+    Ok(())
+}
+
+/// The Kratos config of `options.config` (a path or an object), with the in-process
+/// emulator's own address, and the warning naming the keys it does not model.
+fn kratos_config(
+    config: Option<Value>,
+) -> std::result::Result<(emu::Config, Option<String>), ArgError> {
+    let name = "options.config";
+    let loaded = match config {
+        None => return Ok((emu::Config::default(), None)),
+        Some(Value::String(path)) => {
+            emu::Config::from_kratos_config(std::path::PathBuf::from(path))
+        }
+        Some(object) => emu::Config::from_kratos_config(object),
+    }
+    .map_err(|e| value_error(name, e.to_string()))?;
+    let warning = loaded.warning();
+    Ok((
+        emu::Config {
+            port: 0,
+            host: emu::Config::default().host,
+            public_url: None,
+            admin_url: None,
+            ..loaded.config
+        },
+        warning,
+    ))
+}
+
+/// `EmulatorOptions` as the emulator's config: `options.config` (else the emulator's
+/// defaults), then every other option given on top; and the config's warning, if any.
+fn emu_config(
+    o: EmulatorOptions,
+) -> std::result::Result<(emu::Config, Option<String>), ArgError> {
+    let (d, warning) = kratos_config(o.config)?;
+    let identity_schema = match o.identity_schema {
+        None => d.identity_schema.clone(),
+        Some(Value::String(text)) => Some(text),
+        Some(object) => Some(object.to_string()),
+    };
     let max_submissions = match whole(o.max_submissions, "options.maxSubmissions", 255)? {
         Some(0) => {
             return Err(value_error(
@@ -403,7 +465,7 @@ fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, ArgError> 
         .into_iter()
         .map(seed)
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(emu::Config {
+    Ok((emu::Config {
         host: match o.host {
             Some(h) => h
                 .parse()
@@ -417,7 +479,10 @@ fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, ArgError> 
         version: match o.kratos_version.as_deref() {
             None => d.version,
             Some(v) => v.parse().map_err(|_| {
-                value_error("options.kratosVersion", "must be 'latest' or 'v26.2.0'")
+                value_error(
+                    "options.kratosVersion",
+                    "must be 'latest', 'v26.2.0' or 'v1.3.1'",
+                )
             })?,
         },
         code_lifespan: lifespan(
@@ -450,8 +515,9 @@ fn emu_config(o: EmulatorOptions) -> std::result::Result<emu::Config, ArgError> 
             })?,
         },
         identities,
+        identity_schema,
         ..d
-    })
+    }, warning))
 }
 
 fn seed(v: Value) -> std::result::Result<emu::SeedIdentity, ArgError> {

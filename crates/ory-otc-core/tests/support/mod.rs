@@ -5,9 +5,10 @@
 
 pub mod raw;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -195,4 +196,16 @@ pub fn client_with(
 ) -> ory_otc_core::Client {
     let builder = ory_otc_core::Config::builder().base_url(server.url());
     ory_otc_core::Client::new(f(builder).build().unwrap()).unwrap()
+}
+
+/// Awaits `call` and returns its output with the time it took, failing the test once `max` has
+/// passed: a call that hangs fails here instead of blocking the run. Callers pick `max` several
+/// times what the call needs (a loaded two-core machine must not trip it), and below what a
+/// broken client would take (the hang, or a longer timeout than the one under test).
+pub async fn within<T>(max: Duration, call: impl Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    match tokio::time::timeout(max, call).await {
+        Ok(out) => (out, started.elapsed()),
+        Err(_) => panic!("the call had not ended after {max:?}"),
+    }
 }

@@ -1,5 +1,6 @@
 //! Answers no HTTP library would send, written byte by byte on loopback: a body or a header
-//! section that never ends, and a listener whose accept queue is full, so connecting hangs.
+//! section that never ends, a body of an exact size followed by silence, and a listener whose
+//! accept queue is full, so connecting hangs.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,6 +21,9 @@ pub enum Raw {
         body: Vec<u8>,
         every: Duration,
     },
+    /// `bytes` once, then nothing: the connection is closed if `close`, else held open (and
+    /// silent) until the client goes away. A client that needs more than `bytes` waits.
+    Once { bytes: Vec<u8>, close: bool },
 }
 
 pub struct RawServer {
@@ -55,6 +59,27 @@ pub async fn serve_raw(answer: Raw) -> RawServer {
     }
 }
 
+/// A listener that accepts each connection and closes it at once, before reading a byte.
+/// Over `https://` the client's TLS handshake then fails: a failure to connect that, unlike a
+/// refused connection, is counted here (`accepted`).
+pub async fn close_on_accept() -> RawServer {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let a = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            a.fetch_add(1, Ordering::Relaxed);
+            drop(stream);
+        }
+    });
+    RawServer {
+        addr,
+        written: Arc::new(AtomicUsize::new(0)),
+        accepted,
+    }
+}
+
 async fn write_answer(mut stream: TcpStream, answer: Raw, written: Arc<AtomicUsize>) {
     // Read up to the end of the request head; bodies are small and ignored.
     let mut buf = vec![0u8; 64 * 1024];
@@ -76,6 +101,13 @@ async fn write_answer(mut stream: TcpStream, answer: Raw, written: Arc<AtomicUsi
                 return;
             }
             while stream.write_all(&send(chunk.clone())).await.is_ok() {}
+        }
+        Raw::Once { bytes, close } => {
+            if stream.write_all(&send(bytes)).await.is_err() || close {
+                return;
+            }
+            // Held open: read (and drop) until the client closes its end.
+            while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
         }
         Raw::Drip { head, body, every } => {
             if stream.write_all(&send(head)).await.is_err() {

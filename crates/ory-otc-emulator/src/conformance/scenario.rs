@@ -1,5 +1,6 @@
-//! The scenario: API and browser sign-in and sign-up with the code method, sessions, logout,
-//! identity-schema validation, admin routes and error answers, in one fixed order.
+//! The scenario: API, browser (JSON) and form (HTML) sign-in and sign-up with the code method,
+//! sessions, both logouts, CSRF errors, identity-schema validation, admin routes and error
+//! answers, in one fixed order.
 //!
 //! It expects Kratos to run in dev mode (codes readable on the admin courier API), with the
 //! code method passwordless, the password method off, and the identity schema of
@@ -41,6 +42,8 @@ pub async fn run(target: &Target, tag: &str) -> Result<Vec<Step>, String> {
     r.api_registration().await?;
     r.duplicate_registration().await?;
     r.browser_login().await?;
+    r.browser_registration().await?;
+    r.form_login().await?;
     r.browser_redirects().await?;
     r.errors().await?;
     r.admin().await?;
@@ -562,6 +565,162 @@ impl Run<'_> {
         let cookie = self.cookie_header();
         self.public(
             "whoami: after browser logout",
+            "GET",
+            "/sessions/whoami",
+            &[("accept", "application/json"), ("cookie", &cookie)],
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn browser_registration(&mut self) -> Result<(), String> {
+        let cy = self.email("cy");
+        self.jar.clear();
+        let flow = self
+            .public(
+                "registration browser: create flow (JSON)",
+                "GET",
+                "/self-service/registration/browser",
+                &[("accept", "application/json")],
+                None,
+            )
+            .await?;
+        self.keep_cookies(&flow);
+        let action = self.action(&flow, "registration browser: create flow (JSON)")?;
+        let csrf = Self::csrf_token(&flow);
+        let cookie = self.cookie_header();
+        let traits = json!({"email": cy, "name": "Cy"});
+        let body = json!({"method": "code", "traits": traits, "csrf_token": csrf}).to_string();
+        self.public(
+            "registration browser: send code",
+            "POST",
+            &action,
+            &[JSON[0], JSON[1], ("cookie", &cookie)],
+            Some(&body),
+        )
+        .await?;
+        let code = self
+            .code("admin: courier messages (browser registration)", &cy)
+            .await?;
+        let body = json!({"method": "code", "traits": traits, "csrf_token": csrf, "code": code})
+            .to_string();
+        let ok = self
+            .public(
+                "registration browser: right code",
+                "POST",
+                &action,
+                &[JSON[0], JSON[1], ("cookie", &cookie)],
+                Some(&body),
+            )
+            .await?;
+        self.keep_cookies(&ok);
+        let cookie = self.cookie_header();
+        self.public(
+            "whoami: session cookie after registration",
+            "GET",
+            "/sessions/whoami",
+            &[("accept", "application/json"), ("cookie", &cookie)],
+            None,
+        )
+        .await?;
+        self.public(
+            "registration browser: create flow with a session",
+            "GET",
+            "/self-service/registration/browser",
+            &[("accept", "application/json"), ("cookie", &cookie)],
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A browser without JavaScript: HTML redirects and form posts.
+    async fn form_login(&mut self) -> Result<(), String> {
+        let ada = self.email("ada");
+        self.jar.clear();
+        let created = self
+            .public(
+                "login form: create flow",
+                "GET",
+                "/self-service/login/browser",
+                &[],
+                None,
+            )
+            .await?;
+        self.keep_cookies(&created);
+        let location = created.header("location").unwrap_or_default().to_owned();
+        let id = url::Url::parse(&location)
+            .ok()
+            .and_then(|u| {
+                u.query_pairs()
+                    .find(|(k, _)| k == "flow")
+                    .map(|(_, v)| v.into_owned())
+            })
+            .ok_or_else(|| {
+                format!(
+                    "step \"login form: create flow\": no flow id in Location ({})",
+                    created.status
+                )
+            })?;
+        let cookie = self.cookie_header();
+        let flow = self
+            .public(
+                "login form: get flow",
+                "GET",
+                &format!("/self-service/login/flows?id={id}"),
+                &[("accept", "application/json"), ("cookie", &cookie)],
+                None,
+            )
+            .await?;
+        let action = self.action(&flow, "login form: get flow")?;
+        let csrf = Self::csrf_token(&flow);
+        let form = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", cookie.as_str()),
+        ];
+        let body = format!(
+            "method=code&identifier={}&csrf_token={}",
+            urlencode(&ada),
+            urlencode(&csrf)
+        );
+        self.public("login form: send code", "POST", &action, &form, Some(&body))
+            .await?;
+        let code = self
+            .code("admin: courier messages (form login)", &ada)
+            .await?;
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let body = format!(
+            "method=code&identifier={}&csrf_token={}&code={wrong}",
+            urlencode(&ada),
+            urlencode(&csrf)
+        );
+        self.public(
+            "login form: wrong code",
+            "POST",
+            &action,
+            &form,
+            Some(&body),
+        )
+        .await?;
+        let body = format!(
+            "method=code&identifier={}&csrf_token={}&code={code}",
+            urlencode(&ada),
+            urlencode(&csrf)
+        );
+        let ok = self
+            .public(
+                "login form: right code",
+                "POST",
+                &action,
+                &form,
+                Some(&body),
+            )
+            .await?;
+        self.keep_cookies(&ok);
+        let cookie = self.cookie_header();
+        self.public(
+            "whoami: session cookie after a form login",
             "GET",
             "/sessions/whoami",
             &[("accept", "application/json"), ("cookie", &cookie)],

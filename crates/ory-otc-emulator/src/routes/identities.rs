@@ -171,6 +171,7 @@ async fn create(State(state): State<AppState>, req: Req) -> Response {
         .collect();
     let new = NewIdentity {
         traits: body.traits,
+        traits_last: Vec::new(),
         state: body.state,
         metadata_public: body.metadata_public,
         metadata_admin: body.metadata_admin,

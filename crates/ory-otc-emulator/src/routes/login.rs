@@ -605,7 +605,7 @@ fn verify_code(
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.config.max_submissions {
+    if flow.submit_count > state.max_submissions() {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
     let hmac = state.code_hmac(&body.code);

@@ -158,6 +158,8 @@ struct Body {
     screen: String,
     /// Nested and dotted (`traits.email`) forms merged; an absent object decodes as `{}`.
     traits: Map<String, Value>,
+    /// Objects the decoder added as `{}`, written last.
+    traits_last: Vec<String>,
     transient_payload: Value,
 }
 
@@ -186,6 +188,7 @@ impl Body {
             };
             insert_path(&mut traits, &key["traits.".len()..], value);
         }
+        let traits_last = state.schema.fill_absent_objects(&mut traits);
         Body {
             method: f.string("method").unwrap_or_default(),
             code: f.string("code").unwrap_or_default(),
@@ -193,6 +196,7 @@ impl Body {
             csrf_token: f.string("csrf_token").unwrap_or_default(),
             screen: f.string("screen").unwrap_or_default(),
             traits,
+            traits_last,
             transient_payload: f
                 .object("transient_payload")
                 .map(Value::Object)
@@ -489,7 +493,7 @@ fn verify_code(
         .flows
         .entry(flow.id)
         .and_modify(|f| f.submit_count = flow.submit_count);
-    if flow.submit_count > state.config.max_submissions {
+    if flow.submit_count > state.max_submissions() {
         return Err(FlowErr::bad_request(reason::TOO_OFTEN));
     }
     let hmac = state.code_hmac(&body.code);
@@ -533,6 +537,7 @@ fn complete(
 ) -> Response {
     let new = NewIdentity {
         traits: body.traits.clone(),
+        traits_last: body.traits_last.clone(),
         verified,
         ..NewIdentity::default()
     };
