@@ -5,7 +5,7 @@
 //   POST verify     { flowId, flowType, code }             -> 200 { email, signedIn }, the session cookie
 //   POST logout                                            -> 200 { signedIn: false }, the cookie cleared
 //
-// Refusals and failures answer through outcomes.mjs (400/409/410/429, 502/503); a malformed
+// Refusals and failures answer through outcomes.mjs (400/403/409/410/429, 502/503); a malformed
 // request is 400 `invalid_request`. Codes and session tokens never reach a body or the log.
 import { failureResponse, json, refusalResponse } from './outcomes.mjs'
 import { emailOf } from './session.mjs'
@@ -71,7 +71,9 @@ export function endpoints(ctx) {
 /**
  * Ends the session of `req`: Ory revokes it, this server's cache forgets it, the browser's cookie
  * is cleared. Used by the logout endpoint and by the users collection's `afterLogout` hook.
- * Resolves `{ response, setCookie }`: the cookie is cleared even when Ory could not be reached.
+ * Resolves `{ response, setCookie }`. API mode clears the plugin's cookie even when Ory could not
+ * be reached (the answer is then 502/503); browser mode forwards the Set-Cookie of Kratos's
+ * logout, so when Ory fails its session cookie stays.
  */
 export async function endSession(ctx, req) {
   const { settings, sessions } = ctx
