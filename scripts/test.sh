@@ -3,8 +3,9 @@
 #   1. the release napi build, and a check that it left the committed native.js/native.d.ts as they were
 #   2. cargo test for the Rust crates (protocol, core, emulator)
 #   3. Jest over the real addon and the emulator, in __test__/ (and the README's Jest example)
-#   4. node --test on the README's ESM endpoint examples (API mode and browser mode)
-#   5. tsc on a typed usage file that switches over every result status
+#   4. node --test on the README's ESM endpoint examples (API mode and browser mode) and on the
+#      Payload plugin (ory-otc/payload)
+#   5. tsc on a typed usage file that switches over every result status, and on the plugin's outcome table
 #   6. the Payload 3 example: migrate, next build, next start, end-to-end and in-process suites
 #      (ORY_OTC_SKIP_PAYLOAD=1 skips it)
 # Installs and builds what is missing first (scripts/setup.sh; SKIP_BUILD=1 reuses a build).
@@ -35,8 +36,8 @@ echo "cargo test: $cargo_passed passed"
 step "jest"
 npx jest --ci
 
-step "node --test (the README's endpoints, as written)"
-node --test examples/readme/*.test.mjs
+step "node --test (the README's endpoints, as written; the Payload plugin)"
+node --test examples/readme/*.test.mjs __test__/*.test.mjs
 
 step "tsc (types)"
 npx tsc -p __test__/types/tsconfig.json

@@ -28,8 +28,8 @@ server_pidfile="$work/next-start.pid"
 log() { echo "== payload-subscribe: $* ($((SECONDS - started)) s)"; }
 error() { echo "payload-subscribe: $*" >&2; status=1; }
 
-# Stops the step that is running (its whole process group) and the `next start` of the e2e suite
-# (its own process group, see test/e2e.test.mjs), then prints the summary.
+# Stops the step that is running (its whole process group) and each `next start` of the e2e suite
+# (each in its own process group, see test/e2e.test.mjs), then prints the summary.
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -40,13 +40,14 @@ cleanup() {
   fi
   if [[ -s "$server_pidfile" ]]; then
     local pid
-    pid=$(<"$server_pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
+    # One line per server (the suite starts one per mode).
+    while read -r pid; do
+      kill -0 "$pid" 2>/dev/null || continue
       echo "payload-subscribe: stopping next start (pid $pid)" >&2
       kill -TERM -- "-$pid" 2>/dev/null
       for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
       kill -KILL -- "-$pid" 2>/dev/null
-    fi
+    done <"$server_pidfile"
   fi
   rm -rf "$work"
   [[ $rc -eq 0 ]] && rc=$status

@@ -45,6 +45,7 @@ test('a wrong code, an unknown flow and bad input are 4xx, never 500', async () 
 
   const gone = await verify(post({ flowId: '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d', flowType: 'login', code: '123456' }))
   assert.equal(gone.status, 410)
+  assert.equal((await gone.json()).error, 'flow_not_found')
 
   for (const body of ['not json', 'null', {}, { email: 42 }]) assert.equal((await subscribe(post(body))).status, 400)
   for (const body of ['not json', 'null', { flowId: 'nope', flowType: 'login', code: '123456' }, { ...sent, code: 'abc' }]) {
@@ -60,7 +61,22 @@ test('Ory unreachable is a 503, not a crash', async () => {
   try {
     const r = await subscribe(post({ email: 'carol@example.com' }))
     assert.equal(r.status, 503)
-    assert.deepEqual(await r.json(), { error: 'auth_unavailable' })
+    assert.deepEqual(await r.json(), {
+      error: 'auth_unavailable',
+      message: 'The sign-in service is not available right now. Please try again shortly.',
+    })
+  } finally {
+    emu.clearFaults()
+  }
+})
+
+test('a rate limit is a 429 with Retry-After', async () => {
+  emu.setFault({ kind: 'rate_limited', retryAfterSeconds: 17 })
+  try {
+    const r = await subscribe(post({ email: 'dave@example.com' }))
+    assert.equal(r.status, 429)
+    assert.equal(r.headers.get('retry-after'), '17')
+    assert.equal((await r.json()).error, 'rate_limited')
   } finally {
     emu.clearFaults()
   }

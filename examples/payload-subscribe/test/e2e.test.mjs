@@ -1,17 +1,19 @@
 // End-to-end test: the built app under `next start`, driven over HTTP against the ory-otc
-// emulator. Migrates a fresh SQLite file with `payload migrate` (production `next start` does
-// not create tables), builds with `next build` unless told to reuse a build, starts the server
-// on a free port, and stops it by its pid.
+// emulator, once per mode of the ory-otc/payload plugin: API mode (the plugin's own session
+// cookie) and browser mode (`ORY_OTC_MODE=browser`: Kratos's session and CSRF cookies). Each
+// server gets a fresh SQLite file migrated with `payload migrate` (production `next start` does
+// not create tables); both run the same `next build` (made here unless told to reuse one). A
+// tough-cookie jar plays the browser: it keeps, expires and sends cookies by the RFC 6265 rules.
 //
 // Run with: npm run test:e2e
 //   E2E_REUSE_BUILD=1       reuse .next when .next/BUILD_ID exists (run-ci.sh builds first)
-//   E2E_SERVER_PIDFILE=f    write the server's pid (and process group) to f, for run-ci.sh's cleanup
+//   E2E_SERVER_PIDFILE=f    write each server's pid (and process group), one a line, for run-ci.sh's cleanup
 //
 // Needs the addon installed from its tarballs (npm run install:addon); without it the run fails.
 import assert from 'node:assert/strict'
 import { execFile, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -20,21 +22,17 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
+import { CookieJar } from 'tough-cookie'
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const require = createRequire(path.join(root, 'package.json'))
 const run = promisify(execFile)
 
 const NEXT_BIN = path.join(root, 'node_modules/next/dist/bin/next')
 const PAYLOAD_BIN = path.join(root, 'node_modules/payload/bin.js')
-const MESSAGES = {
-  invalidJson: 'The request body must be valid JSON.',
-  invalidCode: 'That code is not correct. Check the e-mail we sent and try again.',
-  flowNotFound: 'We could not find this sign-up attempt. Please ask for a new code.',
-  invalidRequest: 'The request has a value in the wrong format.',
-  invalidIdentifier: 'Please enter a valid e-mail address.',
-  rateLimited: 'Too many requests. Please wait a moment and try again.',
-  unavailable: 'The sign-in service is not available right now. Please try again shortly.',
-}
+const UNAVAILABLE = 'The sign-in service is not available right now. Please try again shortly.'
+const API_COOKIE = 'ory_session_token'
+const KRATOS_SESSION = 'ory_kratos_session'
 
 /** The addon, loaded as the server will load it; a missing package or binary fails the run here. */
 function loadAddon(name = 'ory-otc') {
@@ -56,76 +54,8 @@ async function freePort() {
   return port
 }
 
-let emu
-let tmp
-let server
-let baseUrl
-let serverLog = ''
-const secrets = [] // every code and session token seen; none may appear in the server's output
-const env = () => ({
-  ...process.env,
-  NODE_ENV: 'production',
-  NEXT_TELEMETRY_DISABLED: '1',
-  PAYLOAD_SECRET: 'e2e-' + randomUUID(),
-  DATABASE_URI: `file:${path.join(tmp, 'e2e.db')}`,
-  ORY_SDK_URL: emu.url,
-})
-
-before(async () => {
-  const { startEmulator } = loadAddon('ory-otc-emulator')
-  emu = await startEmulator()
-  tmp = mkdtempSync(path.join(tmpdir(), 'payload-subscribe-e2e-'))
-  const serverEnv = env()
-
-  await run(process.execPath, [PAYLOAD_BIN, 'migrate'], { cwd: root, env: serverEnv, timeout: 180_000 })
-
-  const reuse = process.env.E2E_REUSE_BUILD === '1' && existsSync(path.join(root, '.next/BUILD_ID'))
-  if (!reuse) {
-    await run(process.execPath, [NEXT_BIN, 'build'], { cwd: root, env: serverEnv, timeout: 600_000, maxBuffer: 64 << 20 })
-  }
-
-  const port = await freePort()
-  baseUrl = `http://127.0.0.1:${port}`
-  // Its own process group, so that stopping it by pid also stops anything it started.
-  server = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
-    cwd: root,
-    env: serverEnv,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  // run-ci.sh stops the server through this file if this process dies before `after` runs.
-  if (process.env.E2E_SERVER_PIDFILE) writeFileSync(process.env.E2E_SERVER_PIDFILE, `${server.pid}\n`)
-  server.stdout.on('data', (d) => (serverLog += d))
-  server.stderr.on('data', (d) => (serverLog += d))
-  await waitUntilUp()
-}, { timeout: 900_000 })
-
-after(async () => {
-  try {
-    if (server?.pid && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve))
-      process.kill(-server.pid, 'SIGTERM')
-      const stopped = await Promise.race([exited.then(() => true), delay(10_000).then(() => false)])
-      if (!stopped) process.kill(-server.pid, 'SIGKILL')
-    }
-  } finally {
-    await emu?.close()
-    if (tmp) rmSync(tmp, { recursive: true, force: true })
-  }
-})
-
-async function waitUntilUp() {
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited with ${server.exitCode}:\n${serverLog}`)
-    try {
-      await fetch(`${baseUrl}/api/subscriptions`, { signal: AbortSignal.timeout(5_000) })
-      return
-    } catch {
-      await delay(250)
-    }
-  }
-  throw new Error(`next start did not answer within 60 s:\n${serverLog}`)
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** Polls `check` (the server's output arrives on its own schedule) for up to 5 s. */
@@ -134,25 +64,135 @@ async function waitFor(check, what) {
   assert.ok(check(), `timed out waiting for ${what}`)
 }
 
-function delay(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+let emu
+let tmp
+const apps = {} // mode -> App
+const secrets = [] // every code, session token and Kratos cookie value seen; none may reach a server's output
+
+/** One `next start` of the built app, in `mode`, on its own database and port. */
+class App {
+  log = ''
+
+  constructor(mode) {
+    this.mode = mode
+  }
+
+  async start() {
+    this.env = {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PAYLOAD_SECRET: 'e2e-' + randomUUID(),
+      DATABASE_URI: `file:${path.join(tmp, `${this.mode}.db`)}`,
+      ORY_SDK_URL: emu.url,
+      ORY_OTC_MODE: this.mode,
+    }
+    await run(process.execPath, [PAYLOAD_BIN, 'migrate'], { cwd: root, env: this.env, timeout: 180_000 })
+    const port = await freePort()
+    this.url = `http://127.0.0.1:${port}`
+    // Its own process group, so that stopping it by pid also stops anything it started.
+    this.server = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(port), '-H', '127.0.0.1'], {
+      cwd: root,
+      env: this.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    // run-ci.sh stops the server through this file if this process dies before `after` runs.
+    if (process.env.E2E_SERVER_PIDFILE) appendFileSync(process.env.E2E_SERVER_PIDFILE, `${this.server.pid}\n`)
+    this.server.stdout.on('data', (d) => (this.log += d))
+    this.server.stderr.on('data', (d) => (this.log += d))
+    const deadline = Date.now() + 60_000
+    while (Date.now() < deadline) {
+      if (this.server.exitCode !== null) throw new Error(`next start (${this.mode}) exited with ${this.server.exitCode}:\n${this.log}`)
+      try {
+        await fetch(`${this.url}/api/members/me`, { signal: AbortSignal.timeout(5_000) })
+        return this
+      } catch {
+        await delay(250)
+      }
+    }
+    throw new Error(`next start (${this.mode}) did not answer within 60 s:\n${this.log}`)
+  }
+
+  async stop() {
+    const { server } = this
+    if (!server?.pid || server.exitCode !== null) return
+    const exited = new Promise((resolve) => server.once('exit', resolve))
+    process.kill(-server.pid, 'SIGTERM')
+    const stopped = await Promise.race([exited.then(() => true), delay(10_000).then(() => false)])
+    if (!stopped) process.kill(-server.pid, 'SIGKILL')
+  }
+
+  /**
+   * One request: `body` is sent as JSON (a string as it is); `browser` (a tough-cookie jar) sends
+   * its cookies for the URL and keeps the answer's, as a browser does. Every answer must be JSON.
+   */
+  async request(method, apiPath, { body, browser, headers = {} } = {}) {
+    const url = `${this.url}/api/${apiPath}`
+    const init = { method, headers: { ...headers } }
+    if (body !== undefined) {
+      init.headers['content-type'] = 'application/json'
+      init.body = typeof body === 'string' ? body : JSON.stringify(body)
+    }
+    const cookie = browser?.getCookieStringSync(url)
+    if (cookie) init.headers.cookie = cookie
+    const res = await fetch(url, init)
+    const cookies = res.headers.getSetCookie()
+    for (const c of cookies) browser?.setCookieSync(c, url)
+    const text = await res.text()
+    let json
+    try {
+      json = JSON.parse(text)
+    } catch {
+      assert.fail(`${method} ${apiPath} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`)
+    }
+    return { status: res.status, body: json, cookies, headers: res.headers }
+  }
+
+  post(endpoint, body, options = {}) {
+    return this.request('POST', `subscriptions/${endpoint}`, { body, ...options })
+  }
+
+  /** `GET /api/members/me` as `browser`. */
+  me(browser) {
+    return this.request('GET', 'members/me', { browser })
+  }
+
+  /** The value of cookie `name` in `browser` for this app, or undefined. */
+  cookie(browser, name) {
+    return browser.getCookiesSync(this.url).find((c) => c.key === name)?.value
+  }
+
+  /** A new browser holding only a copy of `browser`'s cookie `name` (a stolen or kept cookie). */
+  copyCookie(browser, name) {
+    const copy = new CookieJar()
+    copy.setCookieSync(`${name}=${this.cookie(browser, name)}; Path=/`, this.url)
+    return copy
+  }
 }
 
-async function post(endpoint, body, headers = {}) {
-  const res = await fetch(`${baseUrl}/api/subscriptions/${endpoint}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  })
-  const text = await res.text()
-  let json
-  try {
-    json = JSON.parse(text)
-  } catch {
-    assert.fail(`${endpoint} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`)
+before(async () => {
+  const { startEmulator } = loadAddon('ory-otc-emulator')
+  emu = await startEmulator()
+  tmp = mkdtempSync(path.join(tmpdir(), 'payload-subscribe-e2e-'))
+  const reuse = process.env.E2E_REUSE_BUILD === '1' && existsSync(path.join(root, '.next/BUILD_ID'))
+  if (!reuse) {
+    const env = { ...process.env, PAYLOAD_SECRET: 'build-only', DATABASE_URI: `file:${path.join(tmp, 'build.db')}` }
+    await run(process.execPath, [NEXT_BIN, 'build'], { cwd: root, env, timeout: 600_000, maxBuffer: 64 << 20 })
   }
-  return { status: res.status, body: json, cookies: res.headers.getSetCookie(), type: res.headers.get('content-type') }
-}
+  // One after the other: two migrations and two starts at once are slower on 2 cores.
+  apps.api = await new App('api').start()
+  apps.browser = await new App('browser').start()
+}, { timeout: 900_000 })
+
+after(async () => {
+  try {
+    await Promise.all(Object.values(apps).map((app) => app.stop()))
+  } finally {
+    await emu?.close()
+    if (tmp) rmSync(tmp, { recursive: true, force: true })
+  }
+})
 
 /** The newest code the emulator mailed to `email` (`codeFor` is synchronous). */
 function codeFor(email) {
@@ -162,152 +202,318 @@ function codeFor(email) {
   return code
 }
 
-function checkSessionCookie(cookies) {
-  assert.equal(cookies.length, 1, `expected one Set-Cookie, got ${JSON.stringify(cookies.length)}`)
-  const [cookie] = cookies
-  assert.match(cookie, /^ory_session_token=[^;]+; Path=\/; HttpOnly; SameSite=Lax(; Max-Age=\d+)?$/)
-  assert.doesNotMatch(cookie, /Secure/, 'plain http must not get a Secure cookie')
-  secrets.push(decodeURIComponent(cookie.split(';')[0].slice('ory_session_token='.length)))
+const wrongCode = (code) => (code === '000000' ? '111111' : '000000')
+const newEmail = () => `e2e-${randomUUID().slice(0, 8)}@example.com`
+const cookieValue = (setCookie) => setCookie.split(';')[0].slice(setCookie.indexOf('=') + 1)
+
+/**
+ * The Set-Cookie of a sign-in. API mode: only the plugin's session-token cookie, HttpOnly,
+ * SameSite=Lax, not Secure over http. Browser mode: Kratos's session cookie, HttpOnly, next to
+ * its CSRF cookie, and no API-mode cookie.
+ */
+function checkSignInCookies(mode, cookies) {
+  if (mode === 'api') {
+    assert.equal(cookies.length, 1, `expected one Set-Cookie, got ${JSON.stringify(cookies.map((c) => c.split('=')[0]))}`)
+    assert.match(cookies[0], /^ory_session_token=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+$/)
+  } else {
+    const session = cookies.filter((c) => c.startsWith(`${KRATOS_SESSION}=`))
+    assert.equal(session.length, 1, `expected Kratos's session cookie, got ${JSON.stringify(cookies.map((c) => c.split('=')[0]))}`)
+    assert.match(session[0], /; HttpOnly/)
+    assert.ok(!cookies.some((c) => c.startsWith(`${API_COOKIE}=`)), 'no API-mode cookie in browser mode')
+  }
+  secrets.push(...cookies.map(cookieValue).filter((v) => v.length >= 16).map(decodeURIComponent))
 }
 
-const newEmail = () => `e2e-${randomUUID().slice(0, 8)}@example.com`
-
-describe('payload-subscribe under next start', { timeout: 120_000 }, () => {
+/** Subscribes and verifies a new address as `browser`; returns the address. */
+async function signUp(app, browser) {
   const email = newEmail()
-  let adminToken
+  const sent = await app.post('subscribe', { email }, { browser })
+  assert.equal(sent.status, 200, JSON.stringify(sent.body))
+  const done = await app.post('verify', { ...sent.body, code: codeFor(email) }, { browser })
+  assert.equal(done.status, 200, JSON.stringify(done.body))
+  checkSignInCookies(app.mode, done.cookies)
+  return email
+}
 
-  it('confirms a new subscriber: subscribe, code from the emulator, verify', async () => {
-    const sent = await post('subscribe', { email })
-    assert.equal(sent.status, 200, JSON.stringify(sent.body))
-    assert.match(sent.type ?? '', /^application\/json/)
-    assert.deepEqual(Object.keys(sent.body).sort(), ['flowId', 'flowType'])
-    assert.equal(sent.body.flowType, 'registration')
+for (const mode of ['api', 'browser']) {
+  const sessionCookie = mode === 'api' ? API_COOKIE : KRATOS_SESSION
 
-    const res = await post('verify', { ...sent.body, code: codeFor(email) })
-    assert.equal(res.status, 200, JSON.stringify(res.body))
-    assert.deepEqual(res.body, { email, status: 'confirmed', signedIn: res.body.signedIn })
-    assert.equal(typeof res.body.signedIn, 'boolean')
-    if (res.body.signedIn) checkSessionCookie(res.cookies)
-    else assert.deepEqual(res.cookies, [])
-  })
+  describe(`${mode} mode under next start: sign-up, me, logout`, { timeout: 120_000 }, () => {
+    const email = newEmail()
+    const browser = new CookieJar()
+    let member
 
-  it('signs a returning subscriber in with a login flow and sets the session cookie', async () => {
-    const sent = await post('subscribe', { email })
-    assert.equal(sent.status, 200, JSON.stringify(sent.body))
-    assert.equal(sent.body.flowType, 'login')
+    it('signs a new subscriber up: subscribe, code from the emulator, verify sets the session cookie', async () => {
+      const app = apps[mode]
+      const sent = await app.post('subscribe', { email }, { browser })
+      assert.equal(sent.status, 200, JSON.stringify(sent.body))
+      assert.match(sent.headers.get('content-type') ?? '', /^application\/json/)
+      assert.deepEqual(Object.keys(sent.body).sort(), ['flowId', 'flowType'])
+      assert.equal(sent.body.flowType, 'registration')
+      if (mode === 'api') assert.deepEqual(sent.cookies, [])
+      else assert.ok(sent.cookies.some((c) => c.startsWith('csrf_token_')), 'Kratos’s CSRF cookie reaches the browser')
 
-    const res = await post('verify', { ...sent.body, code: codeFor(email) })
-    assert.equal(res.status, 200, JSON.stringify(res.body))
-    assert.deepEqual(res.body, { email, status: 'confirmed', signedIn: true })
-    checkSessionCookie(res.cookies)
-  })
-
-  it('stored the subscription as confirmed with the Ory identity id', async () => {
-    // The list is for admins only: anonymous reads are refused, the first admin may read it.
-    const anonymous = await fetch(`${baseUrl}/api/subscriptions`)
-    assert.equal(anonymous.status, 403)
-    const register = await fetch(`${baseUrl}/api/users/first-register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'admin@example.com', password: 'e2e-' + randomUUID() }),
+      const res = await app.post('verify', { ...sent.body, code: codeFor(email) }, { browser })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      // The emulator issues a session after registration, as Kratos's `session` hook does: the
+      // sign-up must say so and set the cookie.
+      assert.deepEqual(res.body, { email, signedIn: true })
+      checkSignInCookies(mode, res.cookies)
+      assert.ok(app.cookie(browser, sessionCookie), 'the browser keeps the session cookie')
     })
-    assert.equal(register.status, 200)
-    adminToken = (await register.json()).token
-    const list = await fetch(
-      `${baseUrl}/api/subscriptions?where[email][equals]=${encodeURIComponent(email)}&depth=0`,
-      { headers: { Authorization: `JWT ${adminToken}` } },
-    )
-    assert.equal(list.status, 200)
-    const { docs } = await list.json()
-    assert.equal(docs.length, 1)
-    assert.equal(docs[0].status, 'confirmed')
-    assert.match(docs[0].identityId, /^[0-9a-f-]{36}$/)
-    assert.equal(docs[0].flowType, 'login')
-    assert.ok(docs[0].confirmedAt && docs[0].createdAt && docs[0].updatedAt)
+
+    it('GET /api/members/me returns the member by the Ory session', async () => {
+      const res = await apps[mode].me(browser)
+      assert.equal(res.status, 200)
+      assert.equal(res.body.user?.email, email)
+      assert.equal(res.body.user.collection, 'members')
+      assert.equal(res.body.user._strategy, 'ory-otc')
+      assert.match(res.body.user.oryIdentityId, /^[0-9a-f-]{36}$/)
+      member = res.body.user
+    })
+
+    it('GET /api/members/me is empty for a browser without the cookie', async () => {
+      const res = await apps[mode].me(new CookieJar())
+      assert.equal(res.status, 200)
+      assert.equal(res.body.user, null)
+    })
+
+    it('signs the returning subscriber in with a login flow, as the same member', async () => {
+      const app = apps[mode]
+      // Browser mode: Kratos sees the session cookie and starts no login flow for a browser that
+      // is signed in (409). The person comes back on another browser.
+      let returning = browser
+      if (mode === 'browser') {
+        const again = await app.post('subscribe', { email }, { browser })
+        assert.equal(again.status, 409, JSON.stringify(again.body))
+        assert.deepEqual(again.body, { error: 'session_already_available', message: 'You are already signed in.' })
+        returning = new CookieJar()
+      }
+      const sent = await app.post('subscribe', { email }, { browser: returning })
+      assert.equal(sent.status, 200, JSON.stringify(sent.body))
+      assert.equal(sent.body.flowType, 'login')
+      const res = await app.post('verify', { ...sent.body, code: codeFor(email) }, { browser: returning })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.deepEqual(res.body, { email, signedIn: true })
+      checkSignInCookies(mode, res.cookies)
+      assert.equal((await app.me(returning)).body.user?.id, member.id)
+    })
+
+    it('stored the subscriber for admins only: email, Ory identity id, two verifications', async () => {
+      const app = apps[mode]
+      assert.equal((await app.request('GET', 'subscriptions')).status, 403)
+      assert.equal((await app.request('GET', 'subscriptions', { browser })).status, 403, 'a member is not an admin')
+      const register = await app.request('POST', 'users/first-register', {
+        body: { email: 'admin@example.com', password: 'e2e-' + randomUUID() },
+      })
+      assert.equal(register.status, 200)
+      const list = await app.request('GET', `subscriptions?where[email][equals]=${encodeURIComponent(email)}&depth=0`, {
+        headers: { Authorization: `JWT ${register.body.token}` },
+      })
+      assert.equal(list.status, 200)
+      assert.equal(list.body.docs.length, 1)
+      const [doc] = list.body.docs
+      assert.equal(doc.oryIdentityId, member.oryIdentityId)
+      assert.equal(doc.verifications, 2)
+      assert.ok(doc.verifiedAt && doc.createdAt && doc.updatedAt)
+    })
+
+    it('POST /api/subscriptions/logout clears the session cookie and ends the session: me is empty', async () => {
+      const app = apps[mode]
+      const kept = app.copyCookie(browser, sessionCookie)
+      const res = await app.post('logout', {}, { browser })
+      assert.equal(res.status, 200)
+      assert.deepEqual(res.body, { signedIn: false })
+      assert.ok(res.cookies.some((c) => c.startsWith(`${sessionCookie}=`) && /Max-Age=0/.test(c)), JSON.stringify(res.cookies))
+      assert.equal(app.cookie(browser, sessionCookie), undefined)
+      assert.equal((await app.me(browser)).body.user, null)
+      // A copy of the old cookie is worth nothing either: Ory ended the session.
+      assert.equal((await app.me(kept)).body.user, null)
+    })
+
+    it("Payload's own POST /api/members/logout ends the Ory session too", async () => {
+      const app = apps[mode]
+      const other = new CookieJar()
+      await signUp(app, other)
+      assert.ok((await app.me(other)).body.user)
+      const kept = app.copyCookie(other, sessionCookie)
+      const res = await app.request('POST', 'members/logout', { browser: other })
+      assert.equal(res.status, 200, JSON.stringify(res.body))
+      assert.equal(app.cookie(other, sessionCookie), undefined, JSON.stringify(res.cookies))
+      assert.equal((await app.me(other)).body.user, null)
+      assert.equal((await app.me(kept)).body.user, null)
+    })
+
+    it('400 invalid_code for a wrong code, with no session cookie; then the right code works', async () => {
+      const app = apps[mode]
+      const other = new CookieJar()
+      const address = newEmail()
+      const sent = await app.post('subscribe', { email: address }, { browser: other })
+      const code = codeFor(address)
+      const res = await app.post('verify', { ...sent.body, code: wrongCode(code) }, { browser: other })
+      assert.equal(res.status, 400)
+      assert.deepEqual(res.body, { error: 'invalid_code', message: 'That code is not right. Check the e-mail and try again.' })
+      assert.ok(!res.cookies.some((c) => c.startsWith(`${sessionCookie}=`)))
+      const ok = await app.post('verify', { ...sent.body, code }, { browser: other })
+      assert.equal(ok.status, 200, JSON.stringify(ok.body))
+      checkSignInCookies(mode, ok.cookies)
+    })
+  })
+}
+
+describe('browser mode: CSRF', { timeout: 120_000 }, () => {
+  it('403 csrf_violation for a verify from a browser without the sign-up’s cookies', async () => {
+    const app = apps.browser
+    const email = newEmail()
+    const sent = await app.post('subscribe', { email }, { browser: new CookieJar() })
+    assert.equal(sent.status, 200, JSON.stringify(sent.body))
+    const res = await app.post('verify', { ...sent.body, code: codeFor(email) }, { browser: new CookieJar() })
+    assert.equal(res.status, 403)
+    assert.equal(res.body.error, 'csrf_violation')
+    assert.ok(!res.cookies.some((c) => c.startsWith(`${KRATOS_SESSION}=`)))
   })
 
-  it('answers 400 invalid_json for bad JSON on both endpoints', async () => {
-    for (const endpoint of ['subscribe', 'verify']) {
-      const res = await post(endpoint, '{"email":')
+  it('an API-mode session cookie signs nobody in under browser mode', async () => {
+    const app = apps.browser
+    const stray = new CookieJar()
+    stray.setCookieSync(`${API_COOKIE}=ory_st_notasessionofthisserver000000; Path=/`, app.url)
+    assert.equal((await app.me(stray)).body.user, null)
+  })
+})
+
+// API mode: every other refusal and failure gets its documented status through Next.
+describe('each refusal and failure under next start gets its documented status', { timeout: 120_000 }, () => {
+  const app = () => apps.api
+
+  it('400 invalid_request: bad JSON, a missing field, a malformed flow id', async () => {
+    for (const endpoint of ['subscribe', 'verify', 'resend']) {
+      const res = await app().post(endpoint, '{"email":')
       assert.equal(res.status, 400)
-      assert.deepEqual(res.body, { error: 'invalid_json', message: MESSAGES.invalidJson })
+      assert.deepEqual(res.body, { error: 'invalid_request', message: 'The request body must be a JSON object.' })
+    }
+    const missing = await app().post('verify', { flowId: randomUUID(), flowType: 'login' })
+    assert.equal(missing.status, 400)
+    assert.deepEqual(missing.body, { error: 'invalid_request', message: '"code" must be a non-empty string.' })
+    const malformed = await app().post('verify', { flowId: 'not-a-flow', flowType: 'login', code: '123456' })
+    assert.equal(malformed.status, 400)
+    assert.equal(malformed.body.error, 'invalid_request')
+    assert.doesNotMatch(malformed.body.message, /not-a-flow/)
+  })
+
+  it('400 invalid_identifier for an address Ory refuses', async () => {
+    const res = await app().post('subscribe', { email: 'not-an-email' })
+    assert.equal(res.status, 400)
+    assert.deepEqual(res.body, { error: 'invalid_identifier', message: 'Please enter a valid e-mail address.' })
+  })
+
+  it('409 account_exists when the address got an account between subscribe and verify', async () => {
+    const email = newEmail()
+    const sent = await app().post('subscribe', { email })
+    assert.equal(sent.body.flowType, 'registration')
+    emu.createIdentity(email)
+    const res = await app().post('verify', { ...sent.body, code: codeFor(email) })
+    assert.equal(res.status, 409)
+    assert.equal(res.body.error, 'account_exists')
+    assert.deepEqual(res.cookies, [])
+  })
+
+  it('410 flow_not_found for a flow Ory does not know (verify and resend)', async () => {
+    for (const endpoint of ['verify', 'resend']) {
+      const res = await app().post(endpoint, { flowId: randomUUID(), flowType: 'registration', code: '123456', email: newEmail() })
+      assert.equal(res.status, 410)
+      assert.deepEqual(res.body, { error: 'flow_not_found', message: 'This sign-in attempt is unknown. Please ask for a new code.' })
     }
   })
 
-  it('answers 400 missing_field for a missing field', async () => {
-    const subscribe = await post('subscribe', {})
-    assert.equal(subscribe.status, 400)
-    assert.deepEqual(subscribe.body, { error: 'missing_field', field: 'email', message: 'The field "email" is required.' })
-    const verify = await post('verify', { flowId: randomUUID(), flowType: 'login' })
-    assert.equal(verify.status, 400)
-    assert.deepEqual(verify.body, { error: 'missing_field', field: 'code', message: 'The field "code" is required.' })
+  it('410 too_many_attempts after five wrong codes', async () => {
+    const email = newEmail()
+    const sent = await app().post('subscribe', { email })
+    const code = codeFor(email)
+    for (let i = 0; i < 5; i++) assert.equal((await app().post('verify', { ...sent.body, code: wrongCode(code) })).status, 400)
+    const res = await app().post('verify', { ...sent.body, code })
+    assert.equal(res.status, 410)
+    assert.equal(res.body.error, 'too_many_attempts')
   })
 
-  it('answers 404 flow_not_found for an unknown flow id', async () => {
-    const res = await post('verify', { flowId: randomUUID(), flowType: 'registration', code: '123456' })
-    assert.equal(res.status, 404)
-    assert.deepEqual(res.body, { error: 'flow_not_found', message: MESSAGES.flowNotFound })
+  it('200 resend: a new code on the same flow, the old one no longer works', async () => {
+    const email = newEmail()
+    const sent = await app().post('subscribe', { email })
+    const old = codeFor(email)
+    const res = await app().post('resend', { ...sent.body, email })
+    assert.equal(res.status, 200)
+    assert.deepEqual(res.body, sent.body)
+    const fresh = codeFor(email)
+    assert.notEqual(fresh, old)
+    assert.equal((await app().post('verify', { ...sent.body, code: old })).status, 400)
+    assert.equal((await app().post('verify', { ...sent.body, code: fresh })).status, 200)
   })
 
-  it('answers 400 invalid_request for a flow id that is not a UUID', async () => {
-    const res = await post('verify', { flowId: 'not-a-flow', flowType: 'login', code: '123456' })
-    assert.equal(res.status, 400)
-    assert.deepEqual(res.body, { error: 'invalid_request', message: MESSAGES.invalidRequest })
-  })
-
-  it('answers 400 invalid_code for a wrong code, then accepts the right one', async () => {
-    const other = newEmail()
-    const sent = await post('subscribe', { email: other })
-    assert.equal(sent.status, 200, JSON.stringify(sent.body))
-    const code = codeFor(other)
-    const wrong = code === '000000' ? '111111' : '000000'
-    const res = await post('verify', { ...sent.body, code: wrong })
-    assert.equal(res.status, 400)
-    assert.deepEqual(res.body, { error: 'invalid_code', message: MESSAGES.invalidCode })
-    assert.deepEqual(res.cookies, [])
-    const ok = await post('verify', { ...sent.body, code })
-    assert.equal(ok.status, 200, JSON.stringify(ok.body))
-    assert.equal(ok.body.status, 'confirmed')
-    if (ok.body.signedIn) checkSessionCookie(ok.cookies)
-  })
-
-  it('answers 400 invalid_identifier for an address Ory refuses', async () => {
-    const res = await post('subscribe', { email: 'not-an-email' })
-    assert.equal(res.status, 400)
-    assert.deepEqual(res.body, { error: 'invalid_identifier', message: MESSAGES.invalidIdentifier })
-  })
-
-  it('answers 429 with Retry-After when Ory rate-limits', async () => {
+  it('429 rate_limited with Retry-After through Next', async () => {
     const fault = emu.setFault({ kind: 'rate_limited', route: '/self-service/login', retryAfterSeconds: 23 })
     try {
-      const res = await fetch(`${baseUrl}/api/subscriptions/subscribe`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: newEmail() }),
-      })
+      const res = await app().post('subscribe', { email: newEmail() })
       assert.equal(res.status, 429)
       assert.equal(res.headers.get('retry-after'), '23')
-      assert.deepEqual(await res.json(), { error: 'rate_limited', message: MESSAGES.rateLimited, retryAfterSeconds: 23 })
+      assert.deepEqual(res.body, { error: 'rate_limited', message: 'Too many requests. Please wait a moment and try again.' })
     } finally {
       emu.removeFault(fault)
     }
   })
 
-  it('answers 502 upstream_error when Ory fails, and logs only the error code', async () => {
-    const fault = emu.setFault({ kind: 'server_error', route: '/self-service/login' })
+  it('502 when Ory answers 500, 503 when it answers 502; the log has the error code only', async () => {
+    for (const [kind, status] of [['server_error', 502], ['bad_gateway', 503]]) {
+      const fault = emu.setFault({ kind, route: '/self-service/login' })
+      try {
+        const res = await app().post('subscribe', { email: newEmail() })
+        assert.equal(res.status, status, `${kind}: ${JSON.stringify(res.body)}`)
+        assert.deepEqual(res.body, { error: 'auth_unavailable', message: UNAVAILABLE })
+      } finally {
+        emu.removeFault(fault)
+      }
+    }
+    await waitFor(() => app().log.includes('ory-otc call failed') && app().log.includes('ERR_ORY_SERVER'), 'the failure in the server log')
+  })
+
+  it('a session whoami cannot check leaves the request signed out (200, user null), not failed', async () => {
+    // A session made outside the app, so that no verify put it in the server's whoami cache.
+    const { OryOtc } = loadAddon()
+    const ory = new OryOtc({ baseUrl: emu.url })
+    const email = newEmail()
+    const sent = await ory.sendCode(email)
+    const done = await ory.verifyCode({ flowId: sent.flowId, flowType: sent.flowType, code: codeFor(email) })
+    assert.equal(done.status, 'signed_in')
+    secrets.push(done.sessionToken)
+    const browser = new CookieJar()
+    browser.setCookieSync(`${API_COOKIE}=${encodeURIComponent(done.sessionToken)}; Path=/`, app().url)
+    const fault = emu.setFault({ kind: 'server_error', route: '/sessions/whoami' })
     try {
-      const res = await post('subscribe', { email: newEmail() })
-      assert.equal(res.status, 502)
-      assert.deepEqual(res.body, { error: 'upstream_error', message: MESSAGES.unavailable })
+      const res = await app().me(browser)
+      assert.equal(res.status, 200)
+      assert.equal(res.body.user, null)
     } finally {
       emu.removeFault(fault)
     }
-    await waitFor(() => serverLog.includes('ory-otc call failed'), 'the failure in the server log')
-    assert.match(serverLog, /ERR_ORY_SERVER/)
+    assert.equal((await app().me(browser)).body.user?.email, email, 'signed in once Ory answers again')
+    await waitFor(() => app().log.includes('ory-otc whoami failed'), 'the whoami failure in the server log')
   })
 
-  it('never wrote a code or a session token to the server log', () => {
-    assert.ok(secrets.length >= 4, `expected codes and tokens to check, got ${secrets.length}`)
-    for (const secret of secrets) assert.ok(!serverLog.includes(secret), 'a secret reached the server log')
+  // Moves the emulator's clock, so it comes last. (An expired code in a live flow is
+  // `invalid_code` on current Kratos, so `code_expired` is left to the unit tests.)
+  it('410 flow_expired for a code submitted after the flow expired', async () => {
+    const email = newEmail()
+    const sent = await app().post('subscribe', { email })
+    const code = codeFor(email)
+    emu.advanceTime(2 * 60 * 60_000)
+    const res = await app().post('verify', { ...sent.body, code })
+    assert.equal(res.status, 410)
+    assert.deepEqual(res.body, { error: 'flow_expired', message: 'This sign-in attempt has expired. Please ask for a new code.' })
+  })
+})
+
+describe('secrets', () => {
+  it('no code, session token or Kratos cookie value reached either server’s output', () => {
+    assert.ok(secrets.length >= 20, `expected codes, tokens and cookies to check, got ${secrets.length}`)
+    const logs = Object.values(apps).map((app) => app.log).join('\n')
+    for (const secret of secrets) assert.ok(!logs.includes(secret), 'a secret reached a server log')
   })
 })

@@ -1,49 +1,20 @@
-//! The `subscriptions` collection: one row per e-mail address, plus the two public endpoints
-//! (`POST /api/subscriptions/subscribe` and `POST /api/subscriptions/verify`).
-import type { Access, CollectionConfig } from 'payload'
+//! The `subscriptions` collection: one document per confirmed address. The ory-otc plugin adds
+//! its endpoints and the fields `email`, `oryIdentityId` and `verifiedAt`, and writes them on
+//! every verify; `verifications` is this app's own field, set by the plugin's `subscriber.data`
+//! hook in payload.config.ts.
+import type { CollectionConfig } from 'payload'
 
-import { subscriptionEndpoints } from '../subscribe/endpoints'
-
-export const SUBSCRIPTION_STATUSES = ['pending', 'confirmed'] as const
-export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number]
-
-// The list holds e-mail addresses: only signed-in admins see or change it. The public endpoints
-// write through the Local API, which bypasses these checks on purpose.
-const adminsOnly: Access = ({ req }) => Boolean(req.user)
+import { adminsOnly } from './access'
 
 export const Subscriptions: CollectionConfig = {
   slug: 'subscriptions',
   admin: {
     useAsTitle: 'email',
-    defaultColumns: ['email', 'status', 'confirmedAt', 'updatedAt'],
+    defaultColumns: ['email', 'verifiedAt', 'verifications', 'updatedAt'],
   },
+  // The list holds e-mail addresses: only admins see or change it. The plugin's endpoints write
+  // through the Local API, which bypasses these checks on purpose.
   access: { create: adminsOnly, read: adminsOnly, update: adminsOnly, delete: adminsOnly },
-  // createdAt and updatedAt
   timestamps: true,
-  fields: [
-    // Stored lower-cased and trimmed, as Kratos stores code addresses.
-    { name: 'email', type: 'email', required: true, unique: true, index: true },
-    {
-      name: 'status',
-      type: 'select',
-      required: true,
-      defaultValue: 'pending',
-      options: SUBSCRIPTION_STATUSES.map((value) => ({ label: value, value })),
-    },
-    // The Ory flow of the newest code sent to this address.
-    { name: 'flowId', type: 'text', index: true, admin: { readOnly: true } },
-    {
-      name: 'flowType',
-      type: 'select',
-      options: [
-        { label: 'registration', value: 'registration' },
-        { label: 'login', value: 'login' },
-      ],
-      admin: { readOnly: true },
-    },
-    { name: 'identityId', label: 'Ory identity id', type: 'text', index: true, admin: { readOnly: true } },
-    { name: 'codeSentAt', type: 'date', admin: { readOnly: true } },
-    { name: 'confirmedAt', type: 'date', admin: { readOnly: true } },
-  ],
-  endpoints: subscriptionEndpoints,
+  fields: [{ name: 'verifications', type: 'number', defaultValue: 0, admin: { readOnly: true } }],
 }
