@@ -24,7 +24,7 @@ function fail(message) {
   process.exit(1)
 }
 
-if (!existsSync(dist)) fail(`${dist} does not exist; run \`npm run pack\` at the repository root first`)
+if (!existsSync(dist)) fail(`${dist} does not exist; run \`npm run build && npm run pack -- --dev\` at the repository root first`)
 const files = readdirSync(dist).filter((f) => f.endsWith('.tgz'))
 
 // For each package (the client, and the emulator the tests use): `<name>-0.1.0.tgz`, its JS,

@@ -40,7 +40,7 @@ function loadAddon(name = 'ory-otc') {
     return require(name)
   } catch (err) {
     throw new Error(
-      `${name} is not installed in ${root} (run \`npm run pack\` at the repository root, then ` +
+      `${name} is not installed in ${root} (run \`npm run pack -- --dev\` at the repository root, then ` +
         `\`npm run install:addon\` here): ${err.message}`,
     )
   }
