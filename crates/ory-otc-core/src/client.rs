@@ -6,6 +6,7 @@
 //! Kratos's `Set-Cookie` as it goes), and sends the flow's CSRF token with every submit, which
 //! it reads from the flow. What differs is in [`Client::auth`] and [`csrf_token`].
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use ory_otc_protocol::body::{
@@ -263,7 +264,8 @@ impl Client {
         traits: Option<Map<String, Value>>,
         cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
-        let flow = match self.create(kind, cookies).await? {
+        let created = self.create(kind, cookies).await?;
+        let flow = match classify::flow_created(kind, &created)? {
             Created::Flow(flow) => flow,
             Created::Refused(outcome) => return Ok(outcome),
         };
@@ -304,13 +306,17 @@ impl Client {
             (FlowKind::Login, Some(_)) => self.config().flow_mode() == FlowMode::Api,
             _ => false,
         };
-        let flow = if known {
+        let fetched = if known {
             None
         } else {
-            match self.fetch(kind, flow_id, cookies).await? {
+            Some(self.fetch(kind, flow_id, cookies).await?)
+        };
+        let flow = match &fetched {
+            None => None,
+            Some(reply) => match classify::flow_fetched(kind, flow_id, reply)? {
                 Fetched::Flow(flow) => Some(flow),
                 other => return Ok(fetch_refusal_for_send(kind, flow_id, other)),
-            }
+            },
         };
         let action = match &flow {
             Some(flow) => self.action(flow)?,
@@ -319,7 +325,7 @@ impl Client {
         let csrf_token = flow.as_ref().and_then(|f| self.csrf_token(f));
         let address = match (identifier, &flow) {
             (Some(id), _) => id,
-            (None, Some(flow)) => flow.address().unwrap_or_default().to_owned(),
+            (None, Some(flow)) => flow.address().unwrap_or_default().into_owned(),
             (None, None) => unreachable!("a resend without an address reads the flow"),
         };
         let reply = match kind {
@@ -364,10 +370,11 @@ impl Client {
         let (action, identifier, traits, csrf_token) = if known {
             (self.submit_url(kind, flow_id), identifier, traits, None)
         } else {
-            match self.fetch(kind, flow_id, cookies).await? {
+            let fetched = self.fetch(kind, flow_id, cookies).await?;
+            match classify::flow_fetched(kind, flow_id, &fetched)? {
                 Fetched::Flow(flow) => (
                     self.action(&flow)?,
-                    identifier.or_else(|| flow.address().map(str::to_owned)),
+                    identifier.or_else(|| flow.address().map(Cow::into_owned)),
                     traits.or_else(|| Some(flow.traits())),
                     self.csrf_token(&flow),
                 ),
@@ -409,47 +416,55 @@ impl Client {
         new_flow_id: Option<String>,
         cookies: &mut Cookies,
     ) -> VerifyCode {
-        match self.fetch(kind, flow_id, cookies).await {
-            Ok(Fetched::Flow(_)) => VerifyCode::CodeExpired {
+        let loads = match self.fetch(kind, flow_id, cookies).await {
+            Ok(reply) => matches!(
+                classify::flow_fetched(kind, flow_id, &reply),
+                Ok(Fetched::Flow(_))
+            ),
+            Err(_) => false,
+        };
+        if loads {
+            VerifyCode::CodeExpired {
                 flow_id: flow_id.to_owned(),
                 flow_kind: kind,
                 new_flow_id,
                 messages: Vec::new(),
-            },
+            }
+        } else {
             // Expired, gone, or the look itself failed: report what Kratos said, a flow expiry.
-            _ => VerifyCode::FlowExpired {
+            VerifyCode::FlowExpired {
                 flow_id: flow_id.to_owned(),
                 flow_kind: kind,
                 new_flow_id,
                 messages: Vec::new(),
-            },
+            }
         }
     }
 
-    async fn create(&self, kind: FlowKind, cookies: &mut Cookies) -> Result<Created, Error> {
+    /// Kratos's answer to creating a flow, for [`classify::flow_created`].
+    async fn create(&self, kind: FlowKind, cookies: &mut Cookies) -> Result<Reply, Error> {
         let mode = self.config().flow_mode();
         let url = self.http.url(&format!(
             "/self-service/{}/{}",
             kind.as_str(),
             mode.as_str()
         ));
-        let reply: Reply = self.http.get(url, self.auth(cookies)).await?;
-        classify::flow_created(kind, &reply)
+        self.http.get(url, self.auth(cookies)).await
     }
 
+    /// Kratos's answer to fetching a flow, for [`classify::flow_fetched`].
     async fn fetch(
         &self,
         kind: FlowKind,
         flow_id: &str,
         cookies: &mut Cookies,
-    ) -> Result<Fetched, Error> {
+    ) -> Result<Reply, Error> {
         let mut url = self
             .http
             .url(&format!("/self-service/{}/flows", kind.as_str()));
         // docs/kratos-protocol.md §1: the GET takes `id`, the submit takes `flow`.
         url.query_pairs_mut().append_pair("id", flow_id);
-        let reply = self.http.get(url, self.auth(cookies)).await?;
-        classify::flow_fetched(kind, flow_id, &reply)
+        self.http.get(url, self.auth(cookies)).await
     }
 
     fn submit_url(&self, kind: FlowKind, flow_id: &str) -> Url {
@@ -463,14 +478,14 @@ impl Client {
     fn csrf_token(&self, flow: &AnyFlow) -> Option<Secret> {
         match self.config().flow_mode() {
             FlowMode::Api => None,
-            FlowMode::Browser => flow.csrf_token().map(Secret::new),
+            FlowMode::Browser => flow.csrf_token().map(|t| Secret::new(t.into_owned())),
         }
     }
 
     /// The flow's `ui.action`, if it is on the configured origin. A flow that points elsewhere
     /// is a misconfigured (or hostile) server: nothing is sent.
     fn action(&self, flow: &AnyFlow) -> Result<Url, Error> {
-        let raw = &flow.ui().action;
+        let raw = flow.action();
         let target = crate::error::Target {
             method: "POST",
             origin: self.config().origin(),

@@ -173,7 +173,7 @@ fn string_len(s: &[u8]) -> Option<usize> {
 fn use_flow(flow: &AnyFlow) -> String {
     let traits = flow.traits();
     let body = serde_json::to_vec(&traits).map(|b| b.len());
-    let action = Url::parse(&flow.ui().action).map(|u| u.origin().ascii_serialization());
+    let action = Url::parse(flow.action()).map(|u| u.origin().ascii_serialization());
     format!(
         "{:?} {:?} {:?} {:?} {:?} {:?}",
         flow.id(),
