@@ -7,7 +7,7 @@
 //! `Debug` of an outcome or error shows a session token.
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
 use crate::classify::{self, Created, Fetched, Verified};
