@@ -100,6 +100,52 @@ pub(crate) fn link(env: &Env, signal: Object) -> std::result::Result<Signal, Cor
     Ok(Signal::Linked(linked))
 }
 
+/// A call's value as JS will receive it.
+///
+/// Node-API makes an object one property at a time, each a call that finds or interns the
+/// key, on the JS thread. A result that JSON can express exactly is instead written as JSON
+/// text on the runtime, off the JS thread, and made by one call of `JSON.parse` there, which
+/// makes the same objects (same keys in the same order, same values, plain data properties)
+/// for a fraction of the JS thread's time.
+pub(crate) trait JsResult: ToNapiValue + Send + 'static {
+    /// Whether values of this type may be made from JSON text ([`JsResult::json`]).
+    const FROM_JSON: bool = false;
+
+    /// The JSON text from which `JSON.parse` makes exactly the value that `to_napi_value`
+    /// makes; `None` when JSON cannot express it (`to_napi_value` then makes it).
+    fn json(&self) -> Option<String> {
+        None
+    }
+}
+
+impl JsResult for bool {}
+
+/// What crosses from the runtime to the JS thread when a call succeeds.
+enum Ready<T, R> {
+    /// The core's outcome, made into `R` on the JS thread.
+    Outcome(T),
+    /// Made into `R` on the runtime; Node-API makes its JS value.
+    Value(R),
+    /// `R` as JSON text, made on the runtime; `JSON.parse` makes its JS value.
+    Json(String),
+}
+
+/// On the runtime: an outcome made ready for the JS thread. A panic while making it becomes
+/// `ERR_ORY_INTERNAL`, as one in the call does.
+fn ready<T, R: From<T> + JsResult>(outcome: T) -> std::result::Result<Ready<T, R>, CoreError> {
+    if !R::FROM_JSON {
+        return Ok(Ready::Outcome(outcome));
+    }
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let value = R::from(outcome);
+        match value.json() {
+            Some(text) => Ready::Json(text),
+            None => Ready::Value(value),
+        }
+    }))
+    .map_err(|_| panicked())
+}
+
 /// Runs `call` and settles the returned promise with `R::from(outcome)` or a JS error.
 pub(crate) fn promise<'env, T, R>(
     env: &'env Env,
@@ -108,7 +154,7 @@ pub(crate) fn promise<'env, T, R>(
 ) -> Result<PromiseRaw<'env, R>>
 where
     T: Send + 'static,
-    R: From<T> + ToNapiValue + 'static,
+    R: From<T> + JsResult,
 {
     let (token, linked) = match signal {
         Signal::None => (None, None),
@@ -120,14 +166,14 @@ where
         if let Some(linked) = linked {
             linked.unlink(env);
         }
-        let outcome = match outcome.downcast::<std::result::Result<T, CoreError>>() {
+        let outcome = match outcome.downcast::<std::result::Result<Ready<T, R>, CoreError>>() {
             Ok(outcome) => *outcome,
             Err(_) => Err(panicked()),
         };
-        settle(env, deferred, || {
-            outcome
-                .map(R::from)
-                .and_then(|r| raw::to_value(env, r).map_err(|_| panicked()))
+        settle(env, deferred, || match outcome? {
+            Ready::Outcome(outcome) => raw::to_value(env, R::from(outcome)),
+            Ready::Value(value) => raw::to_value(env, value),
+            Ready::Json(text) => raw::parse_json(env, &text),
         });
     };
     let sender = Settler::with(env, |settler| settler.register(env, Box::new(settle_on_js)))?;
@@ -140,7 +186,8 @@ where
             },
             None => call.await,
         };
-        sender.send(outcome.unwrap_or_else(|_| Err(panicked())));
+        let outcome = outcome.unwrap_or_else(|_| Err(panicked()));
+        sender.send(outcome.and_then(ready::<T, R>));
     });
     Ok(PromiseRaw::new(env.raw(), promise))
 }
@@ -278,6 +325,11 @@ impl Settler {
     }
 }
 
+/// `JSON.parse` of `text` in this env, as a settled call uses it; for `results.rs`'s test export.
+pub(crate) fn parse_json_for_test(env: &Env, text: &str) -> Result<sys::napi_value> {
+    raw::parse_json(env, text).map_err(|e| napi::Error::from_reason(e.to_string()))
+}
+
 /// The error a caught panic becomes. Its payload is not shown: it could hold anything.
 pub(crate) fn panicked() -> CoreError {
     CoreError::Internal("a panic was caught; please report this bug".into())
@@ -309,6 +361,7 @@ where
 mod raw {
     use napi::bindgen_prelude::*;
     use napi::{check_status, sys, JsError};
+    use ory_otc_core::Error as CoreError;
 
     use super::Channel;
 
@@ -321,9 +374,109 @@ mod raw {
         Ok((deferred, promise))
     }
 
-    pub(super) fn to_value<R: ToNapiValue>(env: &Env, value: R) -> Result<sys::napi_value> {
+    pub(super) fn to_value<R: ToNapiValue>(
+        env: &Env,
+        value: R,
+    ) -> std::result::Result<sys::napi_value, CoreError> {
         // SAFETY: `env` is the live env of the current thread, inside a handle scope.
-        unsafe { R::to_napi_value(env.raw(), value) }
+        unsafe { R::to_napi_value(env.raw(), value) }.map_err(|_| super::panicked())
+    }
+
+    thread_local! {
+        // `JSON.parse` of this thread's env (one JS thread is one env), taken at its first
+        // use; cleared by a cleanup hook when the env ends.
+        static JSON_PARSE: std::cell::Cell<Option<(sys::napi_env, sys::napi_ref)>> =
+            const { std::cell::Cell::new(None) };
+    }
+
+    /// The value `JSON.parse` makes of `text`, in this env's realm (where Node-API would have
+    /// made it). Failing (it cannot for the text `JsResult::json` writes), the exception is
+    /// cleared and the call rejects with `ERR_ORY_INTERNAL`.
+    pub(super) fn parse_json(
+        env: &Env,
+        text: &str,
+    ) -> std::result::Result<sys::napi_value, CoreError> {
+        let parsed = (|| -> Result<sys::napi_value> {
+            let (json, parse) = json_parse(env)?;
+            let mut string = std::ptr::null_mut();
+            let mut value = std::ptr::null_mut();
+            // SAFETY: `env` is the live env of this thread; `text` outlives the calls, its
+            // length is passed; `json` and `parse` are values of this env's current scope.
+            unsafe {
+                if text.is_ascii() {
+                    check_status!(sys::napi_create_string_latin1(
+                        env.raw(),
+                        text.as_ptr().cast(),
+                        text.len() as isize,
+                        &mut string,
+                    ))?;
+                } else {
+                    check_status!(sys::napi_create_string_utf8(
+                        env.raw(),
+                        text.as_ptr().cast(),
+                        text.len() as isize,
+                        &mut string,
+                    ))?;
+                }
+                check_status!(sys::napi_call_function(
+                    env.raw(),
+                    json,
+                    parse,
+                    1,
+                    &string,
+                    &mut value,
+                ))?;
+            }
+            Ok(value)
+        })();
+        parsed.map_err(|_| {
+            super::clear_exception(env);
+            super::panicked()
+        })
+    }
+
+    /// `JSON.parse` as this env had it at the first use, and `undefined` to call it on.
+    fn json_parse(env: &Env) -> Result<(sys::napi_value, sys::napi_value)> {
+        let env_raw = env.raw();
+        let mut undefined = std::ptr::null_mut();
+        // SAFETY: `env` is the live env of this thread; the out-pointer is valid.
+        check_status!(unsafe { sys::napi_get_undefined(env_raw, &mut undefined) })?;
+        let cached = JSON_PARSE.with(|c| c.get()).filter(|(e, _)| *e == env_raw);
+        let mut parse = std::ptr::null_mut();
+        match cached {
+            // SAFETY: the reference was made in this env, which is alive (its cleanup hook,
+            // which forgets the reference, has not run).
+            Some((_, reference)) => check_status!(unsafe {
+                sys::napi_get_reference_value(env_raw, reference, &mut parse)
+            })?,
+            None => {
+                let json: Object = env.get_global()?.get_named_property("JSON")?;
+                let function: Unknown = json.get_named_property("parse")?;
+                parse = function.raw();
+                let mut reference = std::ptr::null_mut();
+                // SAFETY: `parse` is a value of this env's current scope; the hook runs on
+                // this thread when the env ends, with no data.
+                unsafe {
+                    check_status!(sys::napi_create_reference(
+                        env_raw,
+                        parse,
+                        1,
+                        &mut reference
+                    ))?;
+                    check_status!(sys::napi_add_env_cleanup_hook(
+                        env_raw,
+                        Some(forget_json_parse),
+                        std::ptr::null_mut(),
+                    ))?;
+                }
+                JSON_PARSE.with(|c| c.set(Some((env_raw, reference))));
+            }
+        }
+        Ok((undefined, parse))
+    }
+
+    unsafe extern "C" fn forget_json_parse(_: *mut std::ffi::c_void) {
+        JSON_PARSE.with(|c| c.set(None));
     }
 
     // A status other than napi_ok when settling means the env is going away: no one to tell.
