@@ -8,8 +8,10 @@
 // Runs one cell (lib/cell.js) of `small` and one of `large` sign-ins under callgrind, each in a
 // fresh client process against a fresh emulator (native, pinned to core 0; the client on core 1),
 // both after the same warm-up, and prints the marginal cost per sign-in: (I(large) - I(small)) /
-// (large - small), for the whole client process and for each shared object in it (the addon's
-// `.node`, node itself, libc, ...). Startup, module loading and the warm-up cancel out.
+// (large - small), for the whole client process, for its JS thread (the main thread, where
+// Node runs JS) and the other threads (the addon's runtime, V8's helpers, libuv's pool), and
+// for each shared object in it (the addon's `.node`, node itself, libc, ...). Startup, module
+// loading and the warm-up cancel out.
 // NAPI_RS_NATIVE_LIBRARY_PATH picks another build of the addon, as in profile.js.
 'use strict'
 const { spawnSync } = require('node:child_process')
@@ -26,9 +28,8 @@ const IDENTITIES = 4096
  * whose object is the current `ob`; the line after a `calls=` line is the inclusive cost of
  * that call and is skipped. Names are compressed: `ob=(3) /path` defines 3, `ob=(3)` uses it.
  */
-function costByObject(file) {
+function costByObject(file, byObject = new Map()) {
   const names = new Map()
-  const byObject = new Map()
   let ob = '?'
   let skipNext = false
   let total = null
@@ -57,6 +58,25 @@ function costByObject(file) {
   return { total, byObject }
 }
 
+/** `costByObject` over the per-thread files of one run (`--separate-threads=yes`): thread 1 is
+ * the main thread. */
+function costByThread(out) {
+  const dir = path.dirname(out)
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.startsWith(`${path.basename(out)}-`))
+    .sort()
+  const byObject = new Map()
+  let total = 0
+  let main = 0
+  for (const f of files) {
+    const t = costByObject(path.join(dir, f), byObject).total ?? 0
+    total += t
+    if (/-0*1$/.test(f)) main = t
+  }
+  return { total, main, byObject, files: files.map((f) => path.join(dir, f)) }
+}
+
 async function measure(impl, concurrency, signIns, keepDir) {
   const emu = await startEmulator({ identities: IDENTITIES, cpu: 0 })
   const out = path.join(keepDir ?? os.tmpdir(), `callgrind.${impl}.c${concurrency}.n${signIns}.${process.pid}.out`)
@@ -75,7 +95,7 @@ async function measure(impl, concurrency, signIns, keepDir) {
     }
     const cmd = [
       'taskset', '-c', '1',
-      'valgrind', '--tool=callgrind', `--callgrind-out-file=${out}`,
+      'valgrind', '--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${out}`,
       process.execPath, '--expose-gc', path.join(__dirname, 'lib', 'cell.js'), JSON.stringify(config),
     ]
     const r = spawnSync(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], timeout: 30 * 60 * 1000 })
@@ -83,10 +103,11 @@ async function measure(impl, concurrency, signIns, keepDir) {
     const line = r.stdout.toString().split('\n').find((l) => l.startsWith('RESULT '))
     const result = line ? JSON.parse(line.slice(7)) : { error: `no result line:\n${r.stderr}` }
     if (result.error) throw new Error(result.error)
-    return costByObject(out)
+    const cost = costByThread(out)
+    if (!keepDir) for (const f of cost.files) fs.rmSync(f, { force: true })
+    return cost
   } finally {
     await emu.stop()
-    if (!keepDir) fs.rmSync(out, { force: true })
   }
 }
 
@@ -110,6 +131,8 @@ async function main() {
     signIns: [n1, n2],
     library: process.env.NAPI_RS_NATIVE_LIBRARY_PATH ?? null,
     instructionsPerSignIn: per(a.total, b.total),
+    jsThread: per(a.main, b.main),
+    otherThreads: per(a.total - a.main, b.total - b.main),
     byObject: objects.filter((o) => Math.abs(o.perSignIn) >= 1000),
   }
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)

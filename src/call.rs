@@ -211,7 +211,13 @@ fn settle(
 
 type SettleOnJs = Box<dyn FnOnce(&Env, Box<dyn Any + Send>)>;
 type Completion = (u64, Box<dyn Any + Send>);
-type Channel = ThreadsafeFunction<Completion, (), (), Status, false, true>;
+/// Calls that finished, delivered to their JS thread in one wake-up.
+type Batch = Vec<Completion>;
+type Channel = ThreadsafeFunction<Batch, (), (), Status, false, true>;
+
+/// The most finished calls a runtime worker holds for one JS thread before it delivers them,
+/// busy or not.
+const MAX_BATCH: usize = 64;
 
 /// Carries finished calls back to their JS thread: one threadsafe function per JS thread (the
 /// main thread, each worker) for all the calls in flight at once, instead of the one per promise
@@ -245,11 +251,75 @@ struct Sender {
 
 impl Sender {
     fn send<T: Send + 'static>(self, outcome: T) {
-        // Fails only when the env is being torn down (a worker ending): nobody awaits then.
-        let _ = self.channel.call(
-            (self.id, Box::new(outcome)),
-            ThreadsafeFunctionCallMode::NonBlocking,
-        );
+        let item: Completion = (self.id, Box::new(outcome));
+        let held = OUTBOX.with(|outbox| {
+            let mut outbox = outbox.borrow_mut();
+            let Some(outbox) = outbox.as_mut() else {
+                return Err(item);
+            };
+            let len = match outbox
+                .iter_mut()
+                .find(|(c, _)| Arc::ptr_eq(c, &self.channel))
+            {
+                Some((_, batch)) => {
+                    batch.push(item);
+                    batch.len()
+                }
+                None => {
+                    outbox.push((self.channel.clone(), vec![item]));
+                    1
+                }
+            };
+            Ok(len)
+        });
+        match held {
+            Err(item) => deliver(&self.channel, vec![item]),
+            Ok(len) if len >= MAX_BATCH => deliver_held(),
+            Ok(_) => {}
+        }
+    }
+}
+
+thread_local! {
+    // On a runtime worker: the finished calls it holds until it goes idle, per JS thread.
+    // `None` on threads whose idling is not hooked (they deliver each call at once).
+    static OUTBOX: RefCell<Option<Vec<(Arc<Channel>, Batch)>>> = const { RefCell::new(None) };
+}
+
+/// Wakes the JS thread of `channel` once for `batch`. Fails only when the env is being torn
+/// down (a worker ending): nobody awaits then.
+fn deliver(channel: &Channel, batch: Batch) {
+    let _ = channel.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
+}
+
+/// Delivers what this runtime worker holds; from then on it holds calls until it goes idle.
+///
+/// Both threads of a sign-in, the JS thread and the runtime's worker, often share one core.
+/// Woken for every finished call, the JS thread would take the core from the worker each time
+/// and give it back (two context switches per call). Held until the worker has nothing left
+/// to do, the calls that finished meanwhile cost the JS thread one wake-up together.
+fn deliver_held() {
+    let held = OUTBOX.with(|outbox| {
+        let mut outbox = outbox.borrow_mut();
+        std::mem::take(outbox.get_or_insert_with(Vec::new))
+    });
+    for (channel, batch) in held {
+        deliver(&channel, batch);
+    }
+}
+
+/// The runtime the calls run on: napi-rs's (multi-threaded, every driver), whose workers
+/// deliver finished calls when they go idle ([`deliver_held`]) and when they stop.
+#[napi_derive::module_init]
+fn init_runtime() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_park(deliver_held)
+        .on_thread_stop(deliver_held)
+        .build();
+    // Without it, napi-rs makes its own, and each call is delivered as it finishes.
+    if let Ok(runtime) = runtime {
+        napi::bindgen_prelude::create_custom_tokio_runtime(runtime);
     }
 }
 
@@ -270,13 +340,14 @@ impl Settler {
     fn new(env: &Env) -> Result<Settler> {
         let noop = env.create_function_from_closure::<(), (), _>("oryOtcSettle", |_| Ok(()))?;
         let channel = noop
-            .build_threadsafe_function::<Completion>()
+            .build_threadsafe_function::<Batch>()
             .callee_handled::<false>()
             .weak::<true>()
-            .build_callback(|ctx: ThreadsafeCallContext<Completion>| {
-                let (id, outcome) = ctx.value;
-                if let Some(settler) = SETTLER.with(|s| s.borrow().clone()) {
-                    settler.complete(&ctx.env, id, outcome);
+            .build_callback(|ctx: ThreadsafeCallContext<Batch>| {
+                for (id, outcome) in ctx.value {
+                    if let Some(settler) = SETTLER.with(|s| s.borrow().clone()) {
+                        settler.complete(&ctx.env, id, outcome);
+                    }
                 }
                 Ok(())
             })?;

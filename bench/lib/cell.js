@@ -29,7 +29,9 @@ async function pool(n, c, fn) {
 }
 
 function snapshot() {
-  return { t: performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() }
+  const ru = process.resourceUsage()
+  const switches = ru.voluntaryContextSwitches + ru.involuntaryContextSwitches
+  return { t: performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), switches }
 }
 
 function between(a, b) {
@@ -37,6 +39,8 @@ function between(a, b) {
     wallMs: b.t - a.t,
     mainMs: b.elu.active - a.elu.active,
     cpuMs: (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000,
+    sysMs: (b.cpu.system - a.cpu.system) / 1000,
+    switches: b.switches - a.switches,
   }
 }
 
@@ -67,6 +71,8 @@ async function batch(client, reader, n, c) {
     wallMs: send.wallMs + verify.wallMs,
     mainMs: send.mainMs + verify.mainMs,
     cpuMs: send.cpuMs + verify.cpuMs,
+    sysMs: send.sysMs + verify.sysMs,
+    switches: send.switches + verify.switches,
     latency,
   }
 }
@@ -140,6 +146,8 @@ async function main() {
     p99Ms: round(percentile(all, 99)),
     mainThreadMsPerSignIn: round(sum((b) => b.mainMs) / signIns, 4),
     cpuMsPerSignIn: round(sum((b) => b.cpuMs) / signIns, 4),
+    systemCpuMsPerSignIn: round(sum((b) => b.sysMs) / signIns, 4),
+    contextSwitchesPerSignIn: round(sum((b) => b.switches) / signIns, 2),
     peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
     loadavg1: [round(loadStart, 2), round(os.loadavg()[0], 2)],
   }
