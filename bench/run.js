@@ -84,9 +84,10 @@ function build() {
     execFileSync(cmd, args, { cwd, stdio: ['ignore', 2, 2] })
   }
   run('npm', ['run', '--silent', 'build'])
-  // The release profile builds the emulator crate at "z" to keep the .node small (root
-  // Cargo.toml); the standalone server the benchmark talks to is built at "s", as it was before.
-  const emulatorAtS = ['--config', 'profile.release.package.ory-otc-emulator.opt-level="s"']
+  // The standalone server the benchmark talks to is built at "s", every crate of it, as in
+  // every earlier run, whatever the release profile of the addons is (root Cargo.toml), so
+  // that the server, and the ceiling it sets, stay the same across runs.
+  const emulatorAtS = ['--config', 'profile.release.opt-level="s"', '--config', 'profile.release.package.ory-otc-emulator.opt-level="s"']
   run('cargo', ['build', '--release', '--quiet', '-p', 'ory-otc-emulator', '--bin', 'ory-otc-emulator', ...emulatorAtS])
   run('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(__dirname, 'ceiling', 'Cargo.toml')])
 }
