@@ -19,9 +19,6 @@ use std::sync::Arc;
 use futures_util::FutureExt;
 use napi::bindgen_prelude::*;
 use napi::sys;
-use napi::threadsafe_function::{
-    ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode,
-};
 use ory_otc_core::Error as CoreError;
 use tokio_util::sync::CancellationToken;
 
@@ -213,27 +210,33 @@ type SettleOnJs = Box<dyn FnOnce(&Env, Box<dyn Any + Send>)>;
 type Completion = (u64, Box<dyn Any + Send>);
 /// Calls that finished, delivered to their JS thread in one wake-up.
 type Batch = Vec<Completion>;
-type Channel = ThreadsafeFunction<Batch, (), (), Status, false, true>;
+/// What a runtime worker holds: a batch per JS thread.
+type Held = Vec<(Arc<Channel>, Batch)>;
+use raw::Channel;
 
 /// The most finished calls a runtime worker holds for one JS thread before it delivers them,
 /// busy or not.
 const MAX_BATCH: usize = 64;
 
 /// Carries finished calls back to their JS thread: one threadsafe function per JS thread (the
-/// main thread, each worker) for all the calls in flight at once, instead of the one per promise
-/// that napi-rs's `spawn_future_with_callback` creates and tears down (a uv handle, an async
-/// resource and an env cleanup hook each time). Node drains up to 1000 queued items per
-/// wake-up, so under load one wake-up of the event loop settles many calls.
+/// main thread, each worker), made at its first call and kept until its env ends, for all the
+/// calls of that thread, instead of the one per promise that napi-rs's
+/// `spawn_future_with_callback` creates and tears down (a uv handle, an async resource and an
+/// env cleanup hook each time). Finished calls arrive in batches ([`deliver_held`]).
 ///
-/// It lives while calls are in flight, referenced as the socket of a pending request would be,
-/// and is released when the last one settles; the next call makes a new one. A threadsafe
-/// function is an async resource that Node destroys only when it is released, and test runners
-/// count every async resource without `hasRef` that is not destroyed as an open handle (Jest's
-/// `--detectOpenHandles`, Vitest's hanging-process reporter), whether or not it is referenced.
-/// Kept between calls, it showed up in every test file that used a client from `beforeAll`.
+/// It keeps the event loop alive only while calls are in flight, as the socket of a pending
+/// request would. Its async resource has a `hasRef()` that says so: test runners count every
+/// async resource that is not destroyed as an open handle unless its `hasRef()` is false
+/// (Jest's `--detectOpenHandles`, Vitest's hanging-process reporter), and a threadsafe
+/// function is destroyed only when its env ends. (Made with napi-rs's threadsafe functions,
+/// whose async resource has no `hasRef`, the function had to be released when the last call
+/// settled and made again for the next, which cost calls that come one at a time a third more
+/// work on the JS thread: bench/README.md.)
 struct Settler {
     channel: Arc<Channel>,
     pending: RefCell<HashMap<u64, SettleOnJs>>,
+    /// Whether the channel keeps the event loop alive; what its resource's `hasRef()` answers.
+    referenced: Rc<Cell<bool>>,
 }
 
 thread_local! {
@@ -283,13 +286,13 @@ impl Sender {
 thread_local! {
     // On a runtime worker: the finished calls it holds until it goes idle, per JS thread.
     // `None` on threads whose idling is not hooked (they deliver each call at once).
-    static OUTBOX: RefCell<Option<Vec<(Arc<Channel>, Batch)>>> = const { RefCell::new(None) };
+    static OUTBOX: RefCell<Option<Held>> = const { RefCell::new(None) };
 }
 
 /// Wakes the JS thread of `channel` once for `batch`. Fails only when the env is being torn
 /// down (a worker ending): nobody awaits then.
 fn deliver(channel: &Channel, batch: Batch) {
-    let _ = channel.call(batch, ThreadsafeFunctionCallMode::NonBlocking);
+    channel.call(batch);
 }
 
 /// Delivers what this runtime worker holds; from then on it holds calls until it goes idle.
@@ -325,7 +328,10 @@ fn init_runtime() {
 
 impl Settler {
     fn with<R>(env: &Env, f: impl FnOnce(&Rc<Settler>) -> Result<R>) -> Result<R> {
-        let settler = SETTLER.with(|s| s.borrow().clone());
+        // A settler whose channel its env closed belongs to an env that ended on this thread.
+        let settler = SETTLER
+            .with(|s| s.borrow().clone())
+            .filter(|s| s.channel.is_open());
         let settler = match settler {
             Some(settler) => settler,
             None => {
@@ -338,23 +344,26 @@ impl Settler {
     }
 
     fn new(env: &Env) -> Result<Settler> {
-        let noop = env.create_function_from_closure::<(), (), _>("oryOtcSettle", |_| Ok(()))?;
-        let channel = noop
-            .build_threadsafe_function::<Batch>()
-            .callee_handled::<false>()
-            .weak::<true>()
-            .build_callback(|ctx: ThreadsafeCallContext<Batch>| {
-                for (id, outcome) in ctx.value {
-                    if let Some(settler) = SETTLER.with(|s| s.borrow().clone()) {
-                        settler.complete(&ctx.env, id, outcome);
-                    }
-                }
-                Ok(())
-            })?;
+        let referenced = Rc::new(Cell::new(false));
+        let answer = referenced.clone();
+        let has_ref =
+            env.create_function_from_closure::<(), bool, _>("hasRef", move |_| Ok(answer.get()))?;
+        let mut resource = Object::new(env)?;
+        resource.set_named_property("hasRef", has_ref)?;
         Ok(Settler {
-            channel: Arc::new(channel),
+            channel: raw::channel(env, &resource)?,
             pending: RefCell::new(HashMap::new()),
+            referenced,
         })
+    }
+
+    /// On the JS thread, from the channel: settles each call of `batch`.
+    fn settle_batch(env: &Env, batch: Batch) {
+        for (id, outcome) in batch {
+            if let Some(settler) = SETTLER.with(|s| s.borrow().clone()) {
+                settler.complete(env, id, outcome);
+            }
+        }
     }
 
     fn register(&self, env: &Env, settle_on_js: SettleOnJs) -> Result<Sender> {
@@ -366,6 +375,7 @@ impl Settler {
         // Referenced before the entry goes in, so a failure leaves no entry behind.
         if self.pending.borrow().is_empty() {
             raw::reference(env, &self.channel, true)?;
+            self.referenced.set(true);
         }
         self.pending.borrow_mut().insert(id, settle_on_js);
         Ok(Sender {
@@ -374,24 +384,16 @@ impl Settler {
         })
     }
 
-    fn complete(self: &Rc<Self>, env: &Env, id: u64, outcome: Box<dyn Any + Send>) {
+    fn complete(&self, env: &Env, id: u64, outcome: Box<dyn Any + Send>) {
         let Some(settle_on_js) = self.pending.borrow_mut().remove(&id) else {
             return;
         };
         if self.pending.borrow().is_empty() {
-            // The last call in flight: release the function (see the type's doc). Every call
-            // sends once, so nothing more arrives on it; it is released when the last `Sender`
-            // holding it is dropped, and Node destroys it on a later turn of the event loop.
+            // The last call in flight: the event loop may end (see the type's doc).
             let _ = raw::reference(env, &self.channel, false);
-            SETTLER.with(|s| {
-                let mut s = s.borrow_mut();
-                if s.as_ref().is_some_and(|current| Rc::ptr_eq(current, self)) {
-                    *s = None;
-                }
-            });
+            self.referenced.set(false);
         }
-        // The borrow is released: the settling may start another call on this thread, which
-        // then makes a new settler.
+        // The borrow is released: the settling may start another call on this thread.
         settle_on_js(env, outcome);
     }
 }
@@ -430,11 +432,12 @@ where
 /// promise. Each takes the `Env` of the JS thread it runs on.
 #[allow(unsafe_code)]
 mod raw {
+    use std::panic::AssertUnwindSafe;
+    use std::sync::Arc;
+
     use napi::bindgen_prelude::*;
     use napi::{check_status, sys, JsError};
     use ory_otc_core::Error as CoreError;
-
-    use super::Channel;
 
     /// A promise, and the handle that settles it, once, on this JS thread.
     pub(super) fn create_promise(env: &Env) -> Result<(sys::napi_deferred, sys::napi_value)> {
@@ -565,15 +568,140 @@ mod raw {
         }
     }
 
+    /// A Node-API threadsafe function that runs `Settler::settle_batch` on its JS thread with
+    /// each `Batch` it is called with. Any thread may call it; once its env has finalized it,
+    /// calls drop their batch.
+    pub(crate) struct Channel {
+        /// Read-locked by every use, from any thread (uses do not wait for one another);
+        /// write-locked once, by finalization, which waits for the uses in progress.
+        tsfn: std::sync::RwLock<Option<Tsfn>>,
+    }
+
+    struct Tsfn(sys::napi_threadsafe_function);
+
+    // SAFETY: Node-API threadsafe functions are made to be called from any thread; the handle
+    // is only used under the channel's lock, which finalization takes before it is freed.
+    unsafe impl Send for Tsfn {}
+    unsafe impl Sync for Tsfn {}
+
+    impl Channel {
+        fn read(&self) -> std::sync::RwLockReadGuard<'_, Option<Tsfn>> {
+            self.tsfn
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        }
+
+        /// Whether its env has not finalized it.
+        pub(super) fn is_open(&self) -> bool {
+            self.read().is_some()
+        }
+
+        /// Queues `batch` for the JS thread and wakes it, without blocking.
+        pub(super) fn call(&self, batch: super::Batch) {
+            let tsfn = self.read();
+            let Some(Tsfn(tsfn)) = *tsfn else {
+                return; // The env ended: nobody awaits these calls.
+            };
+            let data = Box::into_raw(Box::new(batch));
+            // SAFETY: `tsfn` is alive: finalization clears it under the lock held here.
+            let status = unsafe {
+                sys::napi_call_threadsafe_function(
+                    tsfn,
+                    data.cast(),
+                    sys::ThreadsafeFunctionCallMode::nonblocking,
+                )
+            };
+            if status != sys::Status::napi_ok {
+                // SAFETY: not queued, so still ours.
+                drop(unsafe { Box::from_raw(data) });
+            }
+        }
+    }
+
+    /// A channel for this env, unreferenced, whose async resource is `resource`.
+    pub(super) fn channel(env: &Env, resource: &Object) -> Result<Arc<Channel>> {
+        let channel = Arc::new(Channel {
+            tsfn: std::sync::RwLock::new(None),
+        });
+        let name = env.create_string("ory_otc_settle")?;
+        let finalize_data = Arc::into_raw(channel.clone()).cast_mut().cast();
+        let mut tsfn = std::ptr::null_mut();
+        // SAFETY: `env` is the live env of this thread; `resource` and `name` are values of its
+        // current scope; no JS function (`call_js` calls into Rust); `finalize_data` is an
+        // `Arc` that `finalize` takes back, exactly once, when Node frees the function.
+        let status = unsafe {
+            sys::napi_create_threadsafe_function(
+                env.raw(),
+                std::ptr::null_mut(),
+                resource.raw(),
+                name.raw(),
+                0,
+                1,
+                finalize_data,
+                Some(finalize),
+                std::ptr::null_mut(),
+                Some(call_js),
+                &mut tsfn,
+            )
+        };
+        if status != sys::Status::napi_ok {
+            // SAFETY: not made, so `finalize` will not run; the `Arc` is still ours.
+            drop(unsafe { Arc::from_raw(finalize_data.cast::<Channel>()) });
+            return Err(napi::Error::from_status(Status::from(status)));
+        }
+        *channel
+            .tsfn
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Tsfn(tsfn));
+        reference(env, &channel, false)?;
+        Ok(channel)
+    }
+
+    unsafe extern "C" fn finalize(
+        _env: sys::napi_env,
+        data: *mut std::ffi::c_void,
+        _hint: *mut std::ffi::c_void,
+    ) {
+        // SAFETY: `data` is the `Arc` that `channel` gave away for this, and this runs once.
+        let channel = unsafe { Arc::from_raw(data.cast::<Channel>()) };
+        *channel
+            .tsfn
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    unsafe extern "C" fn call_js(
+        env: sys::napi_env,
+        _js_callback: sys::napi_value,
+        _context: *mut std::ffi::c_void,
+        data: *mut std::ffi::c_void,
+    ) {
+        // SAFETY: `data` is a batch `Channel::call` queued, handed back once.
+        let batch = unsafe { Box::from_raw(data.cast::<super::Batch>()) };
+        if env.is_null() {
+            return; // The function is being freed with its env: nobody awaits these calls.
+        }
+        let env = Env::from_raw(env);
+        // Unwinding into Node would abort the process; every call's settling catches its own.
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            super::Settler::settle_batch(&env, *batch)
+        }));
+    }
+
     /// Makes `channel` keep the event loop alive (`true`) or not.
     pub(super) fn reference(env: &Env, channel: &Channel, on: bool) -> Result<()> {
+        let tsfn = channel.read();
+        let Some(Tsfn(tsfn)) = *tsfn else {
+            return Ok(());
+        };
         // SAFETY: called on the channel's own JS thread while its env is alive (from a call
-        // or from the channel's own callback), so the threadsafe function is not finalized.
+        // or from the channel's own callback), and the function is not finalized (checked
+        // under the lock).
         check_status!(unsafe {
             if on {
-                sys::napi_ref_threadsafe_function(env.raw(), channel.raw())
+                sys::napi_ref_threadsafe_function(env.raw(), tsfn)
             } else {
-                sys::napi_unref_threadsafe_function(env.raw(), channel.raw())
+                sys::napi_unref_threadsafe_function(env.raw(), tsfn)
             }
         })
     }
