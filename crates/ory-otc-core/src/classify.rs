@@ -10,7 +10,8 @@ use std::borrow::Cow;
 use ory_otc_protocol::error::{id as error_id, ErrorResponse, GenericError};
 use ory_otc_protocol::flow::State;
 use ory_otc_protocol::message as msg;
-use ory_otc_protocol::session::{LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
+use ory_otc_protocol::session::{Identity, LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
+use ory_otc_protocol::Secret;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
@@ -35,7 +36,7 @@ pub(crate) enum Decoded<'r, T> {
 }
 
 /// Decodes a reply, turning what is never an outcome into an [`Error`].
-pub(crate) fn decode<'r, T: DeserializeOwned>(
+pub(crate) fn decode<'r, T: Success>(
     reply: &'r Reply,
     kind: FlowKind,
 ) -> Result<Decoded<'r, T>, Error> {
@@ -75,7 +76,7 @@ pub(crate) fn decode<'r, T: DeserializeOwned>(
     // One pass reads an envelope or a flow, whichever the body is. A body it cannot read (bad
     // JSON, a key of the wrong type, a flow without its id) is decoded again the careful way,
     // which names what is wrong; so is a flow or an envelope nobody expects to be malformed.
-    let decoded = match serde_json::from_slice::<Shape<'r>>(&reply.body) {
+    let decoded = match read_whole::<Shape<'r>>(&reply.body) {
         Ok(shape) => match shape.into_decoded(kind) {
             Some(decoded) => decoded,
             None => return decode_by_peeking(reply, kind),
@@ -85,14 +86,62 @@ pub(crate) fn decode<'r, T: DeserializeOwned>(
     match decoded {
         Shaped::Envelope(env) => Ok(Decoded::Envelope(env)),
         Shaped::Flow(flow) => Ok(Decoded::Flow(flow)),
-        Shaped::Other if is_success(status) => Ok(Decoded::Success(parse(reply)?)),
-        Shaped::Other => Err(neither(reply)),
+        Shaped::Other(parts) if is_success(status) => match T::from_parts(parts) {
+            Some(success) => Ok(Decoded::Success(success)),
+            None => Ok(Decoded::Success(parse(reply)?)),
+        },
+        Shaped::Other(_) => Err(neither(reply)),
     }
 }
 
+/// A success body [`decode`] can be asked for. The bodies of a verified code are read in the
+/// same pass as the shape ([`SuccessParts`]); others are decoded again once the shape says the
+/// body is neither a flow nor an envelope.
+pub(crate) trait Success: DeserializeOwned {
+    /// The success made of the parts the shape pass read, when they make one.
+    fn from_parts(_parts: SuccessParts) -> Option<Self> {
+        None
+    }
+}
+
+impl Success for IgnoredAny {}
+impl Success for Session {}
+impl Success for LogoutFlow {}
+
+impl Success for LoginSuccess {
+    fn from_parts(parts: SuccessParts) -> Option<Self> {
+        Some(LoginSuccess {
+            session_token: parts.session_token,
+            session: parts.session?,
+            continue_with: parts.continue_with,
+        })
+    }
+}
+
+impl Success for RegistrationSuccess {
+    fn from_parts(parts: SuccessParts) -> Option<Self> {
+        Some(RegistrationSuccess {
+            session_token: parts.session_token,
+            session: parts.session,
+            identity: parts.identity?,
+            continue_with: parts.continue_with,
+        })
+    }
+}
+
+/// The keys of the success bodies of a verified code ([`LoginSuccess`],
+/// [`RegistrationSuccess`]), typed as they are there.
+pub(crate) struct SuccessParts {
+    session_token: Option<Secret>,
+    session: Option<Session>,
+    identity: Option<Identity>,
+    continue_with: Option<Vec<serde_json::Value>>,
+}
+
 /// The keys that tell an envelope from a flow from anything else, and what the client reads of
-/// each, read in one pass: the keys of an envelope (Kratos's `{"error":{…},"use_flow_id":…}`)
-/// and of a flow ([`FlowView`]). Other keys are skipped.
+/// each, read in one pass: the keys of an envelope (Kratos's `{"error":{…},"use_flow_id":…}`),
+/// of a flow ([`FlowView`]) and of the success bodies of a verified code ([`SuccessParts`]).
+/// Other keys are skipped.
 #[derive(Deserialize)]
 struct Shape<'a> {
     #[serde(default)]
@@ -113,13 +162,21 @@ struct Shape<'a> {
     state: Option<State>,
     #[serde(borrow, default)]
     ui: Option<UiView<'a>>,
+    #[serde(default)]
+    session_token: Option<Secret>,
+    #[serde(default)]
+    session: Option<Session>,
+    #[serde(default)]
+    identity: Option<Identity>,
+    #[serde(default)]
+    continue_with: Option<Vec<serde_json::Value>>,
 }
 
 enum Shaped<'r> {
     Envelope(Box<ErrorResponse>),
     Flow(AnyFlow<'r>),
     /// Neither: a success body, or nothing the client knows.
-    Other,
+    Other(SuccessParts),
 }
 
 impl<'a> Shape<'a> {
@@ -145,14 +202,19 @@ impl<'a> Shape<'a> {
                 };
                 Some(Shaped::Flow(AnyFlow::new(kind, flow)))
             }
-            _ => Some(Shaped::Other),
+            _ => Some(Shaped::Other(SuccessParts {
+                session_token: self.session_token,
+                session: self.session,
+                identity: self.identity,
+                continue_with: self.continue_with,
+            })),
         }
     }
 }
 
 /// [`decode`]'s careful way: which of `error`, `ui` and `state` the body has, then the body
 /// decoded as what that makes it, with the JSON path of the first mismatch.
-fn decode_by_peeking<'r, T: DeserializeOwned>(
+fn decode_by_peeking<'r, T: Success>(
     reply: &'r Reply,
     kind: FlowKind,
 ) -> Result<Decoded<'r, T>, Error> {
@@ -193,7 +255,7 @@ fn parse<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
 
 /// [`parse`], for a value that may borrow from the body.
 fn parse_borrowed<'r, T: Deserialize<'r>>(reply: &'r Reply) -> Result<T, Error> {
-    if let Ok(value) = T::deserialize(&mut serde_json::Deserializer::from_slice(&reply.body)) {
+    if let Ok(value) = read(&reply.body) {
         return Ok(value);
     }
     let de = &mut serde_json::Deserializer::from_slice(&reply.body);
@@ -205,6 +267,16 @@ fn parse_borrowed<'r, T: Deserialize<'r>>(reply: &'r Reply) -> Result<T, Error> 
         );
         Error::protocol(Some(reply.status), &reply.target, detail)
     })
+}
+
+/// `T` from the start of a JSON body (what follows it is not read).
+fn read<'r, T: Deserialize<'r>>(body: &'r [u8]) -> serde_json::Result<T> {
+    T::deserialize(&mut serde_json::Deserializer::from_slice(body))
+}
+
+/// [`read`], refusing anything but whitespace after the value.
+fn read_whole<'r, T: Deserialize<'r>>(body: &'r [u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(body)
 }
 
 /// serde's message about a body, without the values it quotes. serde writes the value it
@@ -1145,12 +1217,12 @@ mod tests {
         assert_eq!(err.code(), ErrorCode::Protocol);
     }
 
-    /// What a decode gave, as text: the flow or envelope read, or the error.
-    fn decoded(result: Result<Decoded<'_, IgnoredAny>, Error>) -> String {
+    /// What a decode gave, as text: the flow, envelope or success read, or the error.
+    fn decoded<T: std::fmt::Debug>(result: Result<Decoded<'_, T>, Error>) -> String {
         match result {
             Ok(Decoded::Flow(flow)) => format!("flow {flow:?}"),
             Ok(Decoded::Envelope(env)) => format!("envelope {env:?}"),
-            Ok(Decoded::Success(_)) => "success".into(),
+            Ok(Decoded::Success(success)) => format!("success {success:?}"),
             Ok(Decoded::RateLimited(s)) => format!("rate limited {s:?}"),
             Ok(Decoded::NoContent) => "no content".into(),
             Err(e) => format!("error {e}"),
@@ -1172,8 +1244,14 @@ mod tests {
                 for status in [200, 400, 401, 403, 404, 410] {
                     for kind in [FlowKind::Login, FlowKind::Registration] {
                         let r = reply(status, body);
-                        let fast = decoded(decode(&r, kind));
-                        let careful = decoded(decode_by_peeking(&r, kind));
+                        let fast = decoded(decode::<IgnoredAny>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<IgnoredAny>(&r, kind));
+                        assert_eq!(fast, careful, "{}", path.display());
+                        let fast = decoded(decode::<LoginSuccess>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<LoginSuccess>(&r, kind));
+                        assert_eq!(fast, careful, "{}", path.display());
+                        let fast = decoded(decode::<RegistrationSuccess>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<RegistrationSuccess>(&r, kind));
                         assert_eq!(fast, careful, "{}", path.display());
                         checked += 1;
                     }
