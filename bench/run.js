@@ -9,6 +9,13 @@
 //   node run.js --smoke    a few dozen sign-ins per implementation, no build (the Jest smoke test)
 // Options: --no-build, --out <file>, --impl a,b  --concurrency 1,64  --placement pinned,unpinned,
 //          --no-ceiling, --no-soak, --readme / --no-readme
+//
+//   node run.js --kratos http://127.0.0.1:4833 --kratos-admin http://127.0.0.1:4834 [--kratos-pid <pid>] [--kratos-db]
+// runs the same cells against a real Kratos (started with --dev, so that its courier API shows the
+// codes; identities user-<i>@bench.example are made through its admin API): no emulator, no
+// ceiling, no soak; pinned is the client on core 1. With --kratos-pid, the CPU Kratos spends per
+// sign-in; with --kratos-db, that of every PostgreSQL process (the database may be shared).
+// Writes bench/out/kratos.json, and with --readme the table between the `kratos` markers of README.md.
 'use strict'
 const { execFileSync, spawn } = require('node:child_process')
 const fs = require('node:fs')
@@ -35,6 +42,11 @@ const { values: opts } = parseArgs({
     'no-soak': { type: 'boolean' },
     readme: { type: 'boolean' },
     'no-readme': { type: 'boolean' },
+    kratos: { type: 'string' },
+    'kratos-admin': { type: 'string' },
+    'kratos-pid': { type: 'string' },
+    'kratos-db': { type: 'boolean' },
+    'kratos-schema': { type: 'string', default: 'default' },
   },
 })
 
@@ -44,10 +56,12 @@ const canPin = os.availableParallelism() >= 2 && hasTaskset()
 
 /** Per-mode settings. Every loop is bounded in count (maxSignIns) and time (seconds). */
 const PLAN = {
-  full: { seconds: 4, warmupMs: 1000, warmupMin: 300, maxSignIns: 200000, identities: 4096, soak: 100000, soakWarmup: 40000, requireRuns: 10, ceilingSeconds: 4 },
-  quick: { seconds: 1.5, warmupMs: 400, warmupMin: 200, maxSignIns: 50000, identities: 4096, soak: 20000, soakWarmup: 4000, requireRuns: 10, ceilingSeconds: 1.5 },
-  smoke: { seconds: 0, warmupMs: 0, warmupMin: 8, maxSignIns: 24, identities: 64, soak: 200, soakWarmup: 40, requireRuns: 3, ceilingSeconds: 0.2 },
+  full: { seconds: 4, warmupMs: 1000, warmupMin: 300, kratosWarmupMin: 64, maxSignIns: 200000, identities: 4096, soak: 100000, soakWarmup: 40000, requireRuns: 10, ceilingSeconds: 4 },
+  quick: { seconds: 1.5, warmupMs: 400, warmupMin: 200, kratosWarmupMin: 32, maxSignIns: 50000, identities: 4096, soak: 20000, soakWarmup: 4000, requireRuns: 10, ceilingSeconds: 1.5 },
+  smoke: { seconds: 0, warmupMs: 0, warmupMin: 8, kratosWarmupMin: 8, maxSignIns: 24, identities: 64, soak: 200, soakWarmup: 40, requireRuns: 3, ceilingSeconds: 0.2 },
 }[mode]
+/** Identities made in a real Kratos: enough for a batch at c=64. */
+const KRATOS_IDENTITIES = 512
 const impls = opts.impl ? list(opts.impl) : report.IMPLS
 const concurrencies = opts.concurrency ? list(opts.concurrency).map(Number) : mode === 'smoke' ? [1, 4] : [1, 16, 64, 256]
 const placements = (opts.placement ? list(opts.placement) : mode === 'smoke' ? ['unpinned'] : ['pinned', 'unpinned']).filter(
@@ -55,8 +69,10 @@ const placements = (opts.placement ? list(opts.placement) : mode === 'smoke' ? [
 )
 const withCeiling = !opts['no-ceiling'] && (mode !== 'smoke' || fs.existsSync(CEILING_BIN))
 const withSoak = !opts['no-soak']
-const outFile = opts.out ?? path.join(__dirname, mode === 'full' ? 'results.json' : path.join('out', `${mode}.json`))
-const writeReadme = opts.readme || (mode === 'full' && !opts['no-readme'] && !opts.impl && !opts.concurrency && !opts.placement)
+const kratos = opts.kratos ? { url: opts.kratos.replace(/\/+$/, ''), admin: (opts['kratos-admin'] ?? '').replace(/\/+$/, '') } : null
+const outFile =
+  opts.out ?? path.join(__dirname, kratos ? path.join('out', 'kratos.json') : mode === 'full' ? 'results.json' : path.join('out', `${mode}.json`))
+const writeReadme = kratos ? !!opts.readme : opts.readme || (mode === 'full' && !opts['no-readme'] && !opts.impl && !opts.concurrency && !opts.placement)
 
 function warn(msg) {
   process.stderr.write(`bench: ${msg}\n`)
@@ -84,9 +100,10 @@ function build() {
     execFileSync(cmd, args, { cwd, stdio: ['ignore', 2, 2] })
   }
   run('npm', ['run', '--silent', 'build'])
-  // The release profile builds the emulator crate at "z" to keep the .node small (root
-  // Cargo.toml); the standalone server the benchmark talks to is built at "s", as it was before.
-  const emulatorAtS = ['--config', 'profile.release.package.ory-otc-emulator.opt-level="s"']
+  // The standalone server the benchmark talks to is built at "s", every crate of it, as in
+  // every earlier run, whatever the release profile of the addons is (root Cargo.toml), so
+  // that the server, and the ceiling it sets, stay the same across runs.
+  const emulatorAtS = ['--config', 'profile.release.opt-level="s"', '--config', 'profile.release.package.ory-otc-emulator.opt-level="s"']
   run('cargo', ['build', '--release', '--quiet', '-p', 'ory-otc-emulator', '--bin', 'ory-otc-emulator', ...emulatorAtS])
   run('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(__dirname, 'ceiling', 'Cargo.toml')])
 }
@@ -209,8 +226,95 @@ function updateReadme(file, md, name = 'bench') {
   log(`wrote ${path.relative(ROOT, file)}`)
 }
 
+/** Requests to a real Kratos's APIs, as JSON. */
+async function kratosJson(method, url, body) {
+  const res = await fetch(url, {
+    method,
+    headers: { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let json = null
+  try {
+    json = JSON.parse(text)
+  } catch {
+    // Not JSON: reported by status.
+  }
+  return { status: res.status, json }
+}
+
+/** Makes identities user-<i>@bench.example for i < n through the admin API (201, or 409 when one exists). */
+async function seedKratosIdentities(n) {
+  const { email } = require('./lib/emulator')
+  let next = 0
+  const worker = async () => {
+    while (next < n) {
+      const i = next++
+      const r = await kratosJson('POST', `${kratos.admin}/admin/identities`, { schema_id: opts['kratos-schema'], traits: { email: email(i) } })
+      if (r.status !== 201 && r.status !== 409) throw new Error(`creating ${email(i)}: HTTP ${r.status} ${JSON.stringify(r.json?.error ?? r.json)}`)
+    }
+  }
+  await Promise.all(Array.from({ length: 8 }, worker))
+}
+
+/** The same cells against a real Kratos given by URL (see the header). */
+async function kratosMain(loadStart) {
+  if (!kratos.admin) throw new Error('--kratos needs --kratos-admin <admin URL> (the courier API reads the codes)')
+  if (!opts['no-build']) {
+    log('== npm run build')
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
+  }
+  const ready = await kratosJson('GET', `${kratos.admin}/health/ready`)
+  if (ready.status !== 200) throw new Error(`${kratos.admin}/health/ready: HTTP ${ready.status}`)
+  const version = (await kratosJson('GET', `${kratos.admin}/version`)).json?.version ?? 'unknown'
+  const identities = KRATOS_IDENTITIES
+  log(`bench: Kratos ${version} at ${kratos.url}; making ${identities} identities`)
+  await seedKratosIdentities(identities)
+  const clockTicks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+  const kratosPlacements = opts.placement ? placements : [canPin ? 'pinned' : 'unpinned']
+  const kratosConcurrencies = opts.concurrency ? concurrencies : mode === 'smoke' ? [1, 4] : [1, 16, 64]
+  const results = {
+    generatedAt: new Date().toISOString(),
+    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(),
+    mode,
+    git: gitHead(),
+    kratos: { url: kratos.url, version, pid: opts['kratos-pid'] ? Number(opts['kratos-pid']) : null, db: !!opts['kratos-db'] },
+    versions: versions(),
+    releaseProfile: releaseProfile(),
+    records: [],
+  }
+  for (const placement of kratosPlacements) {
+    for (const c of kratosConcurrencies) {
+      for (const impl of impls) {
+        const r = await runCell({ url: kratos.url }, impl, c, placement, {
+          adminUrl: kratos.admin,
+          identities,
+          minBatch: Math.min(identities, Math.max(4 * c, 16)),
+          warmupSignIns: Math.max(PLAN.kratosWarmupMin, mode === 'smoke' ? 0 : 2 * c),
+          serverPids: opts['kratos-pid'] ? [Number(opts['kratos-pid'])] : undefined,
+          dbComms: opts['kratos-db'] ? ['postgres'] : undefined,
+          clockTicks,
+        })
+        results.records.push(r)
+        log(`${placement.padEnd(8)} c=${String(c).padEnd(3)} ${impl.padEnd(16)} ${String(r.signInsPerSec).padStart(8)}/s  p50 ${r.p50Ms} ms  cpu ${r.cpuMsPerSignIn} ms  kratos ${r.serverCpuMsPerSignIn ?? '–'} ms  db ${r.dbCpuMsPerSignIn ?? '–'} ms  load ${r.loadavg1.join('→')}`)
+      }
+    }
+  }
+  results.machine = machine(loadStart)
+  const md = report.kratosMarkdown(results)
+  process.stdout.write(`${md}\n`)
+  fs.mkdirSync(path.dirname(outFile), { recursive: true })
+  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`)
+  log(`wrote ${path.relative(process.cwd(), outFile)}`)
+  if (writeReadme) updateReadme(path.join(__dirname, 'README.md'), md, 'kratos')
+}
+
 async function main() {
   const loadStart = loadavg()
+  if (kratos) {
+    log(`bench: ${mode} mode against Kratos at ${kratos.url}; load average ${loadStart.join(' ')}`)
+    return kratosMain(loadStart)
+  }
   log(`bench: ${mode} mode; load average ${loadStart.join(' ')}${loadStart[0] > 0.5 ? ' (above 0.5: figures will be noisy)' : ''}`)
   if (!opts['no-build'] && mode !== 'smoke') build()
   if (!fs.existsSync(NODE_FILE)) throw new Error(`${NODE_FILE} is missing: run npm run build`)

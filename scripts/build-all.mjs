@@ -70,12 +70,19 @@ function buildEnv(target) {
   return env
 }
 
+/** The arguments of `napi build` in the package's own `build` script, up to its first `&&`. */
+function ownBuildArgs(pkg) {
+  const words = (pkg.json.scripts?.build ?? '').split('&&')[0].trim().split(/\s+/)
+  if (words[0] !== 'napi' || words[1] !== 'build') fail(`${pkg.name}: its build script does not start with "napi build"`)
+  return words.slice(1)
+}
+
 const results = []
 const started = Date.now()
 for (const { pkg, target } of plan) {
   const cargoTarget = typeof target.zig === 'string' ? `${target.triple}.${target.zig}` : target.triple
-  // The flags of each package's own `build` script, for one target.
-  const args = ['build', '--platform', '--release', '--js', 'native.js', '--dts', 'native.d.ts', '--no-const-enum', '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
+  // The flags of each package's own `build` script (its profile included), for one target.
+  const args = [...ownBuildArgs(pkg), '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
   console.log(`\n== ${pkg.name} ${target.platform}: napi ${args.join(' ')}`)
   const t0 = Date.now()
   const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'napi'), args, { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })

@@ -282,7 +282,7 @@ impl OryOtc {
     where
         F: Future<Output = (std::result::Result<T, CoreError>, Cookies)> + Send + 'static,
         T: Send + 'static,
-        R: From<T> + ToNapiValue + 'static,
+        R: From<T> + call::JsResult,
     {
         let browser = self.browser();
         run(env, options, move |options| {
@@ -310,7 +310,7 @@ impl OryOtc {
     where
         F: Future<Output = (std::result::Result<T, CoreError>, Cookies)> + Send + 'static,
         T: Send + 'static,
-        R: From<T> + ToNapiValue + 'static,
+        R: From<T> + call::JsResult,
     {
         if !self.browser() {
             return self.call(env, options, |cookies| {
@@ -457,7 +457,7 @@ pub(crate) fn run<'env, F, T, R>(
 where
     F: Future<Output = std::result::Result<T, CoreError>> + Send + 'static,
     T: Send + 'static,
-    R: From<T> + ToNapiValue + 'static,
+    R: From<T> + call::JsResult,
 {
     // A panic here would reach napi's catch_unwind, which throws a plain Error instead of
     // returning the promise; it rejects with ERR_ORY_INTERNAL like a panic in the call.

@@ -702,3 +702,949 @@ impl<R: ToNapiValue> ToNapiValue for WithCookies<R> {
         }
     }
 }
+
+// ---- Results as JSON text ------------------------------------------------------------------
+//
+// `JSON.parse` of this text makes the same JS value as the Node-API conversions derived above
+// (see `crate::call::JsResult`): the same keys in the same order, which for napi-rs is the
+// discriminant (`status`) first, then the fields that are always set in declaration order,
+// then the optional ones that are set, in declaration order; `None` leaves a key out. A
+// `serde_json::Value` (traits, metadata, a message's context) becomes the same value both ways
+// unless it holds an integer beyond ±(2^53 - 1) (Node-API makes a BigInt), a `__proto__` key
+// (Node-API sets the prototype) or very deep nesting (Node-API refuses it): such a result is
+// made by Node-API. `__test__/results-json.test.js` compares both ways over every variant.
+
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::call::JsResult;
+
+/// Nesting at which a `Value` is left to Node-API (which refuses 128 levels).
+const JSON_MAX_DEPTH: usize = 100;
+/// The largest integer a JS number holds exactly.
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Whether `JSON.parse` makes the same JS value of `value`'s JSON as Node-API makes of it.
+fn exact_in_json(value: &Value, depth: usize) -> bool {
+    match value {
+        Value::Null | Value::Bool(_) | Value::String(_) => true,
+        Value::Number(n) => match (n.as_i64(), n.is_u64()) {
+            (Some(i), _) => i.unsigned_abs() <= MAX_SAFE_INTEGER,
+            (None, true) => false,
+            (None, false) => true,
+        },
+        Value::Array(items) => {
+            depth < JSON_MAX_DEPTH && items.iter().all(|v| exact_in_json(v, depth + 1))
+        }
+        Value::Object(map) => {
+            depth < JSON_MAX_DEPTH
+                && map
+                    .iter()
+                    .all(|(k, v)| k != "__proto__" && exact_in_json(v, depth + 1))
+        }
+    }
+}
+
+/// JSON text of a result, when JSON says it exactly.
+fn json_of<T: Serialize + Exact>(value: &T) -> Option<String> {
+    if !value.exact() {
+        return None;
+    }
+    serde_json::to_string(value).ok()
+}
+
+/// Whether every `Value` inside is [`exact_in_json`].
+trait Exact {
+    fn exact(&self) -> bool;
+}
+
+impl Exact for UiMessage {
+    fn exact(&self) -> bool {
+        self.context.as_ref().is_none_or(|c| exact_in_json(c, 0))
+    }
+}
+
+impl Exact for Vec<UiMessage> {
+    fn exact(&self) -> bool {
+        self.iter().all(Exact::exact)
+    }
+}
+
+impl Exact for Identity {
+    fn exact(&self) -> bool {
+        exact_in_json(&self.traits, 0) && exact_in_json(&self.metadata_public, 0)
+    }
+}
+
+impl Exact for Session {
+    fn exact(&self) -> bool {
+        self.identity.as_ref().is_none_or(Exact::exact)
+    }
+}
+
+/// A map serializer's entries, with `None` left out.
+struct Entries<M>(M);
+
+impl<M: SerializeMap> Entries<M> {
+    fn set<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) -> Result<(), M::Error> {
+        self.0.serialize_entry(key, value)
+    }
+
+    fn opt<V: Serialize>(&mut self, key: &str, value: &Option<V>) -> Result<(), M::Error> {
+        match value {
+            Some(v) => self.0.serialize_entry(key, v),
+            None => Ok(()),
+        }
+    }
+
+    fn end(self) -> Result<M::Ok, M::Error> {
+        self.0.end()
+    }
+}
+
+fn entries<S: Serializer>(s: S) -> Result<Entries<S::SerializeMap>, S::Error> {
+    s.serialize_map(None).map(Entries)
+}
+
+impl Serialize for UiMessage {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        m.set("id", &self.id)?;
+        m.set("type", &self.kind)?;
+        m.set("text", &self.text)?;
+        m.opt("context", &self.context)?;
+        m.end()
+    }
+}
+
+impl Serialize for AuthenticationMethod {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        m.set("method", &self.method)?;
+        m.opt("aal", &self.aal)?;
+        m.opt("completedAt", &self.completed_at)?;
+        m.end()
+    }
+}
+
+impl Serialize for VerifiableAddress {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        m.set("value", &self.value)?;
+        m.set("verified", &self.verified)?;
+        m.set("via", &self.via)?;
+        m.set("status", &self.status)?;
+        m.opt("verifiedAt", &self.verified_at)?;
+        m.end()
+    }
+}
+
+impl Serialize for Identity {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        m.set("id", &self.id)?;
+        m.set("schemaId", &self.schema_id)?;
+        m.set("traits", &self.traits)?;
+        m.set("verifiableAddresses", &self.verifiable_addresses)?;
+        m.set("metadataPublic", &self.metadata_public)?;
+        m.opt("state", &self.state)?;
+        m.opt("createdAt", &self.created_at)?;
+        m.opt("updatedAt", &self.updated_at)?;
+        m.opt("organizationId", &self.organization_id)?;
+        m.end()
+    }
+}
+
+impl Serialize for Session {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        m.set("id", &self.id)?;
+        m.set("active", &self.active)?;
+        m.set("authenticationMethods", &self.authentication_methods)?;
+        m.opt("expiresAt", &self.expires_at)?;
+        m.opt("authenticatedAt", &self.authenticated_at)?;
+        m.opt(
+            "authenticatorAssuranceLevel",
+            &self.authenticator_assurance_level,
+        )?;
+        m.opt("issuedAt", &self.issued_at)?;
+        m.opt("identity", &self.identity)?;
+        m.end()
+    }
+}
+
+impl Serialize for SendCodeResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        match self {
+            SendCodeResult::CodeSent {
+                ok,
+                flow_id,
+                flow_type,
+                identifier,
+                expires_at,
+                messages,
+            } => {
+                m.set("status", "code_sent")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("identifier", identifier)?;
+                m.set("expiresAt", expires_at)?;
+                m.set("messages", messages)?;
+            }
+            SendCodeResult::AccountNotFound {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "account_not_found")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            SendCodeResult::InvalidIdentifier {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "invalid_identifier")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            SendCodeResult::SessionAlreadyAvailable {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "session_already_available")?;
+                m.set("ok", ok)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+                m.opt("flowId", flow_id)?;
+            }
+            SendCodeResult::FlowExpired {
+                ok,
+                flow_id,
+                flow_type,
+                new_flow_id,
+                messages,
+            } => {
+                m.set("status", "flow_expired")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+                m.opt("newFlowId", new_flow_id)?;
+            }
+            SendCodeResult::FlowNotFound {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "flow_not_found")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            SendCodeResult::CsrfViolation {
+                ok,
+                flow_id,
+                flow_type,
+                cause,
+                hint,
+                messages,
+            } => {
+                m.set("status", "csrf_violation")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("cause", cause)?;
+                m.set("hint", hint)?;
+                m.set("messages", messages)?;
+            }
+            SendCodeResult::RateLimited {
+                ok,
+                retry_after_seconds,
+                messages,
+            } => {
+                m.set("status", "rate_limited")?;
+                m.set("ok", ok)?;
+                m.set("messages", messages)?;
+                m.opt("retryAfterSeconds", retry_after_seconds)?;
+            }
+            SendCodeResult::Rejected {
+                ok,
+                flow_id,
+                flow_type,
+                http_status,
+                error_id,
+                reason,
+                messages,
+            } => {
+                m.set("status", "rejected")?;
+                m.set("ok", ok)?;
+                m.set("httpStatus", http_status)?;
+                m.set("messages", messages)?;
+                m.opt("flowId", flow_id)?;
+                m.opt("flowType", flow_type)?;
+                m.opt("errorId", error_id)?;
+                m.opt("reason", reason)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Exact for SendCodeResult {
+    fn exact(&self) -> bool {
+        match self {
+            SendCodeResult::CodeSent { messages, .. }
+            | SendCodeResult::AccountNotFound { messages, .. }
+            | SendCodeResult::InvalidIdentifier { messages, .. }
+            | SendCodeResult::SessionAlreadyAvailable { messages, .. }
+            | SendCodeResult::FlowExpired { messages, .. }
+            | SendCodeResult::FlowNotFound { messages, .. }
+            | SendCodeResult::CsrfViolation { messages, .. }
+            | SendCodeResult::RateLimited { messages, .. }
+            | SendCodeResult::Rejected { messages, .. } => messages.exact(),
+        }
+    }
+}
+
+impl Serialize for VerifyCodeResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        match self {
+            VerifyCodeResult::SignedIn {
+                ok,
+                flow_type,
+                session_token,
+                session,
+                identity,
+            } => {
+                m.set("status", "signed_in")?;
+                m.set("ok", ok)?;
+                m.set("flowType", flow_type)?;
+                m.set("session", session)?;
+                m.set("identity", identity)?;
+                m.opt("sessionToken", session_token)?;
+            }
+            VerifyCodeResult::Registered {
+                ok,
+                flow_type,
+                identity,
+            } => {
+                m.set("status", "registered")?;
+                m.set("ok", ok)?;
+                m.set("flowType", flow_type)?;
+                m.set("identity", identity)?;
+            }
+            VerifyCodeResult::InvalidCode {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "invalid_code")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            VerifyCodeResult::CodeExpired {
+                ok,
+                flow_id,
+                flow_type,
+                new_flow_id,
+                messages,
+            } => {
+                m.set("status", "code_expired")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+                m.opt("newFlowId", new_flow_id)?;
+            }
+            VerifyCodeResult::TooManyAttempts {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "too_many_attempts")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            VerifyCodeResult::AccountExists {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "account_exists")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            VerifyCodeResult::FlowExpired {
+                ok,
+                flow_id,
+                flow_type,
+                new_flow_id,
+                messages,
+            } => {
+                m.set("status", "flow_expired")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+                m.opt("newFlowId", new_flow_id)?;
+            }
+            VerifyCodeResult::FlowNotFound {
+                ok,
+                flow_id,
+                flow_type,
+                messages,
+            } => {
+                m.set("status", "flow_not_found")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("messages", messages)?;
+            }
+            VerifyCodeResult::CsrfViolation {
+                ok,
+                flow_id,
+                flow_type,
+                cause,
+                hint,
+                messages,
+            } => {
+                m.set("status", "csrf_violation")?;
+                m.set("ok", ok)?;
+                m.set("flowId", flow_id)?;
+                m.set("flowType", flow_type)?;
+                m.set("cause", cause)?;
+                m.set("hint", hint)?;
+                m.set("messages", messages)?;
+            }
+            VerifyCodeResult::RateLimited {
+                ok,
+                retry_after_seconds,
+                messages,
+            } => {
+                m.set("status", "rate_limited")?;
+                m.set("ok", ok)?;
+                m.set("messages", messages)?;
+                m.opt("retryAfterSeconds", retry_after_seconds)?;
+            }
+            VerifyCodeResult::Rejected {
+                ok,
+                flow_id,
+                flow_type,
+                http_status,
+                error_id,
+                reason,
+                messages,
+            } => {
+                m.set("status", "rejected")?;
+                m.set("ok", ok)?;
+                m.set("httpStatus", http_status)?;
+                m.set("messages", messages)?;
+                m.opt("flowId", flow_id)?;
+                m.opt("flowType", flow_type)?;
+                m.opt("errorId", error_id)?;
+                m.opt("reason", reason)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Exact for VerifyCodeResult {
+    fn exact(&self) -> bool {
+        match self {
+            VerifyCodeResult::SignedIn {
+                session, identity, ..
+            } => session.exact() && identity.exact(),
+            VerifyCodeResult::Registered { identity, .. } => identity.exact(),
+            VerifyCodeResult::InvalidCode { messages, .. }
+            | VerifyCodeResult::CodeExpired { messages, .. }
+            | VerifyCodeResult::TooManyAttempts { messages, .. }
+            | VerifyCodeResult::AccountExists { messages, .. }
+            | VerifyCodeResult::FlowExpired { messages, .. }
+            | VerifyCodeResult::FlowNotFound { messages, .. }
+            | VerifyCodeResult::CsrfViolation { messages, .. }
+            | VerifyCodeResult::RateLimited { messages, .. }
+            | VerifyCodeResult::Rejected { messages, .. } => messages.exact(),
+        }
+    }
+}
+
+impl Serialize for WhoamiResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        match self {
+            WhoamiResult::Active { ok, session } => {
+                m.set("status", "active")?;
+                m.set("ok", ok)?;
+                m.set("session", session)?;
+            }
+            WhoamiResult::Unauthorized { ok, error_id } => {
+                m.set("status", "unauthorized")?;
+                m.set("ok", ok)?;
+                m.opt("errorId", error_id)?;
+            }
+            WhoamiResult::RateLimited {
+                ok,
+                retry_after_seconds,
+            } => {
+                m.set("status", "rate_limited")?;
+                m.set("ok", ok)?;
+                m.opt("retryAfterSeconds", retry_after_seconds)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Exact for WhoamiResult {
+    fn exact(&self) -> bool {
+        match self {
+            WhoamiResult::Active { session, .. } => session.exact(),
+            WhoamiResult::Unauthorized { .. } | WhoamiResult::RateLimited { .. } => true,
+        }
+    }
+}
+
+impl Serialize for LogoutResult {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = entries(s)?;
+        match self {
+            LogoutResult::LoggedOut { ok } => {
+                m.set("status", "logged_out")?;
+                m.set("ok", ok)?;
+            }
+            LogoutResult::UnknownSession { ok } => {
+                m.set("status", "unknown_session")?;
+                m.set("ok", ok)?;
+            }
+            LogoutResult::RateLimited {
+                ok,
+                retry_after_seconds,
+            } => {
+                m.set("status", "rate_limited")?;
+                m.set("ok", ok)?;
+                m.opt("retryAfterSeconds", retry_after_seconds)?;
+            }
+        }
+        m.end()
+    }
+}
+
+impl Exact for LogoutResult {
+    fn exact(&self) -> bool {
+        true
+    }
+}
+
+macro_rules! json_results {
+    ($($t:ty),*) => {$(
+        impl JsResult for $t {
+            const FROM_JSON: bool = true;
+            fn json(&self) -> Option<String> {
+                json_of(self)
+            }
+        }
+    )*};
+}
+
+json_results!(SendCodeResult, VerifyCodeResult, WhoamiResult, LogoutResult);
+
+impl<R: JsResult> JsResult for WithCookies<R> {
+    const FROM_JSON: bool = R::FROM_JSON;
+
+    /// The result's JSON with `setCookie` last, where `to_napi_value` adds it.
+    fn json(&self) -> Option<String> {
+        let mut text = self.result.json()?;
+        if let Some(list) = &self.set_cookie {
+            // The result is an object: `{…}` becomes `{…,"setCookie":[…]}`.
+            text.pop();
+            text.push_str(",\"setCookie\":");
+            text.push_str(&serde_json::to_string(list).ok()?);
+            text.push('}');
+        }
+        Some(text)
+    }
+}
+
+/// Every result variant, with and without its optional fields, made both ways: a hidden
+/// export for `__test__/results-json.test.js`, which checks that both make the same values.
+/// Returns `[made by Node-API, made by JSON.parse or null when JSON is not used]` pairs.
+#[napi(js_name = "__testResultsBothWays", skip_typescript)]
+pub fn test_results_both_ways(env: &napi::Env) -> napi::Result<Object<'_>> {
+    let mut pairs = Vec::new();
+    for sample in samples::all() {
+        pairs.push(sample.both_ways(env)?);
+    }
+    let mut list = env.create_array(0)?;
+    for (i, (by_napi, by_json)) in pairs.into_iter().enumerate() {
+        let mut pair = env.create_array(2)?;
+        pair.set(0, by_napi)?;
+        pair.set(1, by_json)?;
+        list.set(i as u32, pair)?;
+    }
+    list.coerce_to_object()
+}
+
+mod samples {
+    use super::*;
+    use napi::bindgen_prelude::Unknown;
+    use serde_json::json;
+
+    pub(super) enum Sample {
+        Send(WithCookies<SendCodeResult>),
+        Verify(WithCookies<VerifyCodeResult>),
+        Whoami(WithCookies<WhoamiResult>),
+        Logout(WithCookies<LogoutResult>),
+    }
+
+    fn make<R: JsResult>(
+        env: &napi::Env,
+        value: R,
+    ) -> napi::Result<(Unknown<'_>, Option<Unknown<'_>>)> {
+        let json = value.json();
+        #[allow(unsafe_code)]
+        // SAFETY: `env` is the live env of this JS thread, in the scope of the calling export.
+        let by_napi = unsafe {
+            let raw = R::to_napi_value(env.raw(), value)?;
+            Unknown::from_raw_unchecked(env.raw(), raw)
+        };
+        let by_json = match json {
+            Some(text) => {
+                let raw = crate::call::parse_json_for_test(env, &text)?;
+                #[allow(unsafe_code)]
+                // SAFETY: as above.
+                Some(unsafe { Unknown::from_raw_unchecked(env.raw(), raw) })
+            }
+            None => None,
+        };
+        Ok((by_napi, by_json))
+    }
+
+    impl Sample {
+        pub(super) fn both_ways(
+            self,
+            env: &napi::Env,
+        ) -> napi::Result<(Unknown<'_>, Option<Unknown<'_>>)> {
+            match self {
+                Sample::Send(r) => make(env, r),
+                Sample::Verify(r) => make(env, r),
+                Sample::Whoami(r) => make(env, r),
+                Sample::Logout(r) => make(env, r),
+            }
+        }
+    }
+
+    fn cookies<R>(result: R, set_cookie: bool) -> WithCookies<R> {
+        WithCookies {
+            result,
+            set_cookie: set_cookie.then(|| {
+                vec![
+                    "csrf_token_x=abc; Path=/; HttpOnly".to_owned(),
+                    "ory_kratos_session=\"q\"; Max-Age=0".to_owned(),
+                ]
+            }),
+        }
+    }
+
+    fn messages(full: bool) -> Vec<UiMessage> {
+        if !full {
+            return Vec::new();
+        }
+        vec![
+            UiMessage {
+                id: 1010014,
+                kind: "info".into(),
+                text: "A code was sent \"here\"\u{2028} ✓".into(),
+                context: None,
+            },
+            UiMessage {
+                id: 4000002,
+                kind: "error".into(),
+                text: "Property identifier is missing.".into(),
+                context: Some(json!({"property": "identifier", "n": 1.5, "list": [1, -2, null]})),
+            },
+        ]
+    }
+
+    fn identity(full: bool, traits: Value) -> Identity {
+        Identity {
+            id: "i-1".into(),
+            schema_id: "default".into(),
+            state: full.then(|| "active".into()),
+            traits,
+            verifiable_addresses: vec![VerifiableAddress {
+                value: "a@example.com".into(),
+                verified: full,
+                via: "email".into(),
+                status: "completed".into(),
+                verified_at: full.then(|| "2026-01-01T12:00:00Z".into()),
+            }],
+            metadata_public: if full {
+                json!({"plan": {"tier": 2, "ratio": -0.25, "tags": ["a", "b"]}, "10": true})
+            } else {
+                Value::Null
+            },
+            created_at: full.then(|| "2026-01-01T12:00:00Z".into()),
+            updated_at: full.then(|| "2026-01-01T12:00:01Z".into()),
+            organization_id: None,
+        }
+    }
+
+    fn session(full: bool, traits: Value) -> Session {
+        Session {
+            id: "s-1".into(),
+            active: true,
+            expires_at: full.then(|| "2026-01-02T12:00:00Z".into()),
+            authenticated_at: full.then(|| "2026-01-01T12:00:00Z".into()),
+            authenticator_assurance_level: full.then(|| "aal1".into()),
+            authentication_methods: vec![AuthenticationMethod {
+                method: "code".into(),
+                aal: full.then(|| "aal1".into()),
+                completed_at: None,
+            }],
+            issued_at: full.then(|| "2026-01-01T12:00:00Z".into()),
+            identity: full.then(|| identity(full, traits)),
+        }
+    }
+
+    fn traits() -> Value {
+        json!({"email": "a@example.com", "name": {"first": "Ada", "last": "Ł"}, "age": 36, "ok": false})
+    }
+
+    fn send(full: bool) -> Vec<SendCodeResult> {
+        let id = || "f-1".to_owned();
+        let kind = || "login".to_owned();
+        vec![
+            SendCodeResult::CodeSent {
+                ok: true,
+                flow_id: id(),
+                flow_type: kind(),
+                identifier: "a@example.com".into(),
+                expires_at: "2026-01-01T13:00:00Z".into(),
+                messages: messages(full),
+            },
+            SendCodeResult::AccountNotFound {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            SendCodeResult::InvalidIdentifier {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            SendCodeResult::SessionAlreadyAvailable {
+                ok: false,
+                flow_id: full.then(id),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            SendCodeResult::FlowExpired {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                new_flow_id: full.then(|| "f-2".into()),
+                messages: messages(full),
+            },
+            SendCodeResult::FlowNotFound {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            SendCodeResult::CsrfViolation {
+                ok: false,
+                flow_id: id(),
+                flow_type: "registration".into(),
+                cause: "mismatch".into(),
+                hint: "Start a new flow.".into(),
+                messages: messages(full),
+            },
+            SendCodeResult::RateLimited {
+                ok: false,
+                retry_after_seconds: full.then_some(30),
+                messages: messages(full),
+            },
+            SendCodeResult::Rejected {
+                ok: false,
+                flow_id: full.then(id),
+                flow_type: full.then(kind),
+                http_status: 422,
+                error_id: full.then(|| "x_y".into()),
+                reason: full.then(|| "because".into()),
+                messages: messages(full),
+            },
+        ]
+    }
+
+    fn verify(full: bool, traits: Value) -> Vec<VerifyCodeResult> {
+        let id = || "f-1".to_owned();
+        let kind = || "registration".to_owned();
+        vec![
+            VerifyCodeResult::SignedIn {
+                ok: true,
+                flow_type: kind(),
+                session_token: full.then(|| "ory_st_test".into()),
+                session: session(full, traits.clone()),
+                identity: identity(full, traits.clone()),
+            },
+            VerifyCodeResult::Registered {
+                ok: true,
+                flow_type: kind(),
+                identity: identity(full, traits),
+            },
+            VerifyCodeResult::InvalidCode {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            VerifyCodeResult::CodeExpired {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                new_flow_id: full.then(|| "f-2".into()),
+                messages: messages(full),
+            },
+            VerifyCodeResult::TooManyAttempts {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            VerifyCodeResult::AccountExists {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            VerifyCodeResult::FlowExpired {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                new_flow_id: full.then(|| "f-2".into()),
+                messages: messages(full),
+            },
+            VerifyCodeResult::FlowNotFound {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                messages: messages(full),
+            },
+            VerifyCodeResult::CsrfViolation {
+                ok: false,
+                flow_id: id(),
+                flow_type: kind(),
+                cause: "no_cookie".into(),
+                hint: "Pass the cookie.".into(),
+                messages: messages(full),
+            },
+            VerifyCodeResult::RateLimited {
+                ok: false,
+                retry_after_seconds: full.then_some(5),
+                messages: messages(full),
+            },
+            VerifyCodeResult::Rejected {
+                ok: false,
+                flow_id: full.then(id),
+                flow_type: full.then(kind),
+                http_status: 400,
+                error_id: full.then(|| "x_y".into()),
+                reason: full.then(|| "because".into()),
+                messages: messages(full),
+            },
+        ]
+    }
+
+    pub(super) fn all() -> Vec<Sample> {
+        let mut all = Vec::new();
+        for full in [true, false] {
+            for r in send(full) {
+                all.push(Sample::Send(cookies(r, full)));
+            }
+            for r in verify(full, traits()) {
+                all.push(Sample::Verify(cookies(r, !full)));
+            }
+            all.push(Sample::Whoami(cookies(
+                WhoamiResult::Active {
+                    ok: true,
+                    session: session(full, traits()),
+                },
+                full,
+            )));
+            all.push(Sample::Whoami(cookies(
+                WhoamiResult::Unauthorized {
+                    ok: false,
+                    error_id: full.then(|| "session_inactive".into()),
+                },
+                false,
+            )));
+            all.push(Sample::Whoami(cookies(
+                WhoamiResult::RateLimited {
+                    ok: false,
+                    retry_after_seconds: full.then_some(1),
+                },
+                full,
+            )));
+            all.push(Sample::Logout(cookies(
+                LogoutResult::LoggedOut { ok: true },
+                full,
+            )));
+            all.push(Sample::Logout(cookies(
+                LogoutResult::UnknownSession { ok: false },
+                false,
+            )));
+            all.push(Sample::Logout(cookies(
+                LogoutResult::RateLimited {
+                    ok: false,
+                    retry_after_seconds: full.then_some(2),
+                },
+                full,
+            )));
+        }
+        // Values JSON cannot say as Node-API makes them: left to Node-API.
+        let mut deep = json!("bottom");
+        for _ in 0..JSON_MAX_DEPTH {
+            deep = json!([deep]);
+        }
+        for odd in [
+            json!({"big": 9007199254740993u64}),
+            json!({"negative": -9007199254740993i64}),
+            json!({"huge": u64::MAX}),
+            serde_json::from_str::<Value>(r#"{"__proto__": {"polluted": true}}"#)
+                .unwrap_or_default(),
+            json!({"deep": deep}),
+        ] {
+            for r in verify(true, odd).into_iter().take(2) {
+                all.push(Sample::Verify(cookies(r, false)));
+            }
+        }
+        all
+    }
+}

@@ -14,7 +14,8 @@
 const os = require('node:os')
 const path = require('node:path')
 const { performance } = require('node:perf_hooks')
-const { codeReader } = require('./codes')
+const fs = require('node:fs')
+const { codeReader, kratosCodeReader } = require('./codes')
 const { email } = require('./emulator')
 
 const config = JSON.parse(process.argv[2])
@@ -28,8 +29,41 @@ async function pool(n, c, fn) {
   await Promise.all(Array.from({ length: Math.min(c, n) }, worker))
 }
 
+/** CPU ms (user + system) so far of the processes `pids`, and of every process named one of
+ * `comms` (PostgreSQL's backends come and go). */
+function cpuMsOf(pids = [], comms = []) {
+  const all = new Set(pids)
+  if (comms.length) {
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      try {
+        if (comms.includes(fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim())) all.add(Number(pid))
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  let ticks = 0
+  for (const pid of all) {
+    try {
+      // After the command name: state is field 3, utime and stime are fields 14 and 15.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // Gone meanwhile: its time is lost to this measure.
+    }
+  }
+  return (ticks * 1000) / (config.clockTicks ?? 100)
+}
+
 function snapshot() {
-  return { t: performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage() }
+  const ru = process.resourceUsage()
+  const switches = ru.voluntaryContextSwitches + ru.involuntaryContextSwitches
+  // The server's processes (a real Kratos and its database), when the runner names them.
+  const server = config.serverPids ? cpuMsOf(config.serverPids) : 0
+  const db = config.dbComms ? cpuMsOf([], config.dbComms) : 0
+  return { t: performance.now(), elu: performance.eventLoopUtilization(), cpu: process.cpuUsage(), switches, server, db }
 }
 
 function between(a, b) {
@@ -37,6 +71,10 @@ function between(a, b) {
     wallMs: b.t - a.t,
     mainMs: b.elu.active - a.elu.active,
     cpuMs: (b.cpu.user - a.cpu.user + b.cpu.system - a.cpu.system) / 1000,
+    sysMs: (b.cpu.system - a.cpu.system) / 1000,
+    switches: b.switches - a.switches,
+    serverMs: b.server - a.server,
+    dbMs: b.db - a.db,
   }
 }
 
@@ -67,6 +105,10 @@ async function batch(client, reader, n, c) {
     wallMs: send.wallMs + verify.wallMs,
     mainMs: send.mainMs + verify.mainMs,
     cpuMs: send.cpuMs + verify.cpuMs,
+    sysMs: send.sysMs + verify.sysMs,
+    switches: send.switches + verify.switches,
+    serverMs: send.serverMs + verify.serverMs,
+    dbMs: send.dbMs + verify.dbMs,
     latency,
   }
 }
@@ -86,7 +128,7 @@ function rssMb() {
 async function main() {
   const impl = require(path.join(__dirname, '..', 'impl', config.impl))
   const client = impl.create(config.baseUrl)
-  const reader = codeReader(config.baseUrl)
+  const reader = config.adminUrl ? kratosCodeReader(config.adminUrl) : codeReader(config.baseUrl)
   const c = config.concurrency
   const loadStart = os.loadavg()[0]
 
@@ -140,6 +182,10 @@ async function main() {
     p99Ms: round(percentile(all, 99)),
     mainThreadMsPerSignIn: round(sum((b) => b.mainMs) / signIns, 4),
     cpuMsPerSignIn: round(sum((b) => b.cpuMs) / signIns, 4),
+    systemCpuMsPerSignIn: round(sum((b) => b.sysMs) / signIns, 4),
+    contextSwitchesPerSignIn: round(sum((b) => b.switches) / signIns, 2),
+    serverCpuMsPerSignIn: config.serverPids ? round(sum((b) => b.serverMs) / signIns, 3) : undefined,
+    dbCpuMsPerSignIn: config.dbComms ? round(sum((b) => b.dbMs) / signIns, 3) : undefined,
     peakRssMb: round(process.resourceUsage().maxRSS / 1024, 1),
     loadavg1: [round(loadStart, 2), round(os.loadavg()[0], 2)],
   }

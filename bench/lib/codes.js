@@ -53,4 +53,37 @@ function codeReader(baseUrl) {
   }
 }
 
-module.exports = { codeReader }
+/**
+ * A reader for a real Kratos: for each address, the newest message of the admin courier API
+ * (`GET <admin>/admin/courier/messages?recipient=…&page_size=1`; Kratos lists newest first and
+ * shows bodies only with `--dev`). `read(emails)` resolves a Map email -> code.
+ */
+function kratosCodeReader(adminUrl, { parallel = 8 } = {}) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: parallel })
+  const newest = async (email) => {
+    const url = `${adminUrl}/admin/courier/messages?recipient=${encodeURIComponent(email)}&page_size=1`
+    const [m] = await getJson(agent, url)
+    const code = m && /\b(\d{6})\b/.exec(m.body ?? '')
+    if (!code) throw new Error(`no code mailed to ${email} (is Kratos running with --dev?)`)
+    return code[1]
+  }
+  return {
+    async read(emails) {
+      const codes = new Map()
+      let next = 0
+      const worker = async () => {
+        while (next < emails.length) {
+          const email = emails[next++]
+          codes.set(email, await newest(email))
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(parallel, emails.length) }, worker))
+      return codes
+    },
+    close() {
+      agent.destroy()
+    },
+  }
+}
+
+module.exports = { codeReader, kratosCodeReader }

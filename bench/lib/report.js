@@ -1,5 +1,5 @@
 // Turns the results into the markdown the runner prints and bench/README.md shows, and checks
-// the targets of issue 5 (concurrency 64, pinned).
+// the targets (concurrency 64, pinned; see `targets`).
 'use strict'
 
 const IMPLS = ['addon', 'undici', 'node-http', 'axios', 'fetch', 'ory-client-fetch']
@@ -33,23 +33,39 @@ function resultsTable(results, placements = ['pinned', 'unpinned'], concurrencie
   return rows.join('\n')
 }
 
-/** The targets of issue 5, measured at concurrency 64, pinned (or the given cell). */
+/**
+ * The targets, measured at concurrency 64, pinned (and the ceiling's also at 16): issue 13's
+ * (CPU and main thread against the fastest plain JS, the share of the emulator's ceiling) and
+ * issue 5's (against the code ory-otc replaces). Issue 5's "1.5× the fastest plain JS's
+ * sign-ins/s" is gone: against this emulator every fast client is bounded by the ceiling, so
+ * issue 13 compares the CPU each one spends instead.
+ */
 function targets(results, { concurrency = 64, placement = 'pinned' } = {}) {
-  const get = (impl) => results.records.find((r) => r.impl === impl && r.concurrency === concurrency && r.placement === placement)
+  const get = (impl, c = concurrency) =>
+    results.records.find((r) => r.impl === impl && r.concurrency === c && r.placement === placement)
   const addon = get('addon')
   const out = []
   const push = (target, measured, value, pass) => out.push({ target, measured, value, pass })
   if (addon) {
+    const undici = get('undici')
+    if (undici) {
+      const cpu = addon.cpuMsPerSignIn / undici.cpuMsPerSignIn
+      push(`CPU per sign-in ≤ 0.5× ${undici.label}'s`, `${fmt(addon.cpuMsPerSignIn, 3)} vs ${fmt(undici.cpuMsPerSignIn, 3)} ms`, ratio(cpu), cpu <= 0.5)
+      const main = undici.mainThreadMsPerSignIn / addon.mainThreadMsPerSignIn
+      push(`main-thread time ≤ 1/3 of ${undici.label}'s`, `${fmt(addon.mainThreadMsPerSignIn, 3)} vs ${fmt(undici.mainThreadMsPerSignIn, 3)} ms`, `1/${main.toFixed(1)}`, main >= 3)
+    }
+    for (const c of [16, concurrency]) {
+      const a = get('addon', c)
+      const ceil = results.ceiling?.find((x) => x.concurrency === c && x.placement === placement)
+      if (!a || !ceil) continue
+      const x = a.signInsPerSec / ceil.signInsPerSec
+      push(`sign-ins/s ≥ 90% of the ceiling at c=${c}`, `${fmt(a.signInsPerSec, 0)} vs ${fmt(ceil.signInsPerSec, 0)}`, `${(100 * x).toFixed(0)}%`, x >= 0.9)
+    }
     for (const other of ['axios', 'fetch', 'ory-client-fetch']) {
       const o = get(other)
       if (!o) continue
       const x = addon.signInsPerSec / o.signInsPerSec
       push(`sign-ins/s ≥ 6× ${o.label}`, `${fmt(addon.signInsPerSec, 0)} vs ${fmt(o.signInsPerSec, 0)}`, ratio(x), x >= 6)
-    }
-    const js = ['undici', 'node-http'].map(get).filter(Boolean).sort((a, b) => b.signInsPerSec - a.signInsPerSec)[0]
-    if (js) {
-      const x = addon.signInsPerSec / js.signInsPerSec
-      push(`sign-ins/s ≥ 1.5× the fastest plain JS (${js.label})`, `${fmt(addon.signInsPerSec, 0)} vs ${fmt(js.signInsPerSec, 0)}`, ratio(x), x >= 1.5)
     }
     const axios = get('axios')
     if (axios) {
@@ -57,11 +73,6 @@ function targets(results, { concurrency = 64, placement = 'pinned' } = {}) {
       push('main-thread time ≤ 1/20 of axios', `${fmt(addon.mainThreadMsPerSignIn, 3)} vs ${fmt(axios.mainThreadMsPerSignIn, 3)} ms`, `1/${m.toFixed(1)}`, m >= 20)
       const p = axios.cpuMsPerSignIn / addon.cpuMsPerSignIn
       push('process CPU ≤ 1/5 of axios', `${fmt(addon.cpuMsPerSignIn, 3)} vs ${fmt(axios.cpuMsPerSignIn, 3)} ms`, `1/${p.toFixed(1)}`, p >= 5)
-    }
-    const ceil = results.ceiling?.find((x) => x.concurrency === concurrency && x.placement === placement)
-    if (ceil) {
-      const x = addon.signInsPerSec / ceil.signInsPerSec
-      push('≥ 70% of the ceiling', `${fmt(addon.signInsPerSec, 0)} vs ${fmt(ceil.signInsPerSec, 0)}`, `${(100 * x).toFixed(0)}%`, x >= 0.7)
     }
   }
   const soak = results.soak
@@ -74,7 +85,7 @@ function targets(results, { concurrency = 64, placement = 'pinned' } = {}) {
   }
   if (results.nodeFile) {
     const mib = results.nodeFile.bytes / 2 ** 20
-    push('.node < 4 MiB', `${results.nodeFile.bytes} bytes`, `${mib.toFixed(2)} MiB`, mib < 4)
+    push('.node ≤ 4 MiB', `${results.nodeFile.bytes} bytes`, `${mib.toFixed(2)} MiB`, mib <= 4)
   }
   return out
 }
@@ -127,11 +138,43 @@ function summary(results) {
 function sizeLine(results) {
   const { bytes } = results.nodeFile
   return (
-    `The release build (fat LTO, one codegen unit, stripped, \`opt-level = "s"\`; the embedded emulator at \`"z"\`) ` +
+    `The release build (fat LTO, one codegen unit, stripped, \`opt-level = 3\`) ` +
     `makes a \`.node\` of ${bytes} bytes (${(bytes / 2 ** 20).toFixed(2)} MiB), and \`require('ory-otc')\` takes ` +
     `${results.requireMs.median.toFixed(2)} ms in a fresh process (median of ${results.requireMs.runs.length}), ` +
     `measured by \`npm run bench\` on ${results.generatedAt.slice(0, 10)} (git ${results.git}).`
   )
 }
 
-module.exports = { resultsTable, targets, targetsTable, markdown, summary, sizeLine, IMPLS }
+/** The cells run against a real Kratos: what each client costs next to what Kratos costs. */
+function kratosMarkdown(results) {
+  const k = results.kratos
+  const rows = [
+    '| placement | c | implementation | sign-ins/s | p50 ms | p99 ms | client main thread ms/sign-in | client CPU ms/sign-in | Kratos CPU ms/sign-in | PostgreSQL CPU ms/sign-in | client share of the CPU |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ]
+  const cs = [...new Set(results.records.map((r) => r.concurrency))].sort((a, b) => a - b)
+  for (const placement of [...new Set(results.records.map((r) => r.placement))]) {
+    for (const c of cs) {
+      const cell = results.records.filter((r) => r.placement === placement && r.concurrency === c)
+      cell.sort((a, b) => IMPLS.indexOf(a.impl) - IMPLS.indexOf(b.impl))
+      for (const r of cell) {
+        const name = r.impl === 'addon' ? `**${r.label}**` : r.label
+        const all = r.cpuMsPerSignIn + (r.serverCpuMsPerSignIn ?? 0) + (r.dbCpuMsPerSignIn ?? 0)
+        const share = r.serverCpuMsPerSignIn === undefined ? '–' : `${((100 * r.cpuMsPerSignIn) / all).toFixed(1)}%`
+        rows.push(
+          `| ${placement} | ${c} | ${name} | ${fmt(r.signInsPerSec, 0)} | ${fmt(r.p50Ms, 2)} | ${fmt(r.p99Ms, 2)} | ` +
+            `${fmt(r.mainThreadMsPerSignIn, 3)} | ${fmt(r.cpuMsPerSignIn, 3)} | ${fmt(r.serverCpuMsPerSignIn, 2)} | ${fmt(r.dbCpuMsPerSignIn, 2)} | ${share} |`,
+        )
+      }
+    }
+  }
+  return [
+    `Run ${results.generatedAt} (\`${results.command}\`, ${results.mode} mode, git ${results.git}), against Kratos ` +
+      `${k.version} at ${k.url}, on ${machineLine(results.machine)}.`,
+    'Pinned: the client on core 1 (taskset); Kratos and PostgreSQL wherever the system runs them.',
+    '',
+    rows.join('\n'),
+  ].join('\n')
+}
+
+module.exports = { resultsTable, targets, targetsTable, markdown, summary, sizeLine, kratosMarkdown, IMPLS }

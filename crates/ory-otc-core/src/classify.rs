@@ -5,24 +5,28 @@
 //! statuses changed between releases, its message ids did not. Status codes decide only what
 //! they alone can: 5xx is a server error, 429 is a rate limit, 3xx is a misconfiguration.
 
-use ory_otc_protocol::error::{id as error_id, ErrorResponse};
+use std::borrow::Cow;
+
+use ory_otc_protocol::error::{id as error_id, ErrorResponse, GenericError};
 use ory_otc_protocol::flow::State;
 use ory_otc_protocol::message as msg;
-use ory_otc_protocol::session::{LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
+use ory_otc_protocol::session::{Identity, LoginSuccess, LogoutFlow, RegistrationSuccess, Session};
+use ory_otc_protocol::Secret;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 
 use crate::error::Error;
-use crate::flow::AnyFlow;
+use crate::flow::{AnyFlow, FlowView, UiView};
 use crate::http::{is_success, Reply};
 use crate::outcome::{CsrfCause, FlowKind, Logout, Rejection, SendCode, VerifyCode, Whoami};
 
-/// A reply, decoded by shape. No `Debug`: a success can hold the session token.
-pub(crate) enum Decoded<T> {
+/// A reply, decoded by shape. No `Debug`: a success can hold the session token. A flow
+/// borrows from the reply's body.
+pub(crate) enum Decoded<'r, T> {
     /// A 2xx body that is neither a flow nor an envelope (a login success, a session).
     Success(T),
     /// A flow object: Kratos's answer to most submits, whatever the status.
-    Flow(AnyFlow),
+    Flow(AnyFlow<'r>),
     /// `{"error":{…}}`.
     Envelope(Box<ErrorResponse>),
     /// 429.
@@ -32,10 +36,10 @@ pub(crate) enum Decoded<T> {
 }
 
 /// Decodes a reply, turning what is never an outcome into an [`Error`].
-pub(crate) fn decode<T: DeserializeOwned>(
-    reply: &Reply,
+pub(crate) fn decode<'r, T: Success>(
+    reply: &'r Reply,
     kind: FlowKind,
-) -> Result<Decoded<T>, Error> {
+) -> Result<Decoded<'r, T>, Error> {
     let status = reply.status;
     if (500..=599).contains(&status) {
         // A proxy's HTML 502 has no envelope; Kratos's own 500 does.
@@ -69,6 +73,151 @@ pub(crate) fn decode<T: DeserializeOwned>(
             "the response is not JSON",
         ));
     }
+    // One pass reads an envelope or a flow, whichever the body is. A body it cannot read (bad
+    // JSON, a key of the wrong type, a flow without its id) is decoded again the careful way,
+    // which names what is wrong; so is a flow or an envelope nobody expects to be malformed.
+    let decoded = match read_whole::<Shape<'r>>(&reply.body) {
+        Ok(shape) => match shape.into_decoded(kind) {
+            Some(decoded) => decoded,
+            None => return decode_by_peeking(reply, kind),
+        },
+        Err(_) => return decode_by_peeking(reply, kind),
+    };
+    match decoded {
+        Shaped::Envelope(env) => Ok(Decoded::Envelope(env)),
+        Shaped::Flow(flow) => Ok(Decoded::Flow(flow)),
+        Shaped::Other(parts) if is_success(status) => match T::from_parts(parts) {
+            Some(success) => Ok(Decoded::Success(success)),
+            None => Ok(Decoded::Success(parse(reply)?)),
+        },
+        Shaped::Other(_) => Err(neither(reply)),
+    }
+}
+
+/// A success body [`decode`] can be asked for. The bodies of a verified code are read in the
+/// same pass as the shape ([`SuccessParts`]); others are decoded again once the shape says the
+/// body is neither a flow nor an envelope.
+pub(crate) trait Success: DeserializeOwned {
+    /// The success made of the parts the shape pass read, when they make one.
+    fn from_parts(_parts: SuccessParts) -> Option<Self> {
+        None
+    }
+}
+
+impl Success for IgnoredAny {}
+impl Success for Session {}
+impl Success for LogoutFlow {}
+
+impl Success for LoginSuccess {
+    fn from_parts(parts: SuccessParts) -> Option<Self> {
+        Some(LoginSuccess {
+            session_token: parts.session_token,
+            session: parts.session?,
+            continue_with: parts.continue_with,
+        })
+    }
+}
+
+impl Success for RegistrationSuccess {
+    fn from_parts(parts: SuccessParts) -> Option<Self> {
+        Some(RegistrationSuccess {
+            session_token: parts.session_token,
+            session: parts.session,
+            identity: parts.identity?,
+            continue_with: parts.continue_with,
+        })
+    }
+}
+
+/// The keys of the success bodies of a verified code ([`LoginSuccess`],
+/// [`RegistrationSuccess`]), typed as they are there.
+pub(crate) struct SuccessParts {
+    session_token: Option<Secret>,
+    session: Option<Session>,
+    identity: Option<Identity>,
+    continue_with: Option<Vec<serde_json::Value>>,
+}
+
+/// The keys that tell an envelope from a flow from anything else, and what the client reads of
+/// each, read in one pass: the keys of an envelope (Kratos's `{"error":{…},"use_flow_id":…}`),
+/// of a flow ([`FlowView`]) and of the success bodies of a verified code ([`SuccessParts`]).
+/// Other keys are skipped.
+#[derive(Deserialize)]
+struct Shape<'a> {
+    #[serde(default)]
+    error: Option<GenericError>,
+    #[serde(default)]
+    expired_at: Option<String>,
+    #[serde(default)]
+    since: Option<i64>,
+    #[serde(default)]
+    use_flow_id: Option<String>,
+    #[serde(default)]
+    redirect_browser_to: Option<String>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    expires_at: Option<Cow<'a, str>>,
+    #[serde(default)]
+    state: Option<State>,
+    #[serde(borrow, default)]
+    ui: Option<UiView<'a>>,
+    #[serde(default)]
+    session_token: Option<Secret>,
+    #[serde(default)]
+    session: Option<Session>,
+    #[serde(default)]
+    identity: Option<Identity>,
+    #[serde(default)]
+    continue_with: Option<Vec<serde_json::Value>>,
+}
+
+enum Shaped<'r> {
+    Envelope(Box<ErrorResponse>),
+    Flow(AnyFlow<'r>),
+    /// Neither: a success body, or nothing the client knows.
+    Other(SuccessParts),
+}
+
+impl<'a> Shape<'a> {
+    /// What the body is, as [`decode_by_peeking`] decides it; `None` when that must decide
+    /// (a flow that lacks a key it needs, to be named in the error).
+    fn into_decoded(self, kind: FlowKind) -> Option<Shaped<'a>> {
+        if let Some(error) = self.error {
+            return Some(Shaped::Envelope(Box::new(ErrorResponse {
+                error,
+                expired_at: self.expired_at,
+                since: self.since,
+                use_flow_id: self.use_flow_id,
+                redirect_browser_to: self.redirect_browser_to,
+            })));
+        }
+        match (self.ui, self.state) {
+            (Some(ui), Some(state)) => {
+                let flow = FlowView {
+                    id: self.id?,
+                    expires_at: self.expires_at?,
+                    state,
+                    ui,
+                };
+                Some(Shaped::Flow(AnyFlow::new(kind, flow)))
+            }
+            _ => Some(Shaped::Other(SuccessParts {
+                session_token: self.session_token,
+                session: self.session,
+                identity: self.identity,
+                continue_with: self.continue_with,
+            })),
+        }
+    }
+}
+
+/// [`decode`]'s careful way: which of `error`, `ui` and `state` the body has, then the body
+/// decoded as what that makes it, with the JSON path of the first mismatch.
+fn decode_by_peeking<'r, T: Success>(
+    reply: &'r Reply,
+    kind: FlowKind,
+) -> Result<Decoded<'r, T>, Error> {
     #[derive(Deserialize)]
     struct Peek {
         error: Option<IgnoredAny>,
@@ -80,20 +229,20 @@ pub(crate) fn decode<T: DeserializeOwned>(
         return Ok(Decoded::Envelope(Box::new(parse(reply)?)));
     }
     if peek.ui.is_some() && peek.state.is_some() {
-        let flow = match kind {
-            FlowKind::Login => AnyFlow::Login(Box::new(parse(reply)?)),
-            FlowKind::Registration => AnyFlow::Registration(Box::new(parse(reply)?)),
-        };
-        return Ok(Decoded::Flow(flow));
+        return Ok(Decoded::Flow(AnyFlow::new(kind, parse_borrowed(reply)?)));
     }
-    if is_success(status) {
+    if is_success(reply.status) {
         return Ok(Decoded::Success(parse(reply)?));
     }
-    Err(Error::protocol(
-        Some(status),
+    Err(neither(reply))
+}
+
+fn neither(reply: &Reply) -> Error {
+    Error::protocol(
+        Some(reply.status),
         &reply.target,
         "the response is neither a flow nor an error envelope",
-    ))
+    )
 }
 
 /// Deserializes the body, naming the JSON path of the first mismatch.
@@ -101,7 +250,12 @@ pub(crate) fn decode<T: DeserializeOwned>(
 /// Path tracking about doubles the cost of decoding a flow, so a body is decoded plainly
 /// first and decoded again with the path tracked only when that fails.
 fn parse<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
-    if let Ok(value) = T::deserialize(&mut serde_json::Deserializer::from_slice(&reply.body)) {
+    parse_borrowed(reply)
+}
+
+/// [`parse`], for a value that may borrow from the body.
+fn parse_borrowed<'r, T: Deserialize<'r>>(reply: &'r Reply) -> Result<T, Error> {
+    if let Ok(value) = read(&reply.body) {
         return Ok(value);
     }
     let de = &mut serde_json::Deserializer::from_slice(&reply.body);
@@ -113,6 +267,24 @@ fn parse<T: DeserializeOwned>(reply: &Reply) -> Result<T, Error> {
         );
         Error::protocol(Some(reply.status), &reply.target, detail)
     })
+}
+
+/// `T` from the start of a JSON body (what follows it is not read). A body that is UTF-8 as a
+/// whole, as every JSON body should be, is checked once and read as text, which spares
+/// serde_json checking each string it reads; any other is read as bytes, as before.
+fn read<'r, T: Deserialize<'r>>(body: &'r [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => T::deserialize(&mut serde_json::Deserializer::from_str(text)),
+        Err(_) => T::deserialize(&mut serde_json::Deserializer::from_slice(body)),
+    }
+}
+
+/// [`read`], refusing anything but whitespace after the value.
+fn read_whole<'r, T: Deserialize<'r>>(body: &'r [u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    }
 }
 
 /// serde's message about a body, without the values it quotes. serde writes the value it
@@ -169,19 +341,19 @@ fn rejection(flow_id: Option<&str>, kind: FlowKind, status: u16, body: Rejected<
 }
 
 enum Rejected<'a> {
-    Flow(&'a AnyFlow),
+    Flow(&'a AnyFlow<'a>),
     Envelope(&'a ErrorResponse),
     Nothing,
 }
 
 /// The answer to creating a flow (`GET /self-service/<kind>/api`): the flow, or why not.
 #[derive(Debug)]
-pub(crate) enum Created {
-    Flow(AnyFlow),
+pub(crate) enum Created<'r> {
+    Flow(AnyFlow<'r>),
     Refused(SendCode),
 }
 
-pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Error> {
+pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created<'_>, Error> {
     match decode::<IgnoredAny>(reply, kind)? {
         Decoded::Flow(flow) if is_success(reply.status) => Ok(Created::Flow(flow)),
         Decoded::RateLimited(secs) => Ok(Created::Refused(SendCode::RateLimited {
@@ -219,8 +391,8 @@ pub(crate) fn flow_created(kind: FlowKind, reply: &Reply) -> Result<Created, Err
 
 /// The answer to fetching a flow (`GET /self-service/<kind>/flows?id=`).
 #[derive(Debug)]
-pub(crate) enum Fetched {
-    Flow(AnyFlow),
+pub(crate) enum Fetched<'r> {
+    Flow(AnyFlow<'r>),
     NotFound,
     /// 410: the flow expired. A GET names no replacement flow.
     Expired,
@@ -230,7 +402,11 @@ pub(crate) enum Fetched {
     Refused(Rejection),
 }
 
-pub(crate) fn flow_fetched(kind: FlowKind, flow_id: &str, reply: &Reply) -> Result<Fetched, Error> {
+pub(crate) fn flow_fetched<'r>(
+    kind: FlowKind,
+    flow_id: &str,
+    reply: &'r Reply,
+) -> Result<Fetched<'r>, Error> {
     match decode::<IgnoredAny>(reply, kind)? {
         Decoded::Flow(flow) if is_success(reply.status) => Ok(Fetched::Flow(flow)),
         Decoded::RateLimited(secs) => Ok(Fetched::RateLimited(secs)),
@@ -287,7 +463,7 @@ pub(crate) fn code_sent(
     }
 }
 
-fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
+fn send_outcome(flow: AnyFlow<'_>, submitted: &str, status: u16) -> SendCode {
     let kind = flow.kind();
     let sent_ids: &[u32] = match kind {
         FlowKind::Login => &[msg::LOGIN_CODE_SENT, msg::LOGIN_CODE_SENT_MFA],
@@ -297,14 +473,15 @@ fn send_outcome(flow: AnyFlow, submitted: &str, status: u16) -> SendCode {
     if flow.state() == State::SentEmail && flow.has_message(sent_ids) {
         let identifier = flow
             .address()
-            .map(str::to_owned)
+            .map(Cow::into_owned)
             .unwrap_or_else(|| normalize(submitted));
+        let expires_at = flow.expires_at().to_owned();
         return SendCode::CodeSent {
             flow_id,
             flow_kind: kind,
             identifier,
-            expires_at: flow.expires_at().to_owned(),
-            messages: flow.messages(),
+            expires_at,
+            messages: flow.into_messages(),
         };
     }
     let messages = flow.messages();
@@ -455,7 +632,7 @@ fn verify_refusal<T>(
     kind: FlowKind,
     flow_id: &str,
     reply: &Reply,
-    decoded: Decoded<T>,
+    decoded: Decoded<'_, T>,
 ) -> Result<Verified, Error> {
     let status = reply.status;
     let outcome = match decoded {
@@ -490,7 +667,7 @@ fn verify_refusal<T>(
     Ok(Verified::Outcome(outcome))
 }
 
-fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow, status: u16) -> VerifyCode {
+fn verify_flow_refusal(submitted_id: &str, flow: AnyFlow<'_>, status: u16) -> VerifyCode {
     let kind = flow.kind();
     let flow_id = submitted_id.to_owned();
     let messages = flow.messages();
@@ -1046,6 +1223,50 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.code(), ErrorCode::Protocol);
+    }
+
+    /// What a decode gave, as text: the flow, envelope or success read, or the error.
+    fn decoded<T: std::fmt::Debug>(result: Result<Decoded<'_, T>, Error>) -> String {
+        match result {
+            Ok(Decoded::Flow(flow)) => format!("flow {flow:?}"),
+            Ok(Decoded::Envelope(env)) => format!("envelope {env:?}"),
+            Ok(Decoded::Success(success)) => format!("success {success:?}"),
+            Ok(Decoded::RateLimited(s)) => format!("rate limited {s:?}"),
+            Ok(Decoded::NoContent) => "no content".into(),
+            Err(e) => format!("error {e}"),
+        }
+    }
+
+    // The one-pass decode reads every recorded answer as the careful way does, whole and cut.
+    #[test]
+    fn the_one_pass_decode_agrees_with_the_careful_one() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "json") {
+                continue;
+            }
+            let whole: &'static [u8] = Box::leak(std::fs::read(&path).unwrap().into_boxed_slice());
+            for body in [whole, &whole[..whole.len() / 2]] {
+                for status in [200, 400, 401, 403, 404, 410] {
+                    for kind in [FlowKind::Login, FlowKind::Registration] {
+                        let r = reply(status, body);
+                        let fast = decoded(decode::<IgnoredAny>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<IgnoredAny>(&r, kind));
+                        assert_eq!(fast, careful, "{}", path.display());
+                        let fast = decoded(decode::<LoginSuccess>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<LoginSuccess>(&r, kind));
+                        assert_eq!(fast, careful, "{}", path.display());
+                        let fast = decoded(decode::<RegistrationSuccess>(&r, kind));
+                        let careful = decoded(decode_by_peeking::<RegistrationSuccess>(&r, kind));
+                        assert_eq!(fast, careful, "{}", path.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 300, "{checked}");
     }
 
     #[test]

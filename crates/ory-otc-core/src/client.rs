@@ -6,6 +6,7 @@
 //! Kratos's `Set-Cookie` as it goes), and sends the flow's CSRF token with every submit, which
 //! it reads from the flow. What differs is in [`Client::auth`] and [`csrf_token`].
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use ory_otc_protocol::body::{
@@ -13,7 +14,6 @@ use ory_otc_protocol::body::{
 };
 use ory_otc_protocol::Secret;
 use serde_json::{Map, Value};
-use url::Url;
 
 use crate::check;
 use crate::classify::{self, Created, Fetched, LogoutStarted, Verified};
@@ -21,7 +21,7 @@ use crate::config::{Config, FlowMode};
 use crate::cookies::Cookies;
 use crate::error::Error;
 use crate::flow::AnyFlow;
-use crate::http::{Auth, Http, Reply};
+use crate::http::{Auth, Endpoint, Http, Refused, Reply};
 use crate::outcome::{FlowKind, Logout, SendCode, VerifyCode, Whoami};
 
 /// An Ory Kratos one-time-code client. Cheap to clone; clones share one connection pool.
@@ -158,7 +158,7 @@ impl Client {
         self.bounded(async {
             let reply = self
                 .http
-                .get(self.http.url("/sessions/whoami"), auth)
+                .get(&self.http.endpoint("/sessions/whoami"), auth)
                 .await?;
             classify::whoami(&reply)
         })
@@ -176,8 +176,8 @@ impl Client {
                     let body = PerformNativeLogout {
                         session_token: token.clone(),
                     };
-                    let url = self.http.url("/self-service/logout/api");
-                    classify::logout(&self.http.delete(url, &body).await?)
+                    let endpoint = self.http.endpoint("/self-service/logout/api");
+                    classify::logout(&self.http.delete(&endpoint, &body).await?)
                 }
                 Auth::Cookies(cookies) => self.browser_logout(cookies).await,
                 Auth::None => unreachable!("session_auth gives a token or cookies"),
@@ -206,23 +206,22 @@ impl Client {
     }
 
     async fn browser_logout(&self, cookies: &mut Cookies) -> Result<Logout, Error> {
-        let url = self.http.url("/self-service/logout/browser");
-        let flow =
-            match classify::logout_started(&self.http.get(url, Auth::Cookies(cookies)).await?)? {
-                LogoutStarted::Flow(flow) => flow,
-                LogoutStarted::Done(outcome) => return Ok(outcome),
-            };
+        let start = self.http.endpoint("/self-service/logout/browser");
+        let flow = match classify::logout_started(
+            &self.http.get(&start, Auth::Cookies(cookies)).await?,
+        )? {
+            LogoutStarted::Flow(flow) => flow,
+            LogoutStarted::Done(outcome) => return Ok(outcome),
+        };
         // Kratos's own URL, when it is on the configured origin; else the same path here.
-        let url = match Url::parse(flow.logout_url.expose()) {
-            Ok(url) if self.http.is_same_origin(&url) => url,
-            _ => {
-                let mut url = self.http.url("/self-service/logout");
-                url.query_pairs_mut()
-                    .append_pair("token", flow.logout_token.expose());
-                url
+        let end = match self.http.endpoint_of(flow.logout_url.expose()) {
+            Ok(endpoint) => endpoint,
+            Err(_) => {
+                self.http
+                    .endpoint_with("/self-service/logout", "token", flow.logout_token.expose())
             }
         };
-        classify::logout(&self.http.get(url, Auth::Cookies(cookies)).await?)
+        classify::logout(&self.http.get(&end, Auth::Cookies(cookies)).await?)
     }
 
     /// Runs a call within the configured timeout.
@@ -263,7 +262,8 @@ impl Client {
         traits: Option<Map<String, Value>>,
         cookies: &mut Cookies,
     ) -> Result<SendCode, Error> {
-        let flow = match self.create(kind, cookies).await? {
+        let created = self.create(kind, cookies).await?;
+        let flow = match classify::flow_created(kind, &created)? {
             Created::Flow(flow) => flow,
             Created::Refused(outcome) => return Ok(outcome),
         };
@@ -275,7 +275,7 @@ impl Client {
                     csrf_token,
                     ..login_body(email)
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
             FlowKind::Registration => {
                 let mut traits = traits.unwrap_or_default();
@@ -284,7 +284,7 @@ impl Client {
                     csrf_token,
                     ..registration_body(traits)
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
         };
         classify::code_sent(kind, flow.id(), email, &reply)
@@ -304,13 +304,17 @@ impl Client {
             (FlowKind::Login, Some(_)) => self.config().flow_mode() == FlowMode::Api,
             _ => false,
         };
-        let flow = if known {
+        let fetched = if known {
             None
         } else {
-            match self.fetch(kind, flow_id, cookies).await? {
+            Some(self.fetch(kind, flow_id, cookies).await?)
+        };
+        let flow = match &fetched {
+            None => None,
+            Some(reply) => match classify::flow_fetched(kind, flow_id, reply)? {
                 Fetched::Flow(flow) => Some(flow),
                 other => return Ok(fetch_refusal_for_send(kind, flow_id, other)),
-            }
+            },
         };
         let action = match &flow {
             Some(flow) => self.action(flow)?,
@@ -319,7 +323,7 @@ impl Client {
         let csrf_token = flow.as_ref().and_then(|f| self.csrf_token(f));
         let address = match (identifier, &flow) {
             (Some(id), _) => id,
-            (None, Some(flow)) => flow.address().unwrap_or_default().to_owned(),
+            (None, Some(flow)) => flow.address().unwrap_or_default().into_owned(),
             (None, None) => unreachable!("a resend without an address reads the flow"),
         };
         let reply = match kind {
@@ -329,7 +333,7 @@ impl Client {
                     csrf_token,
                     ..login_body(&address)
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
             FlowKind::Registration => {
                 let traits = flow.as_ref().map(AnyFlow::traits).unwrap_or_default();
@@ -338,7 +342,7 @@ impl Client {
                     csrf_token,
                     ..registration_body(traits)
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
         };
         classify::code_sent(kind, flow_id, &address, &reply)
@@ -364,10 +368,11 @@ impl Client {
         let (action, identifier, traits, csrf_token) = if known {
             (self.submit_url(kind, flow_id), identifier, traits, None)
         } else {
-            match self.fetch(kind, flow_id, cookies).await? {
+            let fetched = self.fetch(kind, flow_id, cookies).await?;
+            match classify::flow_fetched(kind, flow_id, &fetched)? {
                 Fetched::Flow(flow) => (
                     self.action(&flow)?,
-                    identifier.or_else(|| flow.address().map(str::to_owned)),
+                    identifier.or_else(|| flow.address().map(Cow::into_owned)),
                     traits.or_else(|| Some(flow.traits())),
                     self.csrf_token(&flow),
                 ),
@@ -381,7 +386,7 @@ impl Client {
                     csrf_token,
                     ..login_body(identifier.as_deref().unwrap_or_default())
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
             FlowKind::Registration => {
                 let body = UpdateRegistrationFlowWithCode {
@@ -389,7 +394,7 @@ impl Client {
                     csrf_token,
                     ..registration_body(traits.unwrap_or_default())
                 };
-                self.http.post(action, &body, self.auth(cookies)).await?
+                self.http.post(&action, &body, self.auth(cookies)).await?
             }
         };
         match classify::code_verified(kind, flow_id, &reply)? {
@@ -409,53 +414,62 @@ impl Client {
         new_flow_id: Option<String>,
         cookies: &mut Cookies,
     ) -> VerifyCode {
-        match self.fetch(kind, flow_id, cookies).await {
-            Ok(Fetched::Flow(_)) => VerifyCode::CodeExpired {
+        let loads = match self.fetch(kind, flow_id, cookies).await {
+            Ok(reply) => matches!(
+                classify::flow_fetched(kind, flow_id, &reply),
+                Ok(Fetched::Flow(_))
+            ),
+            Err(_) => false,
+        };
+        if loads {
+            VerifyCode::CodeExpired {
                 flow_id: flow_id.to_owned(),
                 flow_kind: kind,
                 new_flow_id,
                 messages: Vec::new(),
-            },
+            }
+        } else {
             // Expired, gone, or the look itself failed: report what Kratos said, a flow expiry.
-            _ => VerifyCode::FlowExpired {
+            VerifyCode::FlowExpired {
                 flow_id: flow_id.to_owned(),
                 flow_kind: kind,
                 new_flow_id,
                 messages: Vec::new(),
-            },
+            }
         }
     }
 
-    async fn create(&self, kind: FlowKind, cookies: &mut Cookies) -> Result<Created, Error> {
-        let mode = self.config().flow_mode();
-        let url = self.http.url(&format!(
-            "/self-service/{}/{}",
-            kind.as_str(),
-            mode.as_str()
-        ));
-        let reply: Reply = self.http.get(url, self.auth(cookies)).await?;
-        classify::flow_created(kind, &reply)
+    /// Kratos's answer to creating a flow, for [`classify::flow_created`].
+    async fn create(&self, kind: FlowKind, cookies: &mut Cookies) -> Result<Reply, Error> {
+        let path = match (kind, self.config().flow_mode()) {
+            (FlowKind::Login, FlowMode::Api) => "/self-service/login/api",
+            (FlowKind::Login, FlowMode::Browser) => "/self-service/login/browser",
+            (FlowKind::Registration, FlowMode::Api) => "/self-service/registration/api",
+            (FlowKind::Registration, FlowMode::Browser) => "/self-service/registration/browser",
+        };
+        self.http
+            .get(&self.http.endpoint(path), self.auth(cookies))
+            .await
     }
 
+    /// Kratos's answer to fetching a flow, for [`classify::flow_fetched`].
     async fn fetch(
         &self,
         kind: FlowKind,
         flow_id: &str,
         cookies: &mut Cookies,
-    ) -> Result<Fetched, Error> {
-        let mut url = self
-            .http
-            .url(&format!("/self-service/{}/flows", kind.as_str()));
+    ) -> Result<Reply, Error> {
+        let path = match kind {
+            FlowKind::Login => "/self-service/login/flows",
+            FlowKind::Registration => "/self-service/registration/flows",
+        };
         // docs/kratos-protocol.md §1: the GET takes `id`, the submit takes `flow`.
-        url.query_pairs_mut().append_pair("id", flow_id);
-        let reply = self.http.get(url, self.auth(cookies)).await?;
-        classify::flow_fetched(kind, flow_id, &reply)
+        let endpoint = self.http.endpoint_with(path, "id", flow_id);
+        self.http.get(&endpoint, self.auth(cookies)).await
     }
 
-    fn submit_url(&self, kind: FlowKind, flow_id: &str) -> Url {
-        let mut url = self.http.url(&format!("/self-service/{}", kind.as_str()));
-        url.query_pairs_mut().append_pair("flow", flow_id);
-        url
+    fn submit_url(&self, kind: FlowKind, flow_id: &str) -> Endpoint {
+        self.http.endpoint_with(submit_path(kind), "flow", flow_id)
     }
 
     /// Browser flows: the value of the flow's `csrf_token` node, sent back with every submit
@@ -463,32 +477,35 @@ impl Client {
     fn csrf_token(&self, flow: &AnyFlow) -> Option<Secret> {
         match self.config().flow_mode() {
             FlowMode::Api => None,
-            FlowMode::Browser => flow.csrf_token().map(Secret::new),
+            FlowMode::Browser => flow.csrf_token().map(|t| Secret::new(t.into_owned())),
         }
     }
 
     /// The flow's `ui.action`, if it is on the configured origin. A flow that points elsewhere
     /// is a misconfigured (or hostile) server: nothing is sent.
-    fn action(&self, flow: &AnyFlow) -> Result<Url, Error> {
-        let raw = &flow.ui().action;
-        let target = crate::error::Target {
-            method: "POST",
-            origin: self.config().origin(),
-            path: format!("/self-service/{}", flow.kind().as_str()),
-        };
-        let url = Url::parse(raw)
-            .map_err(|_| Error::protocol(None, &target, "the flow's ui.action is not a URL"))?;
-        if !self.http.is_same_origin(&url) {
-            return Err(Error::protocol(
-                None,
-                &target,
-                format!(
-                    "the flow's ui.action points at another origin ({}); nothing was sent",
-                    url.origin().ascii_serialization()
+    fn action(&self, flow: &AnyFlow) -> Result<Endpoint, Error> {
+        self.http.endpoint_of(flow.action()).map_err(|refused| {
+            let target = crate::error::Target {
+                method: "POST",
+                origin: self.config().origin(),
+                path: submit_path(flow.kind()).to_owned(),
+            };
+            let detail = match refused {
+                Refused::NotAUrl => "the flow's ui.action is not a URL".to_owned(),
+                Refused::OtherOrigin(origin) => format!(
+                    "the flow's ui.action points at another origin ({origin}); nothing was sent"
                 ),
-            ));
-        }
-        Ok(url)
+            };
+            Error::protocol(None, &target, detail)
+        })
+    }
+}
+
+/// Where a flow's form is submitted, without the base URL's path.
+fn submit_path(kind: FlowKind) -> &'static str {
+    match kind {
+        FlowKind::Login => "/self-service/login",
+        FlowKind::Registration => "/self-service/registration",
     }
 }
 

@@ -50,7 +50,6 @@ enum NetworkKind {
     ConnectTimedOut,
     BrokeWhileReading,
     NotSent,
-    Other,
 }
 
 impl NetworkFailure {
@@ -58,7 +57,6 @@ impl NetworkFailure {
     pub(crate) const CONNECT_TIMED_OUT: Self = Self(NetworkKind::ConnectTimedOut);
     pub(crate) const BROKE_WHILE_READING: Self = Self(NetworkKind::BrokeWhileReading);
     pub(crate) const NOT_SENT: Self = Self(NetworkKind::NotSent);
-    pub(crate) const OTHER: Self = Self(NetworkKind::Other);
 
     /// Whether no connection was made, so the request was not sent.
     pub fn is_connect(self) -> bool {
@@ -76,7 +74,6 @@ impl fmt::Display for NetworkFailure {
             NetworkKind::ConnectTimedOut => "connecting timed out",
             NetworkKind::BrokeWhileReading => "the connection broke while reading the response",
             NetworkKind::NotSent => "the request could not be sent",
-            NetworkKind::Other => "transport error",
         })
     }
 }
@@ -218,36 +215,50 @@ impl Error {
         matches!(self, Error::Network { detail, .. } if detail.is_connect())
     }
 
-    /// Maps a transport error. A timeout is recognised anywhere in the source chain (hyper and
-    /// io wrap it), as reqwest's own `is_timeout` does. A connect timeout is a failure to
-    /// connect, not the call's timeout: reqwest reports it as both, and it happens after
-    /// `connect_timeout`, long before `timeout`.
-    pub(crate) fn from_transport(err: reqwest::Error, target: &Target, timeout: Duration) -> Self {
-        let connect = err.is_connect();
-        if !connect && (err.is_timeout() || chain_has_timeout(&err)) {
-            return Error::Timeout {
-                target: target.to_string(),
-                after: timeout,
-            };
-        }
-        let detail = if connect && (err.is_timeout() || chain_has_timeout(&err)) {
-            NetworkFailure::CONNECT_TIMED_OUT
-        } else if connect {
-            NetworkFailure::CONNECT_FAILED
-        } else if err.is_body() || err.is_decode() {
-            NetworkFailure::BROKE_WHILE_READING
-        } else if err.is_request() {
-            NetworkFailure::NOT_SENT
-        } else {
-            NetworkFailure::OTHER
+    /// Maps a transport error, given the stage it happened at. A timeout is recognised
+    /// anywhere in the source chain (hyper and io wrap it). A connect timeout is a failure to
+    /// connect, not the call's timeout: it happens after `connect_timeout`, long before
+    /// `timeout`.
+    pub(crate) fn from_transport(
+        err: BoxError,
+        stage: TransportStage,
+        target: &Target,
+        timeout: Duration,
+    ) -> Self {
+        let timed_out = is_timeout(&*err) || chain_has_timeout(&*err);
+        let detail = match stage {
+            _ if timed_out && stage != TransportStage::Connect => {
+                return Error::Timeout {
+                    target: target.to_string(),
+                    after: timeout,
+                };
+            }
+            TransportStage::Connect if timed_out => NetworkFailure::CONNECT_TIMED_OUT,
+            TransportStage::Connect => NetworkFailure::CONNECT_FAILED,
+            TransportStage::Request => NetworkFailure::NOT_SENT,
+            TransportStage::Body => NetworkFailure::BROKE_WHILE_READING,
         };
         Error::Network {
             target: target.to_string(),
             detail,
-            // without_url: the URL carries the flow id query; messages name origin and path only.
-            source: Some(Box::new(err.without_url())),
+            // The transport's errors name no URL: messages name origin and path only.
+            source: Some(err),
         }
     }
+}
+
+/// Where a transport error happened: connecting (TCP, proxy, TLS), sending the request or
+/// reading the response head, or reading the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TransportStage {
+    Connect,
+    Request,
+    Body,
+}
+
+fn is_timeout(err: &(dyn StdError + 'static)) -> bool {
+    err.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
 }
 
 fn chain_has_timeout(err: &(dyn StdError + 'static)) -> bool {

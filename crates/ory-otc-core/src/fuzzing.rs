@@ -7,7 +7,7 @@
 //! `Debug` of an outcome or error shows a session token.
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
 use crate::classify::{self, Created, Fetched, Verified};
@@ -173,7 +173,7 @@ fn string_len(s: &[u8]) -> Option<usize> {
 fn use_flow(flow: &AnyFlow) -> String {
     let traits = flow.traits();
     let body = serde_json::to_vec(&traits).map(|b| b.len());
-    let action = Url::parse(&flow.ui().action).map(|u| u.origin().ascii_serialization());
+    let action = Url::parse(flow.action()).map(|u| u.origin().ascii_serialization());
     format!(
         "{:?} {:?} {:?} {:?} {:?} {:?}",
         flow.id(),

@@ -1,10 +1,12 @@
-//! The HTTP transport: one keep-alive `reqwest::Client` per [`crate::Client`], and the rules
+//! The HTTP transport: one keep-alive `hyper` client per [`crate::Client`], and the rules
 //! every request follows.
 //!
 //! - `Accept: application/json` always, `Content-Type: application/json` with a body: Kratos
 //!   treats a request as JSON only when one of them says so (docs/kratos-protocol.md §2).
 //! - No `Origin` header, and cookies only in browser mode, the browser's own: an API flow
 //!   refuses both (docs/kratos-protocol.md §2, API-flow guard).
+//! - Requests go to the configured origin only: paths are joined to the base URL, and a URL
+//!   read from Kratos (`ui.action`) is used only when it is on that origin ([`Http::endpoint_of`]).
 //! - No redirects are followed: Kratos answers JSON requests without redirecting, so a 3xx is a
 //!   misconfiguration, and following it could send a request to another host.
 //! - Bodies over 1 MiB are refused while reading.
@@ -12,24 +14,45 @@
 //! - GETs are retried at most twice, on connect errors and 502/503/504, with jittered backoff.
 //!   POSTs are never retried: a retried send could mail a second code.
 //! - At most [`MAX_IN_FLIGHT`] requests are in flight per client; the others wait their turn.
+//! - A request, from connecting to the last byte of its body, ends within the configured
+//!   timeout; a connection is made (TCP, proxy tunnel, TLS) within the connect timeout.
+//! - `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (and their lowercase forms) are honoured, read
+//!   when the client is made: an `https` origin is reached through a `CONNECT` tunnel, an
+//!   `http` one through the proxy as a forward proxy.
+//!
+//! What every request carries (`Host`, `Accept`, `User-Agent`) is made once per client, and
+//! so are the origin's scheme and authority; a request adds its path and query.
 
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use ory_otc_protocol::session::SESSION_TOKEN_HEADER;
-use ory_otc_protocol::Secret;
-use reqwest::header::{
-    HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER, SET_COOKIE, USER_AGENT,
+use http_body_util::{BodyExt, Full};
+use hyper::header::{
+    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST,
+    PROXY_AUTHORIZATION, RETRY_AFTER, SET_COOKIE, USER_AGENT,
 };
-use reqwest::{Method, StatusCode};
+use hyper::http::uri::{Authority, PathAndQuery, Scheme};
+use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
+use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use ory_otc_protocol::Secret;
 use serde::Serialize;
+use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+use tower_service::Service;
 use url::Url;
 
 use crate::config::Config;
 use crate::cookies::Cookies;
-use crate::error::{Error, Target};
+use crate::error::{Error, Target, TransportStage};
 use crate::outcome::CsrfCause;
 
 /// The largest response body read: 1 MiB. Kratos's flows are a few KiB.
@@ -41,8 +64,16 @@ pub const MAX_IN_FLIGHT: usize = 256;
 /// Retries of a GET after the first attempt.
 const GET_RETRIES: u32 = 2;
 const BACKOFF_BASE: Duration = Duration::from_millis(100);
+/// How long an idle keep-alive connection is kept.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// TCP keep-alive probes on open connections: after 15 s idle, every 15 s, 3 times.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
+const TCP_KEEPALIVE_RETRIES: u32 = 3;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 
 /// A response, read whole. No `Debug`: a success body holds the session token.
 pub(crate) struct Reply {
@@ -77,52 +108,198 @@ impl Auth<'_> {
     }
 }
 
-#[derive(Debug, Clone)]
+/// Where a request goes on the configured origin: its path and query, e.g.
+/// `/self-service/login?flow=…` (with the base URL's path prefix, if any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    path_and_query: String,
+    /// Where the path ends (the query, if any, starts).
+    path_end: usize,
+}
+
+impl Endpoint {
+    fn new(path_and_query: String) -> Self {
+        let path_end = path_and_query.find('?').unwrap_or(path_and_query.len());
+        Endpoint {
+            path_and_query,
+            path_end,
+        }
+    }
+
+    /// The path, without the query (what messages name).
+    pub fn path(&self) -> &str {
+        &self.path_and_query[..self.path_end]
+    }
+}
+
+/// Why a URL read from Kratos is not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    NotAUrl,
+    /// It points at another origin (this one, serialised).
+    OtherOrigin(String),
+}
+
+#[derive(Clone)]
 pub(crate) struct Http {
-    client: reqwest::Client,
-    config: Arc<Config>,
-    slots: Arc<Semaphore>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: HyperClient,
+    config: Config,
+    slots: Semaphore,
+    scheme: Scheme,
+    authority: Authority,
+    /// `scheme://host[:port]`, as the `url` crate serialises an origin.
+    origin: String,
+    /// The base URL's path without its trailing slash: `` or `/prefix`.
+    base_path: String,
+    /// `<base path>/admin/`: the paths the API key goes to.
+    admin_prefix: String,
+    /// `Host`, `Accept`, `User-Agent`, and a forward proxy's `Proxy-Authorization`.
+    headers: HeaderMap,
+}
+
+impl fmt::Debug for Http {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Http")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Http {
     pub fn new(config: Config) -> Result<Self, Error> {
+        let base = config.base_url();
+        let origin = base.origin().ascii_serialization();
+        let bad = |what: &str| Error::Config(format!("cannot use the base URL: {what}"));
+        let origin_uri: Uri = origin.parse().map_err(|_| bad("not a valid URI"))?;
+        let parts = origin_uri.into_parts();
+        let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+            return Err(bad("no scheme or host"));
+        };
+        let base_path = base.path().trim_end_matches('/').to_owned();
+        let admin_prefix = format!("{base_path}/admin/");
+
+        let origin_uri = Uri::from_parts({
+            let mut p = hyper::http::uri::Parts::default();
+            p.scheme = Some(scheme.clone());
+            p.authority = Some(authority.clone());
+            p.path_and_query = Some(PathAndQuery::from_static("/"));
+            p
+        })
+        .map_err(|_| bad("not a valid URI"))?;
+        let proxy = Proxy::from_env(&origin_uri);
+
+        let mut headers = HeaderMap::with_capacity(4);
+        headers.insert(HOST, host_header(&origin_uri)?);
+        headers.insert(ACCEPT, JSON);
+        let user_agent = HeaderValue::from_str(config.user_agent())
+            .map_err(|_| Error::invalid_value("userAgent", "must be visible ASCII characters"))?;
+        headers.insert(USER_AGENT, user_agent);
+        if let Some(Proxy {
+            forward: true,
+            auth: Some(auth),
+            ..
+        }) = &proxy
+        {
+            headers.insert(PROXY_AUTHORIZATION, auth.clone());
+        }
+
         let tls = tls_config()?;
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout())
-            .connect_timeout(config.connect_timeout())
-            .pool_idle_timeout(Duration::from_secs(60))
+        let mut tcp = HttpConnector::new();
+        tcp.enforce_http(false);
+        tcp.set_nodelay(true);
+        tcp.set_keepalive(Some(TCP_KEEPALIVE));
+        tcp.set_keepalive_interval(Some(TCP_KEEPALIVE));
+        tcp.set_keepalive_retries(Some(TCP_KEEPALIVE_RETRIES));
+        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls.clone())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp.clone());
+        let route = Route {
+            tcp,
+            to_proxy,
+            proxy: proxy.map(Arc::new),
+        };
+        let connector = Connector {
+            inner: hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(tls)
+                .https_or_http()
+                .enable_http1()
+                .wrap_connector(route),
+            timeout: config.connect_timeout(),
+        };
+        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(MAX_IN_FLIGHT)
-            .build()
-            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
+            .build(connector);
         Ok(Self {
-            client,
-            config: Arc::new(config),
-            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            inner: Arc::new(Inner {
+                client,
+                config,
+                slots: Semaphore::new(MAX_IN_FLIGHT),
+                scheme,
+                authority,
+                origin,
+                base_path,
+                admin_prefix,
+                headers,
+            }),
         })
     }
 
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.inner.config
     }
 
-    /// The URL of a Kratos path, e.g. `/self-service/login/api`.
-    pub fn url(&self, path: &str) -> Url {
-        self.config.url(path)
+    /// A Kratos path under the base URL, e.g. `/self-service/login/api`.
+    pub fn endpoint(&self, path: &str) -> Endpoint {
+        Endpoint::new(format!("{}{path}", self.inner.base_path))
     }
 
-    /// Whether `url` is on the configured origin. Only such URLs are ever requested.
-    pub fn is_same_origin(&self, url: &Url) -> bool {
-        url.origin() == self.config.base_url().origin()
+    /// A Kratos path under the base URL with one query parameter, form-encoded.
+    pub fn endpoint_with(&self, path: &str, key: &str, value: &str) -> Endpoint {
+        let mut pq = format!("{}{path}?{key}=", self.inner.base_path);
+        pq.extend(form_urlencoded::byte_serialize(value.as_bytes()));
+        Endpoint::new(pq)
+    }
+
+    /// The endpoint of a URL Kratos gave (`ui.action`, a logout URL), if it is on the
+    /// configured origin. Only such URLs are ever requested.
+    ///
+    /// A URL that starts with the origin and goes on with a plain path and query (nothing the
+    /// `url` crate would rewrite) is used as it is; any other is parsed, and used as the `url`
+    /// crate reads it when its origin is the configured one.
+    pub fn endpoint_of(&self, raw: &str) -> Result<Endpoint, Refused> {
+        if let Some(rest) = raw.strip_prefix(self.inner.origin.as_str()) {
+            if is_plain_path_and_query(rest) {
+                return Ok(Endpoint::new(rest.to_owned()));
+            }
+        }
+        let url = Url::parse(raw).map_err(|_| Refused::NotAUrl)?;
+        let origin = url.origin().ascii_serialization();
+        if origin != self.inner.origin {
+            return Err(Refused::OtherOrigin(origin));
+        }
+        let mut pq = url.path().to_owned();
+        if let Some(query) = url.query() {
+            pq.push('?');
+            pq.push_str(query);
+        }
+        Ok(Endpoint::new(pq))
     }
 
     /// GET with retries on connect errors and 502/503/504.
-    pub async fn get(&self, url: Url, mut auth: Auth<'_>) -> Result<Reply, Error> {
+    pub async fn get(&self, endpoint: &Endpoint, mut auth: Auth<'_>) -> Result<Reply, Error> {
         let mut attempt = 0;
         loop {
             let result = self
-                .send(Method::GET, url.clone(), None, auth.reborrow())
+                .send(Method::GET, endpoint, None, auth.reborrow())
                 .await;
             let retry = match &result {
                 Ok(reply) => matches!(reply.status, 502..=504),
@@ -139,142 +316,196 @@ impl Http {
     /// POST a JSON body. Never retried.
     pub async fn post<B: Serialize>(
         &self,
-        url: Url,
+        endpoint: &Endpoint,
         body: &B,
         auth: Auth<'_>,
     ) -> Result<Reply, Error> {
         let body = encode(body)?;
-        self.send(Method::POST, url, Some(body), auth).await
+        self.send(Method::POST, endpoint, Some(body), auth).await
     }
 
     /// DELETE with a JSON body. Never retried.
-    pub async fn delete<B: Serialize>(&self, url: Url, body: &B) -> Result<Reply, Error> {
+    pub async fn delete<B: Serialize>(
+        &self,
+        endpoint: &Endpoint,
+        body: &B,
+    ) -> Result<Reply, Error> {
         let body = encode(body)?;
-        self.send(Method::DELETE, url, Some(body), Auth::None).await
+        self.send(Method::DELETE, endpoint, Some(body), Auth::None)
+            .await
     }
 
     async fn send(
         &self,
         method: Method,
-        url: Url,
+        endpoint: &Endpoint,
         body: Option<Vec<u8>>,
         mut auth: Auth<'_>,
     ) -> Result<Reply, Error> {
-        let target = self.target(&method, &url);
-        if !self.is_same_origin(&url) {
-            // Checked here too, so no caller can forget it.
-            return Err(Error::protocol(
-                None,
-                &target,
-                "refusing to send a request to another origin",
-            ));
-        }
+        let inner = &*self.inner;
+        let target = Target {
+            method: method_name(&method),
+            origin: inner.origin.clone(),
+            path: endpoint.path().to_owned(),
+        };
+        let uri = self.uri(endpoint).map_err(|_| {
+            Error::protocol(None, &target, "the request path is not a valid URI path")
+        })?;
         // Held until the body is read: one slot is one connection busy.
-        let _slot = self
+        let _slot = inner
             .slots
             .acquire()
             .await
             .map_err(|_| Error::Internal("the request slots were closed".into()))?;
-        // The API key goes to `/admin/` paths only (no sign-in request is one).
-        let api_key = self.config.api_key().filter(|_| {
-            url.path().starts_with(&format!(
-                "{}/admin/",
-                self.config.base_url().path().trim_end_matches('/')
-            ))
-        });
-        let mut req = self
-            .client
-            .request(method, url)
-            .header(ACCEPT, JSON)
-            .header(USER_AGENT, self.config.user_agent());
-        if let Some(body) = body {
-            req = req.header(CONTENT_TYPE, JSON).body(body);
-        }
+        let mut headers = inner.headers.clone();
+        let body = match body {
+            Some(body) => {
+                headers.insert(CONTENT_TYPE, JSON);
+                Full::new(Bytes::from(body))
+            }
+            None => Full::new(Bytes::new()),
+        };
         let mut csrf_cause = CsrfCause::NoCookie;
         match &auth {
             Auth::None => {}
             Auth::Token(token) => {
-                req = req.header(
-                    SESSION_TOKEN_HEADER,
+                headers.insert(
+                    HeaderName::from_static(SESSION_TOKEN_HEADER_LOWER),
                     sensitive("sessionToken", token.expose())?,
                 );
             }
             Auth::Cookies(cookies) => {
                 csrf_cause = cookies.csrf_cause();
                 if let Some(header) = cookies.header() {
-                    req = req.header(COOKIE, sensitive("cookie", &header)?);
+                    headers.insert(COOKIE, sensitive("cookie", &header)?);
                 }
             }
         }
-        if let Some(key) = api_key {
-            req = req.header(
-                AUTHORIZATION,
-                sensitive("apiKey", &format!("Bearer {}", key.expose()))?,
-            );
-        }
-        let timeout = self.config.timeout();
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| Error::from_transport(e, &target, timeout))?;
-        if let Auth::Cookies(cookies) = &mut auth {
-            for value in resp.headers().get_all(SET_COOKIE) {
-                // Not text: no browser would take it either.
-                if let Ok(value) = value.to_str() {
-                    cookies.store(value, self.config.cookie_domain());
-                }
+        // The API key goes to `/admin/` paths only (no sign-in request is one).
+        if let Some(key) = inner.config.api_key() {
+            if endpoint.path().starts_with(&inner.admin_prefix) {
+                headers.insert(
+                    AUTHORIZATION,
+                    sensitive("apiKey", &format!("Bearer {}", key.expose()))?,
+                );
             }
         }
-        read(resp, target, timeout, csrf_cause).await
+        let mut req = Request::new(body);
+        *req.method_mut() = method;
+        *req.uri_mut() = uri;
+        *req.headers_mut() = headers;
+
+        let timeout = inner.config.timeout();
+        let exchange = async {
+            let resp = inner
+                .client
+                .request(req)
+                .await
+                .map_err(|e| transport_error(e, &target, timeout))?;
+            if let Auth::Cookies(cookies) = &mut auth {
+                for value in resp.headers().get_all(SET_COOKIE) {
+                    // Not text: no browser would take it either.
+                    if let Ok(value) = value.to_str() {
+                        cookies.store(value, inner.config.cookie_domain());
+                    }
+                }
+            }
+            read(resp, &target, timeout).await
+        };
+        let (status, headers, body) =
+            tokio::time::timeout(timeout, exchange)
+                .await
+                .map_err(|_| Error::Timeout {
+                    target: target.to_string(),
+                    after: timeout,
+                })??;
+        let json = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json_content_type);
+        Ok(Reply {
+            status,
+            body,
+            json,
+            retry_after_seconds: retry_after(&headers),
+            target,
+            csrf_cause,
+        })
     }
 
-    fn target(&self, method: &Method, url: &Url) -> Target {
-        Target {
-            method: method_name(method),
-            origin: url.origin().ascii_serialization(),
-            path: url.path().to_owned(),
-        }
+    /// The absolute URI of an endpoint on the configured origin.
+    fn uri(&self, endpoint: &Endpoint) -> Result<Uri, hyper::http::Error> {
+        let mut parts = hyper::http::uri::Parts::default();
+        parts.scheme = Some(self.inner.scheme.clone());
+        parts.authority = Some(self.inner.authority.clone());
+        parts.path_and_query = Some(PathAndQuery::from_maybe_shared(Bytes::from(
+            endpoint.path_and_query.clone(),
+        ))?);
+        Ok(Uri::from_parts(parts)?)
     }
 }
 
+/// `X-Session-Token`, as `HeaderName::from_static` wants it (lowercase).
+const SESSION_TOKEN_HEADER_LOWER: &str = "x-session-token";
+
+/// A response's status, headers and body, read whole (at most [`MAX_BODY_BYTES`]).
 async fn read(
-    mut resp: reqwest::Response,
-    target: Target,
+    resp: hyper::Response<hyper::body::Incoming>,
+    target: &Target,
     timeout: Duration,
-    csrf_cause: CsrfCause,
-) -> Result<Reply, Error> {
-    let status = resp.status().as_u16();
-    let headers = resp.headers();
-    let json = headers
-        .get(CONTENT_TYPE)
+) -> Result<(u16, HeaderMap, Bytes), Error> {
+    let (head, mut incoming) = resp.into_parts();
+    let status = head.status.as_u16();
+    let declared = head
+        .headers
+        .get(CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(is_json_content_type);
-    let retry_after_seconds = retry_after(headers);
-    if resp
-        .content_length()
-        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
-    {
-        return Err(too_large(status, &target));
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large(status, target));
     }
-    let mut body = BytesMut::new();
-    while let Some(chunk) = resp
-        .chunk()
-        .await
-        .map_err(|e| Error::from_transport(e, &target, timeout))?
-    {
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(too_large(status, &target));
+    // Most bodies arrive in one frame: it is kept as it came, without a copy.
+    let mut first: Option<Bytes> = None;
+    let mut rest = BytesMut::new();
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| {
+            Error::from_transport(Box::new(e), TransportStage::Body, target, timeout)
+        })?;
+        let Ok(chunk) = frame.into_data() else {
+            continue; // trailers
+        };
+        let len = first.as_ref().map_or(0, Bytes::len) + rest.len();
+        if len + chunk.len() > MAX_BODY_BYTES {
+            return Err(too_large(status, target));
         }
-        body.extend_from_slice(&chunk);
+        match &first {
+            None if rest.is_empty() => first = Some(chunk),
+            _ => {
+                if let Some(first) = first.take() {
+                    rest.extend_from_slice(&first);
+                }
+                rest.extend_from_slice(&chunk);
+            }
+        }
     }
-    Ok(Reply {
-        status,
-        body: body.freeze(),
-        json,
-        retry_after_seconds,
-        target,
-        csrf_cause,
-    })
+    let body = match first {
+        Some(first) => first,
+        None => rest.freeze(),
+    };
+    Ok((status, head.headers, body))
+}
+
+fn transport_error(
+    err: hyper_util::client::legacy::Error,
+    target: &Target,
+    timeout: Duration,
+) -> Error {
+    let stage = if err.is_connect() {
+        TransportStage::Connect
+    } else {
+        TransportStage::Request
+    };
+    Error::from_transport(Box::new(err), stage, target, timeout)
 }
 
 fn too_large(status: u16, target: &Target) -> Error {
@@ -285,6 +516,66 @@ fn too_large(status: u16, target: &Target) -> Error {
     )
 }
 
+/// Whether what follows the origin in a URL is a path (and query) that the `url` crate would
+/// keep exactly as it is: it starts with `/`, has no dot segment, no percent-escape in the
+/// path, no fragment, and only characters that need no escaping in a path or query.
+fn is_plain_path_and_query(rest: &str) -> bool {
+    let Some(after_slash) = rest.strip_prefix('/') else {
+        return false;
+    };
+    let (path, query) = match after_slash.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (after_slash, None),
+    };
+    let unreserved_or_sub = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+            )
+    };
+    let path_ok = path.bytes().all(|b| unreserved_or_sub(b) || b == b'/')
+        && path
+            .split('/')
+            .all(|segment| segment != "." && segment != "..");
+    let query_ok = query.is_none_or(|q| {
+        q.bytes()
+            .all(|b| unreserved_or_sub(b) || matches!(b, b'/' | b'?' | b'%'))
+    });
+    path_ok && query_ok
+}
+
+/// The `Host` header of every request: the host, and the port unless it is the scheme's
+/// default (as `hyper_util`'s client would make it for each request).
+fn host_header(origin: &Uri) -> Result<HeaderValue, Error> {
+    let host = origin.host().unwrap_or_default();
+    let default_port = match origin.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    };
+    let value = match origin.port_u16() {
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host.to_owned(),
+    };
+    HeaderValue::from_str(&value).map_err(|_| {
+        Error::Config("cannot use the base URL: its host is not a valid header".into())
+    })
+}
+
 pub(crate) fn is_json_content_type(value: &str) -> bool {
     let mime = value.split(';').next().unwrap_or("").trim();
     mime.eq_ignore_ascii_case("application/json") || mime.to_ascii_lowercase().ends_with("+json")
@@ -292,7 +583,7 @@ pub(crate) fn is_json_content_type(value: &str) -> bool {
 
 /// `Retry-After` as seconds (a delay or an HTTP date), else `x-ratelimit-reset`, which Ory
 /// Network sends as seconds until the window resets.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<u32> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<u32> {
     let text = |name| {
         headers
             .get(name)
@@ -360,10 +651,156 @@ pub(crate) fn is_success(status: u16) -> bool {
     StatusCode::from_u16(status).is_ok_and(|s| s.is_success())
 }
 
+/// The proxy the environment names for the origin, if any.
+struct Proxy {
+    uri: Uri,
+    /// `Proxy-Authorization` (Basic), from the proxy URL's user and password.
+    auth: Option<HeaderValue>,
+    /// An `http` origin: requests go to the proxy in absolute form. An `https` origin is
+    /// tunnelled (`CONNECT`), and TLS runs end to end.
+    forward: bool,
+}
+
+impl Proxy {
+    fn from_env(origin: &Uri) -> Option<Proxy> {
+        let intercept = Matcher::from_env().intercept(origin)?;
+        Some(Proxy {
+            uri: intercept.uri().clone(),
+            auth: intercept.basic_auth().cloned(),
+            forward: origin.scheme() == Some(&Scheme::HTTP),
+        })
+    }
+}
+
+/// Makes connections for the client: TCP (through the proxy, if any), then TLS for `https`,
+/// all within the connect timeout.
+#[derive(Clone)]
+struct Connector {
+    inner: HttpsConnector<Route>,
+    timeout: Duration,
+}
+
+impl Service<Uri> for Connector {
+    type Response = MaybeHttpsStream<RouteIo>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let connecting = self.inner.call(dst);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, connecting).await {
+                Ok(result) => result,
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    "connecting timed out",
+                )) as BoxError),
+            }
+        })
+    }
+}
+
+/// The byte stream under TLS: straight to the origin, or through the proxy.
+#[derive(Clone)]
+struct Route {
+    tcp: HttpConnector,
+    /// To the proxy, which may itself be `https`.
+    to_proxy: HttpsConnector<HttpConnector>,
+    proxy: Option<Arc<Proxy>>,
+}
+
+impl Service<Uri> for Route {
+    type Response = RouteIo;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<RouteIo, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let mut this = self.clone();
+        Box::pin(async move {
+            let Some(proxy) = this.proxy.clone() else {
+                let tcp = this.tcp.call(dst).await?;
+                return Ok(RouteIo {
+                    io: MaybeHttpsStream::Http(tcp),
+                    forward: false,
+                });
+            };
+            if proxy.forward {
+                let io = this.to_proxy.call(proxy.uri.clone()).await?;
+                return Ok(RouteIo { io, forward: true });
+            }
+            let mut tunnel = Tunnel::new(proxy.uri.clone(), this.to_proxy.clone());
+            if let Some(auth) = &proxy.auth {
+                tunnel = tunnel.with_auth(auth.clone());
+            }
+            let io = tunnel.call(dst).await?;
+            Ok(RouteIo { io, forward: false })
+        })
+    }
+}
+
+/// A connection [`Route`] made; `forward` when it goes to a forward proxy.
+struct RouteIo {
+    io: MaybeHttpsStream<TokioIo<TcpStream>>,
+    forward: bool,
+}
+
+impl Connection for RouteIo {
+    fn connected(&self) -> Connected {
+        self.io.connected().proxy(self.forward)
+    }
+}
+
+impl hyper::rt::Read for RouteIo {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl hyper::rt::Write for RouteIo {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderMap;
 
     #[test]
     fn json_content_types_are_recognised() {
@@ -409,5 +846,95 @@ mod tests {
     fn sensitive_header_values_refuse_control_characters() {
         assert!(sensitive("t", "ory_st_abc").unwrap().is_sensitive());
         assert!(sensitive("t", "a\nb").is_err());
+    }
+
+    #[test]
+    fn the_session_token_header_name_is_kratos_s() {
+        use ory_otc_protocol::session::SESSION_TOKEN_HEADER;
+        assert!(SESSION_TOKEN_HEADER.eq_ignore_ascii_case(SESSION_TOKEN_HEADER_LOWER));
+    }
+
+    fn http(base: &str) -> Http {
+        Http::new(Config::builder().base_url(base).build().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn endpoints_keep_the_base_path_and_encode_the_query() {
+        let h = http("https://kratos.example/prefix/");
+        let e = h.endpoint("/self-service/login/api");
+        assert_eq!(e.path_and_query, "/prefix/self-service/login/api");
+        let e = h.endpoint_with("/self-service/login", "flow", "a b&c");
+        assert_eq!(e.path_and_query, "/prefix/self-service/login?flow=a+b%26c");
+        assert_eq!(e.path(), "/prefix/self-service/login");
+        assert_eq!(
+            h.uri(&e).unwrap().to_string(),
+            "https://kratos.example/prefix/self-service/login?flow=a+b%26c"
+        );
+    }
+
+    // A URL from Kratos is used as the `url` crate reads it, whichever way it is written.
+    #[test]
+    fn urls_from_kratos_are_used_only_on_the_origin_and_as_url_reads_them() {
+        let h = http("http://127.0.0.1:4433");
+        let same = |raw: &str| -> Result<String, Refused> {
+            let fast = h.endpoint_of(raw).map(|e| e.path_and_query);
+            // What the `url` crate makes of it, the way this was done before.
+            let slow = Url::parse(raw).map_err(|_| Refused::NotAUrl).and_then(|u| {
+                let origin = u.origin().ascii_serialization();
+                if origin != "http://127.0.0.1:4433" {
+                    return Err(Refused::OtherOrigin(origin));
+                }
+                Ok(format!(
+                    "{}{}",
+                    u.path(),
+                    u.query().map(|q| format!("?{q}")).unwrap_or_default()
+                ))
+            });
+            assert_eq!(fast, slow, "{raw}");
+            fast
+        };
+        let flow = "6f2a1b9e-3c4d-4e5f-8a7b-1c2d3e4f5a6b";
+        assert_eq!(
+            same(&format!(
+                "http://127.0.0.1:4433/self-service/login?flow={flow}"
+            )),
+            Ok(format!("/self-service/login?flow={flow}"))
+        );
+        for raw in [
+            "http://127.0.0.1:4433/self-service/login?flow=a#frag",
+            "HTTP://127.0.0.1:4433/self-service/login?flow=x",
+            "http://127.0.0.1:4433/a/../self-service/login",
+            "http://127.0.0.1:4433/a/%2e%2e/b",
+            "http://127.0.0.1:4433/a b?c d",
+            "http://127.0.0.1:4433/é?q=é",
+            "http://127.0.0.1:4433\\self-service\\login",
+            "http://127.0.0.1:4433?flow=x",
+            "http://127.0.0.1:4433",
+            "http://127.0.0.1:4433/x?a='b'",
+            "http://127.0.0.1:4433/x?a=\"b\"",
+            "http://127.0.0.1:4433/./x",
+        ] {
+            assert!(same(raw).is_ok(), "{raw}");
+        }
+        for raw in [
+            "http://127.0.0.1:44331/self-service/login",
+            "http://127.0.0.1:4433@evil.example/self-service/login",
+            "https://127.0.0.1:4433/self-service/login",
+            "http://evil.example/self-service/login",
+            "http://127.0.0.1:80/x",
+            "/self-service/login",
+            "not a url",
+        ] {
+            assert!(same(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn the_host_header_leaves_out_default_ports() {
+        let host = |u: &str| host_header(&u.parse().unwrap()).unwrap();
+        assert_eq!(host("https://a.example:443/"), "a.example");
+        assert_eq!(host("http://a.example:80/"), "a.example");
+        assert_eq!(host("http://127.0.0.1:4433/"), "127.0.0.1:4433");
+        assert_eq!(host("https://a.example:8443/"), "a.example:8443");
     }
 }
