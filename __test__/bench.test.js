@@ -57,7 +57,7 @@ describe('bench/run.js --smoke', () => {
     expect(results.requireMs.runs).toHaveLength(3)
     expect(results.nodeFile.bytes).toBeGreaterThan(0)
     expect(results.machine.cpus).toBeGreaterThan(0)
-    expect(results.targets.map((t) => t.target)).toEqual(expect.arrayContaining(['require() < 5 ms', '.node < 4 MiB']))
+    expect(results.targets.map((t) => t.target)).toEqual(expect.arrayContaining(['require() < 5 ms', '.node ≤ 4 MiB']))
   })
 
   test('prints the markdown table', () => {
