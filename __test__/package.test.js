@@ -5,7 +5,7 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { execFileSync } = require('node:child_process')
+const { execFileSync, spawnSync } = require('node:child_process')
 const { runCli } = require('./helpers')
 
 const root = path.join(__dirname, '..')
@@ -92,6 +92,22 @@ describe('the packed package', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^Usage: ory-otc-emulator/)
   })
+
+  test("README's Jest example passes in the project under --detectOpenHandles, reports no open handle and ends by itself", () => {
+    fs.copyFileSync(path.join(root, 'examples', 'readme', 'emulator.test.js'), path.join(project, 'readme.test.js'))
+    const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js')
+    // No --forceExit: a handle left open would keep Jest running into the timeout, and fail here.
+    const r = spawnSync(process.execPath, [jest, '--ci', '--detectOpenHandles', '--rootDir', project, 'readme.test.js'], {
+      cwd: project,
+      encoding: 'utf8',
+      timeout: 90000,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    })
+    const output = r.stdout + r.stderr
+    expect({ status: r.status, signal: r.signal }).toEqual({ status: 0, signal: null })
+    expect(output).toMatch(/Tests:\s+3 passed, 3 total/)
+    expect(output).not.toMatch(/open handle/i)
+  }, 120000)
 
   test('without the binary package, loading names the package and platform', () => {
     fs.rmSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'), { recursive: true })
