@@ -4,7 +4,7 @@
 const util = require('node:util')
 const { OryOtc, OryOtcError } = require('..')
 const { startEmulator } = require('ory-otc-emulator')
-const { freshEmail, rejection } = require('./helpers')
+const { freshEmail, ids, rejection, UUID } = require('./helpers')
 
 /** A browser's cookies for one site: `apply(setCookie)` after each response, `header()` for the next request. */
 class Browser {
@@ -171,6 +171,96 @@ describe('browser mode: CSRF violations are results with a cause', () => {
   test('a resend without the cookies is a csrf_violation too', async () => {
     const r = await ory.resendCode({ flowId: sent.flowId, flowType: sent.flowType }, { cookie: 'theme=dark' })
     expect(r).toMatchObject({ status: 'csrf_violation', cause: 'no_csrf_cookie' })
+  })
+})
+
+// The other outcomes come from the classifier API mode uses (flow state and message IDs); these
+// pin that a browser flow reaches each of them too, with the cookies Kratos set handed back.
+describe('browser mode: every other outcome, as in API mode', () => {
+  const fresh = async (email) => {
+    const browser = new Browser()
+    const sent = await ory.sendLoginCode(email, { cookie: null })
+    browser.apply(sent.setCookie)
+    return { browser, sent }
+  }
+
+  test('an unknown address cannot log in: account_not_found (4000035)', async () => {
+    const r = await ory.sendLoginCode(freshEmail('nobody'), { cookie: null })
+    expect(r).toMatchObject({ status: 'account_not_found', ok: false, flowType: 'login' })
+    expect(ids(r.messages)).toEqual([4000035])
+    expect(r.setCookie.some((c) => c.startsWith('csrf_token_'))).toBe(true)
+  })
+
+  test('an address Kratos refuses: invalid_identifier (4000040)', async () => {
+    const r = await ory.sendRegistrationCode('not-an-email', undefined, { cookie: null })
+    expect(r).toMatchObject({ status: 'invalid_identifier', ok: false, flowType: 'registration' })
+    expect(ids(r.messages)).toEqual([4000040])
+    expect(Array.isArray(r.setCookie)).toBe(true)
+  })
+
+  test('registering a taken address mails a code, then account_exists (4000007)', async () => {
+    const email = freshEmail('taken')
+    await emu.createIdentity(email)
+    const browser = new Browser()
+    const sent = await ory.sendRegistrationCode(email, undefined, { cookie: null })
+    browser.apply(sent.setCookie)
+    expect(sent.status).toBe('code_sent')
+    const r = await ory.verifyRegistrationCode({ flowId: sent.flowId, code: emu.codeFor(email) }, { cookie: browser.header() })
+    expect(r).toMatchObject({ status: 'account_exists', ok: false, flowId: sent.flowId })
+    expect(ids(r.messages)).toEqual([4000007])
+  })
+
+  test('a sixth submission is too_many_attempts, even with the right code (4000001)', async () => {
+    const email = freshEmail('tries')
+    await emu.createIdentity(email)
+    const { browser, sent } = await fresh(email)
+    const code = emu.codeFor(email)
+    const wrong = code === '000000' ? '111111' : '000000'
+    for (let i = 0; i < 5; i++) {
+      const r = await ory.verifyLoginCode({ flowId: sent.flowId, code: wrong }, { cookie: browser.header() })
+      expect(r.status).toBe('invalid_code')
+    }
+    const r = await ory.verifyLoginCode({ flowId: sent.flowId, code }, { cookie: browser.header() })
+    expect(r).toMatchObject({ status: 'too_many_attempts', ok: false, flowId: sent.flowId })
+    expect(ids(r.messages)).toEqual([4000001])
+  })
+
+  test('a flow Kratos does not know: flow_not_found', async () => {
+    const flowId = '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d'
+    const { browser } = await fresh(freshEmail('nobody'))
+    const r = await ory.verifyLoginCode({ flowId, code: '123456' }, { cookie: browser.header() })
+    expect(r).toMatchObject({ status: 'flow_not_found', ok: false, flowId, flowType: 'login' })
+  })
+
+  test('an expired code on Kratos v26.2.0: code_expired with a new flow', async () => {
+    const local = await startEmulator({ kratosVersion: 'v26.2.0', codeLifespanMs: 10 * 60 * 1000 })
+    try {
+      const client = new OryOtc({ flow: 'browser', baseUrl: local.url })
+      const email = freshEmail('expired')
+      await local.createIdentity(email)
+      const browser = new Browser()
+      const sent = await client.sendLoginCode(email, { cookie: null })
+      browser.apply(sent.setCookie)
+      const code = local.codeFor(email)
+      local.advanceTime(11 * 60 * 1000)
+      const r = await client.verifyLoginCode({ flowId: sent.flowId, code }, { cookie: browser.header() })
+      expect(r).toMatchObject({ status: 'code_expired', ok: false, flowId: sent.flowId, flowType: 'login' })
+      expect(r.newFlowId).toMatch(UUID)
+    } finally {
+      await local.close()
+    }
+  })
+
+  test('a 429 is rate_limited with the delay Ory asked for', async () => {
+    const local = await startEmulator()
+    try {
+      const client = new OryOtc({ flow: 'browser', baseUrl: local.url })
+      local.setFault({ kind: 'rate_limited', retryAfterSeconds: 7 })
+      const r = await client.sendLoginCode(freshEmail(), { cookie: null })
+      expect(r).toMatchObject({ status: 'rate_limited', ok: false, retryAfterSeconds: 7 })
+    } finally {
+      await local.close()
+    }
   })
 })
 

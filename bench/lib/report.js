@@ -171,7 +171,9 @@ function kratosMarkdown(results) {
   return [
     `Run ${results.generatedAt} (\`${results.command}\`, ${results.mode} mode, git ${results.git}), against Kratos ` +
       `${k.version} at ${k.url}, on ${machineLine(results.machine)}.`,
-    'Pinned: the client on core 1 (taskset); Kratos and PostgreSQL wherever the system runs them.',
+    'Pinned: the client on core 1 (taskset); Kratos and PostgreSQL wherever the system runs them, core 1 included. ' +
+      "So the main-thread column (the event loop's busy wall time, as in the emulator runs) also counts time the " +
+      'client waited for its core while Kratos ran there; the CPU columns are CPU time (/proc).',
     '',
     rows.join('\n'),
   ].join('\n')
