@@ -138,7 +138,7 @@ function summary(results) {
 function sizeLine(results) {
   const { bytes } = results.nodeFile
   return (
-    `The release build (fat LTO, one codegen unit, stripped, \`opt-level = 3\`) ` +
+    `The release build (fat LTO, one codegen unit, stripped, \`opt-level = 3\`, the TLS crates at \`"s"\`) ` +
     `makes a \`.node\` of ${bytes} bytes (${(bytes / 2 ** 20).toFixed(2)} MiB), and \`require('ory-otc')\` takes ` +
     `${results.requireMs.median.toFixed(2)} ms in a fresh process (median of ${results.requireMs.runs.length}), ` +
     `measured by \`npm run bench\` on ${results.generatedAt.slice(0, 10)} (git ${results.git}).`
