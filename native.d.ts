@@ -101,10 +101,10 @@ export declare function completeOtcLogin(flowId: string, code: string, options?:
 export interface Identity {
   id: string
   schemaId: string
-  state?: 'active' | 'inactive'
   traits: Record<string, unknown>
   verifiableAddresses: Array<VerifiableAddress>
   metadataPublic: unknown
+  state?: 'active' | 'inactive'
   createdAt?: string
   updatedAt?: string
   organizationId?: string
@@ -188,26 +188,26 @@ export type SendCodeResult =
   expiresAt: string; messages: Array<UiMessage> }
   | { status: 'account_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'invalid_identifier'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
-  | { status: 'session_already_available'; ok: false; flowId?: string; flowType: FlowType; messages: Array<UiMessage> }
-  | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
+  | { status: 'session_already_available'; ok: false; flowType: FlowType; messages: Array<UiMessage>; flowId?: string }
+  | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage>; newFlowId?: string }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
   hint: string; messages: Array<UiMessage> }
-  | { status: 'rate_limited'; ok: false; /** Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said. */
-  retryAfterSeconds?: number; messages: Array<UiMessage> }
-  | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; /** The HTTP status Kratos answered with. */
-    httpStatus: number; /** `error.id` of Kratos's error envelope, if any. */
+  | { status: 'rate_limited'; ok: false; messages: Array<UiMessage>; /** Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said. */
+  retryAfterSeconds?: number }
+  | { status: 'rejected'; ok: false; /** The HTTP status Kratos answered with. */
+    httpStatus: number; messages: Array<UiMessage>; flowId?: string; flowType?: FlowType; /** `error.id` of Kratos's error envelope, if any. */
     errorId?: string; /** `error.reason` of Kratos's error envelope, if any. */
-  reason?: string; messages: Array<UiMessage> }
+  reason?: string }
 
 /** A Kratos session, with camelCase keys. */
 export interface Session {
   id: string
   active: boolean
+  authenticationMethods: Array<AuthenticationMethod>
   expiresAt?: string
   authenticatedAt?: string
   authenticatorAssuranceLevel?: 'aal0' | 'aal1' | 'aal2' | 'aal3'
-  authenticationMethods: Array<AuthenticationMethod>
   issuedAt?: string
   /** Absent when Kratos withholds it (the session needs a second factor). */
   identity?: Identity
@@ -244,22 +244,22 @@ export interface VerifyCodeParams {
 
 /** Submitted a code: `status` says what happened. `ok` is true for `signed_in` and `registered`. */
 export type VerifyCodeResult =
-  | { status: 'signed_in'; ok: true; flowType: FlowType; /**
+  | { status: 'signed_in'; ok: true; flowType: FlowType; session: Session; identity: Identity; /**
      * The session token: API flows only (browser flows set Kratos's session cookie, in
      * `setCookie`). Keep it secret: store it in an HttpOnly cookie.
      */
-  sessionToken?: string; session: Session; identity: Identity }
+  sessionToken?: string }
   | { status: 'registered'; ok: true; flowType: 'registration'; identity: Identity }
   | { status: 'invalid_code'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
-  | { status: 'code_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
+  | { status: 'code_expired'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage>; newFlowId?: string }
   | { status: 'too_many_attempts'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'account_exists'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
-  | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; newFlowId?: string; messages: Array<UiMessage> }
+  | { status: 'flow_expired'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage>; newFlowId?: string }
   | { status: 'flow_not_found'; ok: false; flowId: string; flowType: FlowType; messages: Array<UiMessage> }
   | { status: 'csrf_violation'; ok: false; flowId: string; flowType: FlowType; cause: 'no_cookie' | 'no_csrf_cookie' | 'mismatch'; /** What to check, in a sentence. */
   hint: string; messages: Array<UiMessage> }
-  | { status: 'rate_limited'; ok: false; retryAfterSeconds?: number; messages: Array<UiMessage> }
-  | { status: 'rejected'; ok: false; flowId?: string; flowType?: FlowType; httpStatus: number; errorId?: string; reason?: string; messages: Array<UiMessage> }
+  | { status: 'rate_limited'; ok: false; messages: Array<UiMessage>; retryAfterSeconds?: number }
+  | { status: 'rejected'; ok: false; httpStatus: number; messages: Array<UiMessage>; flowId?: string; flowType?: FlowType; errorId?: string; reason?: string }
 
 /** `verifyLoginCode(params)`. */
 export interface VerifyLoginCodeParams {

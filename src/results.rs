@@ -1,23 +1,30 @@
 //! The JS result types: each core outcome becomes a discriminated union on `status`, with
 //! `ok` a literal `true`/`false`, so `switch (result.status)` narrows it in TypeScript.
+//! Optional fields come last in every type: napi and serde then write the same key order (see
+//! "Results as JSON text" below).
 
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object, ToNapiValue};
 use napi_derive::napi;
 use ory_otc_core::outcome as core;
 use ory_otc_core::protocol::session as wire;
+use serde::Serialize;
 use serde_json::Value;
 
 /// A message from Kratos, from `ui.messages` or from a node's `messages`.
 #[napi(object, object_from_js = false)]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UiMessage {
     /// Kratos's message id, e.g. 1010014 ("code sent"), 4010008 ("invalid code").
     pub id: u32,
     #[napi(js_name = "type", ts_type = "'info' | 'error' | 'success'")]
+    #[serde(rename = "type")]
     pub kind: String,
     /// The text in English, as Kratos wrote it. Texts change between Kratos releases; ids do not.
     pub text: String,
     /// Values the text was made from, e.g. `{ property: 'identifier' }`.
     #[napi(ts_type = "Record<string, unknown>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<Value>,
 }
 
@@ -26,6 +33,12 @@ pub struct UiMessage {
     discriminant = "status",
     discriminant_case = "snake_case",
     object_from_js = false
+)]
+#[derive(Serialize)]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
 )]
 pub enum SendCodeResult {
     /// Kratos mailed a code (Kratos answered this with HTTP 400 and state `sent_email`).
@@ -63,10 +76,11 @@ pub enum SendCodeResult {
     SessionAlreadyAvailable {
         #[napi(ts_type = "false")]
         ok: bool,
-        flow_id: Option<String>,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
         messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        flow_id: Option<String>,
     },
     /// The flow expired (a resend on an old flow). Start again, on `newFlowId` if given.
     FlowExpired {
@@ -75,8 +89,9 @@ pub enum SendCodeResult {
         flow_id: String,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
-        new_flow_id: Option<String>,
         messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_flow_id: Option<String>,
     },
     /// Kratos does not know this flow (a resend).
     FlowNotFound {
@@ -106,24 +121,29 @@ pub enum SendCodeResult {
     RateLimited {
         #[napi(ts_type = "false")]
         ok: bool,
-        /// Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said.
-        retry_after_seconds: Option<u32>,
         messages: Vec<UiMessage>,
+        /// Seconds to wait, from `Retry-After` or `x-ratelimit-reset`, when Ory said.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_seconds: Option<u32>,
     },
     /// A refusal this library does not classify; nothing of it is dropped.
     Rejected {
         #[napi(ts_type = "false")]
         ok: bool,
-        flow_id: Option<String>,
-        #[napi(ts_type = "FlowType")]
-        flow_type: Option<String>,
         /// The HTTP status Kratos answered with.
         http_status: u16,
+        messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        flow_id: Option<String>,
+        #[napi(ts_type = "FlowType")]
+        #[serde(skip_serializing_if = "Option::is_none")]
+        flow_type: Option<String>,
         /// `error.id` of Kratos's error envelope, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
         error_id: Option<String>,
         /// `error.reason` of Kratos's error envelope, if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
-        messages: Vec<UiMessage>,
     },
 }
 
@@ -133,6 +153,12 @@ pub enum SendCodeResult {
     discriminant_case = "snake_case",
     object_from_js = false
 )]
+#[derive(Serialize)]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
 pub enum VerifyCodeResult {
     /// The code was right and a session exists.
     SignedIn {
@@ -140,11 +166,12 @@ pub enum VerifyCodeResult {
         ok: bool,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
-        /// The session token: API flows only (browser flows set Kratos's session cookie, in
-        /// `setCookie`). Keep it secret: store it in an HttpOnly cookie.
-        session_token: Option<String>,
         session: Session,
         identity: Identity,
+        /// The session token: API flows only (browser flows set Kratos's session cookie, in
+        /// `setCookie`). Keep it secret: store it in an HttpOnly cookie.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        session_token: Option<String>,
     },
     /// The registration succeeded; the project issues no session after registration.
     Registered {
@@ -170,8 +197,9 @@ pub enum VerifyCodeResult {
         flow_id: String,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
-        new_flow_id: Option<String>,
         messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_flow_id: Option<String>,
     },
     /// "The request was submitted too often": this flow takes no more codes; start again.
     TooManyAttempts {
@@ -198,8 +226,9 @@ pub enum VerifyCodeResult {
         flow_id: String,
         #[napi(ts_type = "FlowType")]
         flow_type: String,
-        new_flow_id: Option<String>,
         messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        new_flow_id: Option<String>,
     },
     /// Kratos does not know this flow.
     FlowNotFound {
@@ -229,20 +258,25 @@ pub enum VerifyCodeResult {
     RateLimited {
         #[napi(ts_type = "false")]
         ok: bool,
-        retry_after_seconds: Option<u32>,
         messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_seconds: Option<u32>,
     },
     /// A refusal this library does not classify; nothing of it is dropped.
     Rejected {
         #[napi(ts_type = "false")]
         ok: bool,
+        http_status: u16,
+        messages: Vec<UiMessage>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         flow_id: Option<String>,
         #[napi(ts_type = "FlowType")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         flow_type: Option<String>,
-        http_status: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
         error_id: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
-        messages: Vec<UiMessage>,
     },
 }
 
@@ -250,6 +284,12 @@ pub enum VerifyCodeResult {
     discriminant = "status",
     discriminant_case = "snake_case",
     object_from_js = false
+)]
+#[derive(Serialize)]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
 )]
 pub enum WhoamiResult {
     Active {
@@ -261,11 +301,13 @@ pub enum WhoamiResult {
     Unauthorized {
         #[napi(ts_type = "false")]
         ok: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         error_id: Option<String>,
     },
     RateLimited {
         #[napi(ts_type = "false")]
         ok: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u32>,
     },
 }
@@ -274,6 +316,12 @@ pub enum WhoamiResult {
     discriminant = "status",
     discriminant_case = "snake_case",
     object_from_js = false
+)]
+#[derive(Serialize)]
+#[serde(
+    tag = "status",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
 )]
 pub enum LogoutResult {
     /// The session is revoked (also when it already was).
@@ -289,51 +337,71 @@ pub enum LogoutResult {
     RateLimited {
         #[napi(ts_type = "false")]
         ok: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
         retry_after_seconds: Option<u32>,
     },
 }
 
 /// A Kratos session, with camelCase keys.
 #[napi(object, object_from_js = false)]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Session {
     pub id: String,
     pub active: bool,
+    pub authentication_methods: Vec<AuthenticationMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticated_at: Option<String>,
     #[napi(ts_type = "'aal0' | 'aal1' | 'aal2' | 'aal3'")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authenticator_assurance_level: Option<String>,
-    pub authentication_methods: Vec<AuthenticationMethod>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_at: Option<String>,
     /// Absent when Kratos withholds it (the session needs a second factor).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub identity: Option<Identity>,
 }
 
 #[napi(object, object_from_js = false)]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AuthenticationMethod {
     /// `code` for this library's sign-ins.
     pub method: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub aal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
 }
 
 /// A Kratos identity, with camelCase keys. `traits` keeps the keys of your identity schema.
 #[napi(object, object_from_js = false)]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Identity {
     pub id: String,
     pub schema_id: String,
-    #[napi(ts_type = "'active' | 'inactive'")]
-    pub state: Option<String>,
     #[napi(ts_type = "Record<string, unknown>")]
     pub traits: Value,
     pub verifiable_addresses: Vec<VerifiableAddress>,
     #[napi(ts_type = "unknown")]
     pub metadata_public: Value,
+    #[napi(ts_type = "'active' | 'inactive'")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
 }
 
 #[napi(object, object_from_js = false)]
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VerifiableAddress {
     pub value: String,
     pub verified: bool,
@@ -341,6 +409,7 @@ pub struct VerifiableAddress {
     pub via: String,
     #[napi(ts_type = "'pending' | 'sent' | 'completed'")]
     pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub verified_at: Option<String>,
 }
 
@@ -705,17 +774,17 @@ impl<R: ToNapiValue> ToNapiValue for WithCookies<R> {
 
 // ---- Results as JSON text ------------------------------------------------------------------
 //
-// `JSON.parse` of this text makes the same JS value as the Node-API conversions derived above
-// (see `crate::call::JsResult`): the same keys in the same order, which for napi-rs is the
-// discriminant (`status`) first, then the fields that are always set in declaration order,
-// then the optional ones that are set, in declaration order; `None` leaves a key out. A
-// `serde_json::Value` (traits, metadata, a message's context) becomes the same value both ways
-// unless it holds an integer beyond ±(2^53 - 1) (Node-API makes a BigInt), a `__proto__` key
-// (Node-API sets the prototype) or very deep nesting (Node-API refuses it): such a result is
-// made by Node-API. `__test__/results-json.test.js` compares both ways over every variant.
-
-use serde::ser::{SerializeMap, Serializer};
-use serde::Serialize;
+// `JSON.parse` of the text `serde_json` writes from the `Serialize` derived above makes the same
+// JS value as the Node-API conversions napi derives (see `crate::call::JsResult`): the same keys
+// in the same order. napi-rs sets the discriminant (`status`) first, then the fields that are
+// always set in declaration order, then the optional ones that are set, in declaration order;
+// serde writes the tag first and then every field in declaration order. The two agree because
+// every type here declares its optional fields last (keep it so), and `None` leaves a key out
+// both ways. A `serde_json::Value` (traits, metadata, a message's context) becomes the same value
+// both ways unless it holds an integer beyond ±(2^53 - 1) (Node-API makes a BigInt), a
+// `__proto__` key (Node-API sets the prototype) or very deep nesting (Node-API refuses it): such
+// a result is made by Node-API. `__test__/results-json.test.js` compares both ways over every
+// variant, key order included.
 
 use crate::call::JsResult;
 
@@ -782,228 +851,6 @@ impl Exact for Session {
     }
 }
 
-/// A map serializer's entries, with `None` left out.
-struct Entries<M>(M);
-
-impl<M: SerializeMap> Entries<M> {
-    fn set<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) -> Result<(), M::Error> {
-        self.0.serialize_entry(key, value)
-    }
-
-    fn opt<V: Serialize>(&mut self, key: &str, value: &Option<V>) -> Result<(), M::Error> {
-        match value {
-            Some(v) => self.0.serialize_entry(key, v),
-            None => Ok(()),
-        }
-    }
-
-    fn end(self) -> Result<M::Ok, M::Error> {
-        self.0.end()
-    }
-}
-
-fn entries<S: Serializer>(s: S) -> Result<Entries<S::SerializeMap>, S::Error> {
-    s.serialize_map(None).map(Entries)
-}
-
-impl Serialize for UiMessage {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        m.set("id", &self.id)?;
-        m.set("type", &self.kind)?;
-        m.set("text", &self.text)?;
-        m.opt("context", &self.context)?;
-        m.end()
-    }
-}
-
-impl Serialize for AuthenticationMethod {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        m.set("method", &self.method)?;
-        m.opt("aal", &self.aal)?;
-        m.opt("completedAt", &self.completed_at)?;
-        m.end()
-    }
-}
-
-impl Serialize for VerifiableAddress {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        m.set("value", &self.value)?;
-        m.set("verified", &self.verified)?;
-        m.set("via", &self.via)?;
-        m.set("status", &self.status)?;
-        m.opt("verifiedAt", &self.verified_at)?;
-        m.end()
-    }
-}
-
-impl Serialize for Identity {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        m.set("id", &self.id)?;
-        m.set("schemaId", &self.schema_id)?;
-        m.set("traits", &self.traits)?;
-        m.set("verifiableAddresses", &self.verifiable_addresses)?;
-        m.set("metadataPublic", &self.metadata_public)?;
-        m.opt("state", &self.state)?;
-        m.opt("createdAt", &self.created_at)?;
-        m.opt("updatedAt", &self.updated_at)?;
-        m.opt("organizationId", &self.organization_id)?;
-        m.end()
-    }
-}
-
-impl Serialize for Session {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        m.set("id", &self.id)?;
-        m.set("active", &self.active)?;
-        m.set("authenticationMethods", &self.authentication_methods)?;
-        m.opt("expiresAt", &self.expires_at)?;
-        m.opt("authenticatedAt", &self.authenticated_at)?;
-        m.opt(
-            "authenticatorAssuranceLevel",
-            &self.authenticator_assurance_level,
-        )?;
-        m.opt("issuedAt", &self.issued_at)?;
-        m.opt("identity", &self.identity)?;
-        m.end()
-    }
-}
-
-impl Serialize for SendCodeResult {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        match self {
-            SendCodeResult::CodeSent {
-                ok,
-                flow_id,
-                flow_type,
-                identifier,
-                expires_at,
-                messages,
-            } => {
-                m.set("status", "code_sent")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("identifier", identifier)?;
-                m.set("expiresAt", expires_at)?;
-                m.set("messages", messages)?;
-            }
-            SendCodeResult::AccountNotFound {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "account_not_found")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            SendCodeResult::InvalidIdentifier {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "invalid_identifier")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            SendCodeResult::SessionAlreadyAvailable {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "session_already_available")?;
-                m.set("ok", ok)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-                m.opt("flowId", flow_id)?;
-            }
-            SendCodeResult::FlowExpired {
-                ok,
-                flow_id,
-                flow_type,
-                new_flow_id,
-                messages,
-            } => {
-                m.set("status", "flow_expired")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-                m.opt("newFlowId", new_flow_id)?;
-            }
-            SendCodeResult::FlowNotFound {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "flow_not_found")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            SendCodeResult::CsrfViolation {
-                ok,
-                flow_id,
-                flow_type,
-                cause,
-                hint,
-                messages,
-            } => {
-                m.set("status", "csrf_violation")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("cause", cause)?;
-                m.set("hint", hint)?;
-                m.set("messages", messages)?;
-            }
-            SendCodeResult::RateLimited {
-                ok,
-                retry_after_seconds,
-                messages,
-            } => {
-                m.set("status", "rate_limited")?;
-                m.set("ok", ok)?;
-                m.set("messages", messages)?;
-                m.opt("retryAfterSeconds", retry_after_seconds)?;
-            }
-            SendCodeResult::Rejected {
-                ok,
-                flow_id,
-                flow_type,
-                http_status,
-                error_id,
-                reason,
-                messages,
-            } => {
-                m.set("status", "rejected")?;
-                m.set("ok", ok)?;
-                m.set("httpStatus", http_status)?;
-                m.set("messages", messages)?;
-                m.opt("flowId", flow_id)?;
-                m.opt("flowType", flow_type)?;
-                m.opt("errorId", error_id)?;
-                m.opt("reason", reason)?;
-            }
-        }
-        m.end()
-    }
-}
-
 impl Exact for SendCodeResult {
     fn exact(&self) -> bool {
         match self {
@@ -1017,159 +864,6 @@ impl Exact for SendCodeResult {
             | SendCodeResult::RateLimited { messages, .. }
             | SendCodeResult::Rejected { messages, .. } => messages.exact(),
         }
-    }
-}
-
-impl Serialize for VerifyCodeResult {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        match self {
-            VerifyCodeResult::SignedIn {
-                ok,
-                flow_type,
-                session_token,
-                session,
-                identity,
-            } => {
-                m.set("status", "signed_in")?;
-                m.set("ok", ok)?;
-                m.set("flowType", flow_type)?;
-                m.set("session", session)?;
-                m.set("identity", identity)?;
-                m.opt("sessionToken", session_token)?;
-            }
-            VerifyCodeResult::Registered {
-                ok,
-                flow_type,
-                identity,
-            } => {
-                m.set("status", "registered")?;
-                m.set("ok", ok)?;
-                m.set("flowType", flow_type)?;
-                m.set("identity", identity)?;
-            }
-            VerifyCodeResult::InvalidCode {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "invalid_code")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            VerifyCodeResult::CodeExpired {
-                ok,
-                flow_id,
-                flow_type,
-                new_flow_id,
-                messages,
-            } => {
-                m.set("status", "code_expired")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-                m.opt("newFlowId", new_flow_id)?;
-            }
-            VerifyCodeResult::TooManyAttempts {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "too_many_attempts")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            VerifyCodeResult::AccountExists {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "account_exists")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            VerifyCodeResult::FlowExpired {
-                ok,
-                flow_id,
-                flow_type,
-                new_flow_id,
-                messages,
-            } => {
-                m.set("status", "flow_expired")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-                m.opt("newFlowId", new_flow_id)?;
-            }
-            VerifyCodeResult::FlowNotFound {
-                ok,
-                flow_id,
-                flow_type,
-                messages,
-            } => {
-                m.set("status", "flow_not_found")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("messages", messages)?;
-            }
-            VerifyCodeResult::CsrfViolation {
-                ok,
-                flow_id,
-                flow_type,
-                cause,
-                hint,
-                messages,
-            } => {
-                m.set("status", "csrf_violation")?;
-                m.set("ok", ok)?;
-                m.set("flowId", flow_id)?;
-                m.set("flowType", flow_type)?;
-                m.set("cause", cause)?;
-                m.set("hint", hint)?;
-                m.set("messages", messages)?;
-            }
-            VerifyCodeResult::RateLimited {
-                ok,
-                retry_after_seconds,
-                messages,
-            } => {
-                m.set("status", "rate_limited")?;
-                m.set("ok", ok)?;
-                m.set("messages", messages)?;
-                m.opt("retryAfterSeconds", retry_after_seconds)?;
-            }
-            VerifyCodeResult::Rejected {
-                ok,
-                flow_id,
-                flow_type,
-                http_status,
-                error_id,
-                reason,
-                messages,
-            } => {
-                m.set("status", "rejected")?;
-                m.set("ok", ok)?;
-                m.set("httpStatus", http_status)?;
-                m.set("messages", messages)?;
-                m.opt("flowId", flow_id)?;
-                m.opt("flowType", flow_type)?;
-                m.opt("errorId", error_id)?;
-                m.opt("reason", reason)?;
-            }
-        }
-        m.end()
     }
 }
 
@@ -1193,64 +887,12 @@ impl Exact for VerifyCodeResult {
     }
 }
 
-impl Serialize for WhoamiResult {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        match self {
-            WhoamiResult::Active { ok, session } => {
-                m.set("status", "active")?;
-                m.set("ok", ok)?;
-                m.set("session", session)?;
-            }
-            WhoamiResult::Unauthorized { ok, error_id } => {
-                m.set("status", "unauthorized")?;
-                m.set("ok", ok)?;
-                m.opt("errorId", error_id)?;
-            }
-            WhoamiResult::RateLimited {
-                ok,
-                retry_after_seconds,
-            } => {
-                m.set("status", "rate_limited")?;
-                m.set("ok", ok)?;
-                m.opt("retryAfterSeconds", retry_after_seconds)?;
-            }
-        }
-        m.end()
-    }
-}
-
 impl Exact for WhoamiResult {
     fn exact(&self) -> bool {
         match self {
             WhoamiResult::Active { session, .. } => session.exact(),
             WhoamiResult::Unauthorized { .. } | WhoamiResult::RateLimited { .. } => true,
         }
-    }
-}
-
-impl Serialize for LogoutResult {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = entries(s)?;
-        match self {
-            LogoutResult::LoggedOut { ok } => {
-                m.set("status", "logged_out")?;
-                m.set("ok", ok)?;
-            }
-            LogoutResult::UnknownSession { ok } => {
-                m.set("status", "unknown_session")?;
-                m.set("ok", ok)?;
-            }
-            LogoutResult::RateLimited {
-                ok,
-                retry_after_seconds,
-            } => {
-                m.set("status", "rate_limited")?;
-                m.set("ok", ok)?;
-                m.opt("retryAfterSeconds", retry_after_seconds)?;
-            }
-        }
-        m.end()
     }
 }
 
