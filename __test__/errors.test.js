@@ -102,6 +102,28 @@ describe('configuration', () => {
   test('plain http is accepted off loopback only with allowHttp', () => {
     expect(new OryOtc({ baseUrl: 'http://kratos.internal:4433', allowHttp: true }).origin).toBe('http://kratos.internal:4433')
   })
+
+  // Linux's platform verifier reads the CA bundle SSL_CERT_FILE and SSL_CERT_DIR name: pointed at
+  // nothing, the system has no trust store, as a slim container without ca-certificates.
+  const linux = process.platform === 'linux' ? describe : describe.skip
+  linux('on a system without a CA bundle', () => {
+    const emulator = useEmulator()
+    const noTrustStore = { SSL_CERT_FILE: '/nonexistent/ca.pem', SSL_CERT_DIR: '/nonexistent' }
+
+    test('an http:// URL, which never needs TLS, still signs in', async () => {
+      const script = `const { OryOtc } = require('.')
+        new OryOtc({ baseUrl: ${JSON.stringify(emulator().url)} }).sendLoginCode('nobody@example.com')
+          .then((r) => console.log(JSON.stringify(r.status)), (e) => console.log(JSON.stringify(e.code + ' ' + e.message)))`
+      expect(await runNode(script, noTrustStore)).toBe('account_not_found')
+    })
+
+    test('an https:// URL is ERR_ORY_CONFIG, saying TLS cannot be set up', async () => {
+      const script = `const { OryOtc } = require('.')
+        try { new OryOtc({ baseUrl: 'https://x.example' }); console.log('"built"') }
+        catch (e) { console.log(JSON.stringify(e.code + ' ' + e.message)) }`
+      expect(await runNode(script, noTrustStore)).toMatch(/^ERR_ORY_CONFIG .*cannot set up TLS/)
+    })
+  })
 })
 
 describe('failures to reach or understand Ory', () => {

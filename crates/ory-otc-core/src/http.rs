@@ -207,7 +207,19 @@ impl Http {
             headers.insert(PROXY_AUTHORIZATION, auth.clone());
         }
 
-        let tls = tls_config()?;
+        // An `http` origin reached directly or through an `http` proxy never shakes hands, so a
+        // system without a trust store (a slim container without `ca-certificates`) must not stop
+        // it. It gets a configuration that trusts nothing: a handshake, should one ever happen,
+        // fails closed.
+        let tls_needed = scheme == Scheme::HTTPS
+            || proxy
+                .as_ref()
+                .is_some_and(|p| p.uri.scheme() == Some(&Scheme::HTTPS));
+        let tls = match tls_config() {
+            Ok(tls) => tls,
+            Err(_) if !tls_needed => trusting_nothing()?,
+            Err(e) => return Err(e),
+        };
         let mut tcp = HttpConnector::new();
         tcp.enforce_http(false);
         tcp.set_nodelay(true);
@@ -642,6 +654,17 @@ fn tls_config() -> Result<rustls::ClientConfig, Error> {
         .with_safe_default_protocol_versions()
         .and_then(|b| b.with_platform_verifier())
         .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// rustls that trusts no certificate, for clients that never use TLS.
+fn trusting_nothing() -> Result<rustls::ClientConfig, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?
+        .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
     Ok(config)
 }
