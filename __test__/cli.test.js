@@ -1,4 +1,4 @@
-// The CLIs end to end: `ory-otc` signs in against an embedded emulator, reading the code from
+// The CLIs end to end: `ory-otc` signs in against an in-process emulator, reading the code from
 // stdin; `ory-otc-emulator` serves until SIGTERM. Both run as real child processes.
 const path = require('node:path')
 const { spawn } = require('node:child_process')

@@ -3,7 +3,7 @@
 //   npx ory-otc login <email>       an existing account
 //   npx ory-otc register <email>    a new account
 //   npx ory-otc subscribe <email>   login, or registration when there is no account
-// Against ORY_SDK_URL (or --base-url), or an embedded emulator with --emulator.
+// Against ORY_SDK_URL (or --base-url), or an in-process emulator (ory-otc-emulator) with --emulator.
 'use strict'
 const readline = require('node:readline')
 const { parseArgs } = require('node:util')
@@ -33,7 +33,7 @@ const usage = `Usage: ory-otc <login|register|subscribe> <email> [options]
 Sends a one-time code, asks for it, and prints the session.
 
   --base-url <url>   Ory's URL (default: $ORY_SDK_URL, or https://$ORY_PROJECT_SLUG.projects.oryapis.com)
-  --emulator         use an embedded Kratos emulator; prints the code it mailed
+  --emulator         use an in-process Kratos emulator (ory-otc-emulator); prints the code it mailed
   --code <digits>    the code, instead of asking for it
   --timeout-ms <ms>  per call (default 10000)
   --json             print machine-readable JSON
