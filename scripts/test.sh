@@ -6,8 +6,9 @@
 #   4. node --test on the README's ESM endpoint examples (API mode and browser mode) and on the
 #      Payload plugin (ory-otc/payload)
 #   5. tsc on a typed usage file that switches over every result status, and on the plugin's outcome table
-#   6. the Payload 3 example: migrate, next build, next start, end-to-end and in-process suites
-#      (ORY_OTC_SKIP_PAYLOAD=1 skips it)
+#   6. the Payload 3 example: migrate, next build, next start, end-to-end and in-process suites;
+#      then the stock Payload app (examples/payload-stock): next build with webpack and Turbopack,
+#      a member's attack under next start on PostgreSQL and SQLite (ORY_OTC_SKIP_PAYLOAD=1 skips both)
 # Installs and builds what is missing first (scripts/setup.sh; SKIP_BUILD=1 reuses a build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,9 +48,11 @@ if [ "${ORY_OTC_SKIP_PAYLOAD:-0}" != 1 ]; then
   step "the Payload example, installed from the packed tarballs (examples/payload-subscribe)"
   npm run --silent pack -- --dev
   bash examples/payload-subscribe/run-ci.sh
+  step "a stock Payload app (collections without access) with the plugin: what a member may not do (examples/payload-stock)"
+  node examples/payload-stock/run-ci.mjs
 else
   step "the Payload example: SKIPPED (ORY_OTC_SKIP_PAYLOAD=1)"
-  skipped+=("the Payload example (examples/payload-subscribe), skipped by ORY_OTC_SKIP_PAYLOAD=1")
+  skipped+=("the Payload examples (examples/payload-subscribe, examples/payload-stock), skipped by ORY_OTC_SKIP_PAYLOAD=1")
 fi
 
 echo

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict'
 import { execFile, execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -30,6 +30,7 @@ const PAYLOAD_BIN = path.join(root, 'node_modules/payload/bin.js')
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'payload-stock-'))
+const migrations = path.join(root, '.test-migrations')
 chmodSync(tmp, 0o777) // PostgreSQL runs as its own user and keeps its socket and data here
 let emu
 
@@ -39,6 +40,7 @@ before(async () => {
 after(async () => {
   await emu?.close()
   rmSync(tmp, { recursive: true, force: true })
+  rmSync(migrations, { recursive: true, force: true })
 })
 
 async function freePort() {
@@ -88,9 +90,11 @@ class App {
       PAYLOAD_SECRET: 'stock-' + randomUUID(),
       DATABASE_URI: databaseUri,
       ORY_SDK_URL: emu.url,
-      PAYLOAD_MIGRATION_DIR: path.join(tmp, `migrations-${name}`),
+      // Inside the app, so that a migration resolves the app's packages; removed after the run.
+      PAYLOAD_MIGRATION_DIR: path.join(migrations, name),
       ...extraEnv,
     }
+    mkdirSync(this.env.PAYLOAD_MIGRATION_DIR, { recursive: true })
     // What README tells a deployment to do for the plugin's fields: create a migration, run it.
     await run(process.execPath, [PAYLOAD_BIN, 'migrate:create', 'initial'], { cwd: root, env: this.env, timeout: 180_000 })
     await run(process.execPath, [PAYLOAD_BIN, 'migrate'], { cwd: root, env: this.env, timeout: 180_000 })
