@@ -14,4 +14,8 @@ const nextConfig: NextConfig = {
   outputFileTracingRoot: path.resolve(dirname),
 }
 
-export default withPayload(withOryOtc(nextConfig), { devBundleServerPackages: false })
+// What the tests check when the README line is missing (STOCK_WITHOUT_WITH_ORY_OTC=1): the build
+// must fail with ory-otc's own message, which names withOryOtc, not with the bundler's.
+const withoutReadmeLine = process.env.STOCK_WITHOUT_WITH_ORY_OTC === '1'
+
+export default withPayload(withoutReadmeLine ? nextConfig : withOryOtc(nextConfig), { devBundleServerPackages: false })

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // CI for examples/payload-stock: install, type-check, `next build` with webpack and with Turbopack
-// (a config that does only what README says must build with both), then the member-attack suite
+// (a config that does only what README says must build with both; without README's withOryOtc
+// line both must fail with ory-otc's own ERR_ORY_BUNDLED, which names it), then the member-attack suite
 // (test/stock.test.mjs) under `next start` on PostgreSQL and SQLite, against the ory-otc tarballs
 // that the root wrote to ../../dist (`npm run build && npm run pack -- --dev`).
 //
@@ -10,7 +11,7 @@
 // Ends with one line "payload-stock: N passed, N failed". Exits non-zero when a step fails, when a
 // test fails or is skipped, or when the suite ran no test. Every server it started is stopped on
 // the way out, also after a failure or a signal.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -82,8 +83,28 @@ const buildEnv = { PAYLOAD_SECRET: 'build-only', DATABASE_URI: `file:${path.join
 await setup('npm ci', 900, 'npm', ['ci', '--no-audit', '--no-fund'])
 await setup('install the addon from the tarballs', 300, process.execPath, [path.join(root, '../payload-subscribe/scripts/install-addon.mjs'), root])
 await setup('type check', 300, bin('tsc'), ['--noEmit'])
-// Both bundlers, each from a clean .next, as on a fresh clone; the Turbopack build (Next's
-// default) is the one the suite runs.
+// Without the README's withOryOtc line, each bundler's build must fail with ory-otc's message
+// (ERR_ORY_BUNDLED, naming the fix), not with the bundler's own about a `.node` file.
+for (const [name, args] of [['Turbopack', []], ['webpack', ['--webpack']]]) {
+  rmSync(path.join(root, '.next'), { recursive: true, force: true })
+  log(`next build ${args.join(' ')} without withOryOtc must fail, naming it`)
+  const out = spawnSync(bin('next'), ['build', ...args], {
+    cwd: root,
+    env: { ...process.env, ...buildEnv, NEXT_TELEMETRY_DISABLED: '1', STOCK_WITHOUT_WITH_ORY_OTC: '1' },
+    encoding: 'utf8',
+    timeout: 900_000,
+  })
+  const text = `${out.stdout}${out.stderr}`
+  if (out.status !== 0 && /ERR_ORY_BUNDLED/.test(text) && /withOryOtc from 'ory-otc\/next'/.test(text)) {
+    console.log(`payload-stock: ${name}: the build failed with ERR_ORY_BUNDLED, naming withOryOtc`)
+    counts.passed++
+  } else {
+    console.error(`payload-stock: ${name}: expected the build to fail with ERR_ORY_BUNDLED (exit ${out.status}):\n${text.slice(-3000)}`)
+    counts.failed++
+  }
+}
+// Both bundlers with the README's config, each from a clean .next, as on a fresh clone; the
+// Turbopack build (Next's default) is the one the suite runs.
 rmSync(path.join(root, '.next'), { recursive: true, force: true })
 await setup('next build --webpack', 900, bin('next'), ['build', '--webpack'], buildEnv)
 rmSync(path.join(root, '.next'), { recursive: true, force: true })
@@ -112,6 +133,6 @@ if (!Number.isFinite(tests) || !Number.isFinite(pass)) {
   finish(1)
 }
 // Skipped and cancelled tests count as failed: a skipped attack is not a refused one.
-counts = { passed: pass, failed: tests - pass }
+counts = { passed: counts.passed + pass, failed: counts.failed + tests - pass }
 if (tests === 0) console.error('payload-stock: the suite ran no test')
-finish(code !== 0 || tests === 0 || pass !== tests ? 1 : 0)
+finish(code !== 0 || tests === 0 || counts.failed > 0 ? 1 : 0)
