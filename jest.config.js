@@ -9,4 +9,6 @@ module.exports = {
   // The README example imports the package by name, as a user's test does.
   moduleNameMapper: { '^ory-otc$': '<rootDir>/index.js' },
   testTimeout: 30000,
+  // The same environment whatever the shell set (ORY_SDK_URL, proxies): scripts/test-env.js.
+  globalSetup: '<rootDir>/__test__/setup/global-env.js',
 }

@@ -1,0 +1,8 @@
+// Jest's globalSetup: scripts/test-env.js's rules applied to the real environment of the Jest
+// process before any worker starts (workers inherit it), so `npx jest` run from a shell with
+// ORY_SDK_URL or a proxy set checks what `npm test` checks. See that file for why.
+const { testEnv } = require('../../scripts/test-env.js')
+
+module.exports = async () => {
+  for (const change of testEnv(process.env)) process.stdout.write(`\ntest environment: ${change}`)
+}
