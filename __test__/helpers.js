@@ -41,7 +41,8 @@ function runNode(script, env = {}) {
     execFile(
       process.execPath,
       ['-e', script],
-      { cwd: root, env: { PATH: process.env.PATH, ...env }, timeout: 20000 },
+      // PATH only (and on Windows SystemRoot, without which a process cannot start its sockets).
+      { cwd: root, env: { PATH: process.env.PATH, ...(process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {}), ...env }, timeout: 20000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${err.message}\n${stderr}`))
         resolve(JSON.parse(stdout))
