@@ -99,7 +99,8 @@ try {
     console.log(`SKIPPED: ${r.reason}`)
     skipped.push(`actionlint: ${r.reason}`)
   } else {
-    counts.push(`actionlint: ${r.count} workflow files`)
+    console.log(`clean: ${r.files.join(', ')}`)
+    counts.push(`actionlint: ${r.count} workflow files clean`)
   }
 } catch (e) {
   fail(e.message)
