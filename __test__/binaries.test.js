@@ -4,7 +4,7 @@
 // names the ones that were built (build:all sets it); any other binary found there is checked too.
 //
 // Not part of `npm test` (jest.config.js leaves it out): build:all and test:platforms run it.
-//   ORY_OTC_TARGETS=linux-x64-gnu npx jest --testPathIgnorePatterns /node_modules/ __test__/binaries.test.js
+//   ORY_OTC_TARGETS=host npx jest --testPathIgnorePatterns /node_modules/ __test__/binaries.test.js   (or names from scripts/platforms.js)
 const fs = require('node:fs')
 const path = require('node:path')
 const { packages, binaryPath, selectedTargets, compareVersions, GLIBC_MAX, TARGETS, buildableHere } = require('../scripts/platforms.js')

@@ -4,7 +4,7 @@
 // the structural checks (__test__/binaries.test.js) on what it built.
 //
 //   npm run build:all                          every target
-//   ORY_OTC_TARGETS=linux-x64-gnu,linux-arm64-musl npm run build:all    some (names or Rust triples; `host`)
+//   ORY_OTC_TARGETS=host,<platform>,... npm run build:all    some: platform names or Rust triples of scripts/platforms.js, `host` for this one
 //
 // How each kind of target is built here (Linux x64 host, no macOS SDK, no Windows SDK):
 //   linux gnu     napi build -x (cargo-zigbuild) for <triple>.2.17: links against glibc 2.17's symbols

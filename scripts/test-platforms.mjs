@@ -3,7 +3,7 @@
 // exactly what ran where. A release runs it; CI does not (it takes a while).
 //
 //   npm run test:platforms                    every run below
-//   ORY_OTC_TARGETS=linux-arm64-gnu npm run test:platforms     the runs of some targets only
+//   ORY_OTC_TARGETS=<platform>,... npm run test:platforms    the runs of some targets only (names as in RUNS below)
 //   ORY_OTC_PLATFORM_JEST=0 npm run test:platforms             the sign-in scenarios only
 //
 // 1. The structural checks (__test__/binaries.test.js) on every built binary, darwin included.
