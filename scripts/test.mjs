@@ -43,13 +43,15 @@ const OWNED = [
   // Structural checks of the cross-built binaries of every target: they need `npm run build:all`.
   { prefix: '__test__/binaries.test.js', by: 'npm run build:all, npm run test:platforms and the release workflow' },
 ]
-const SKIP_DIRS = new Set(['node_modules', 'target', 'dist', '.git', '.next', 'out'])
+// Not searched: installed packages, build output, and dot-directories (.git, .next, and the
+// caches the Alpine CI job keeps in .cache/).
+const SKIP_DIRS = new Set(['node_modules', 'target', 'dist', 'out'])
 
 /** Every test file under the repository, as a path relative to it with `/` separators. */
 function findTests(dir = ROOT, found = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
-      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('target-')) findTests(join(dir, entry.name), found)
+      if (!SKIP_DIRS.has(entry.name) && !entry.name.startsWith('target-') && !entry.name.startsWith('.')) findTests(join(dir, entry.name), found)
     } else if (/\.(test|spec)\.[cm]?[jt]sx?$/.test(entry.name)) {
       found.push(relative(ROOT, join(dir, entry.name)).split(sep).join('/'))
     }
