@@ -4,5 +4,6 @@
 const { testEnv } = require('../../scripts/test-env.js')
 
 module.exports = async () => {
-  for (const change of testEnv(process.env)) process.stdout.write(`\ntest environment: ${change}`)
+  const changes = testEnv(process.env)
+  if (changes.length > 0) process.stdout.write(`\n${changes.map((c) => `test environment: ${c}`).join('\n')}\n`)
 }
