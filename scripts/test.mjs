@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test: `npm test`, .ci/run and the CI workflow all end here, on Linux, macOS and
-// Windows alike.
+// Runs every test: `npm test`, .ci/run and the CI workflow all end here. Node, not bash, so that
+// Linux, macOS and Windows run it alike.
 //   1. the release napi build (scripts/run.mjs setup; SKIP_BUILD=1 reuses a build), and a check
 //      that it left the committed native.js/native.d.ts as they were
 //   2. actionlint on every workflow in .github/workflows/ (scripts/actionlint.mjs)
@@ -15,6 +15,10 @@
 // naming it. A step whose runner finds no test fails too, and a skipped step is reported as
 // skipped, never as passed. The environment is made the same whatever the shell set
 // (scripts/test-env.js says how and why).
+//   SKIP_BUILD=1                   reuse the existing build
+//   ORY_OTC_SKIP_PAYLOAD=1         skip step 7 (reported as skipped)
+//   ORY_OTC_SKIP_CARGO=1           skip step 3 (reported as skipped), e.g. while another build holds the cores
+//   ORY_OTC_REQUIRE_ACTIONLINT=1   fail, rather than skip, when Go is missing (.ci/run and CI set it)
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, sep } from 'node:path'
