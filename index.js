@@ -76,6 +76,32 @@ function loadBinary(binaryName, dir) {
   }
   return null
 }
+
+/**
+ * Node's own `require`, out of bundlers' sight. Next.js's bundlers (Turbopack, webpack) follow a
+ * plain `require('./native.js')` to napi-rs's loader and the `.node` files it names, and fail on
+ * them with an error that does not say what to do; kept out of the bundle, this file can say it
+ * (assertNotBundled). Where code generation from strings is disabled, `module.require`.
+ */
+const nodeRequire = (() => {
+  try {
+    return eval('require') // eslint-disable-line no-eval
+  } catch {
+    return module.require.bind(module) // node --disallow-code-generation-from-strings
+  }
+})()
+
+/** Throws `ERR_ORY_BUNDLED`, naming the fix, when this file runs from a bundle instead of its package folder. */
+function assertNotBundled(packageName, dir) {
+  if (fs.existsSync(path.join(dir, 'native.js'))) return
+  const error = new Error(
+    `${packageName} was bundled (${dir} is not its package folder), but a native addon must be loaded by Node's require. ` +
+      "In Next.js, wrap the config with withOryOtc from 'ory-otc/next' (export default withPayload(withOryOtc(nextConfig))), " +
+      `or add '${packageName}' to serverExternalPackages; with another bundler, mark ${packageName} as external.`,
+  )
+  error.code = 'ERR_ORY_BUNDLED'
+  throw error
+}
 // load-binary:end
 
 const native = loadNative()
@@ -85,8 +111,9 @@ const native = loadNative()
  * none; the error names the platform, the package to install and the platforms ory-otc ships.
  */
 function loadNative() {
+  assertNotBundled('ory-otc', __dirname)
   try {
-    return loadBinary('ory-otc', __dirname) ?? require('./native.js')
+    return loadBinary('ory-otc', __dirname) ?? nodeRequire('./native.js')
   } catch (cause) {
     if (typeof process?.versions?.node !== 'string' || typeof process.platform !== 'string') {
       // Next.js's edge runtime, a browser bundle, a worker runtime without Node's APIs.

@@ -7,7 +7,7 @@ module.exports = {
   // The structural checks of cross-built binaries run from `npm run build:all` (see the file).
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__test__/binaries.test.js'],
   // The README example imports the package by name, as a user's test does.
-  moduleNameMapper: { '^ory-otc$': '<rootDir>/index.js' },
+  moduleNameMapper: { '^ory-otc$': '<rootDir>/index.js', '^ory-otc/next$': '<rootDir>/next/index.js' },
   testTimeout: 30000,
   // The same environment whatever the shell set (ORY_SDK_URL, proxies): scripts/test-env.js.
   globalSetup: '<rootDir>/__test__/setup/global-env.js',

@@ -42,4 +42,50 @@ describe('the binary loader', () => {
       fs.rmSync(dir, { recursive: true, force: true })
     }
   })
+
+  // A bundler (Next.js's Turbopack or webpack without withOryOtc) moves index.js away from its
+  // package folder; it must then say so and name the fix, not fail on a `.node` file.
+  test.each([
+    ['ory-otc', root],
+    ['ory-otc-emulator', path.join(root, 'packages/emulator')],
+  ])('%s run from outside its package folder throws ERR_ORY_BUNDLED, naming withOryOtc', (name, dir) => {
+    const chunk = fs.mkdtempSync(path.join(os.tmpdir(), 'bundle-'))
+    try {
+      fs.copyFileSync(path.join(dir, 'index.js'), path.join(chunk, 'index.js'))
+      const run = spawnSync(process.execPath, ['-e', `try { require(${JSON.stringify(chunk)}) } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }`], { encoding: 'utf8' })
+      const err = JSON.parse(run.stdout)
+      expect(err.code).toBe('ERR_ORY_BUNDLED')
+      expect(err.message).toContain(`${name} was bundled`)
+      expect(err.message).toContain("withOryOtc from 'ory-otc/next'")
+      expect(err.message).toContain(`add '${name}' to serverExternalPackages`)
+    } finally {
+      fs.rmSync(chunk, { recursive: true, force: true })
+    }
+  })
+
+  test('keeps working where code generation from strings is disabled', () => {
+    const out = execFileSync(process.execPath, ['--disallow-code-generation-from-strings', '-e', `console.log(typeof require(${JSON.stringify(root)}).OryOtc)`], { encoding: 'utf8' })
+    expect(out.trim()).toBe('function')
+  })
+})
+
+describe('ory-otc/next', () => {
+  const { withOryOtc } = require('ory-otc/next')
+
+  test('adds ory-otc and ory-otc-emulator to serverExternalPackages, keeping the app’s own entries and options', () => {
+    const config = { serverExternalPackages: ['sharp', 'ory-otc'], poweredByHeader: false }
+    expect(withOryOtc(config)).toEqual({ serverExternalPackages: ['sharp', 'ory-otc', 'ory-otc-emulator'], poweredByHeader: false })
+    expect(config.serverExternalPackages).toEqual(['sharp', 'ory-otc']) // not changed in place
+    expect(withOryOtc()).toEqual({ serverExternalPackages: ['ory-otc', 'ory-otc-emulator'] })
+  })
+
+  test('keeps a config function a function', async () => {
+    const wrapped = withOryOtc(async (phase) => ({ distDir: phase }))
+    expect(typeof wrapped).toBe('function')
+    await expect(wrapped('build')).resolves.toEqual({ distDir: 'build', serverExternalPackages: ['ory-otc', 'ory-otc-emulator'] })
+  })
+
+  test('refuses anything else with a TypeError', () => {
+    expect(() => withOryOtc('next.config.js')).toThrow(expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' }))
+  })
 })

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { after, before, describe, it } from 'node:test'
 
 import { OryOtc, OryOtcError } from 'ory-otc'
-import { failureResponse, oryOtcPlugin, refusalResponse } from 'ory-otc/payload'
+import { adminsOnly, failureResponse, isAdmin, isMember, oryOtcPlugin, refusalResponse } from 'ory-otc/payload'
 import { startEmulator } from 'ory-otc-emulator'
 
 const config = (extra = {}) => ({
@@ -185,6 +185,185 @@ describe('oryOtcPlugin applied to a config', () => {
   it('reports a bad ory option at the start as ERR_ORY_CONFIG', async () => {
     const cfg = apply({ collection: 'subscriptions', ory: { baseUrl: 'not a url' } })
     await assert.rejects(cfg.onInit({}), { code: 'ERR_ORY_CONFIG', message: /"baseUrl" argument must be an absolute URL/ })
+  })
+})
+
+describe('access: members signed in by code reach nothing only admins may', () => {
+  // A stock app: no collection or global declares `access`, so Payload's default ("any logged-in
+  // user") would let every member in. The config as Payload will see it after the plugin.
+  const stock = () => ({
+    admin: { user: 'admins' },
+    collections: [
+      { slug: 'admins', auth: true, fields: [] },
+      { slug: 'posts', fields: [] },
+      { slug: 'subscriptions', fields: [] },
+      { slug: 'members', auth: { disableLocalStrategy: true }, fields: [{ name: 'nickname', type: 'text' }] },
+    ],
+    globals: [{ slug: 'settings', fields: [] }],
+    jobs: { tasks: [] },
+  })
+  const secure = (users = {}, cfg = stock()) =>
+    apply({ collection: 'subscriptions', ory: { baseUrl: 'http://127.0.0.1:4433' }, users: { collection: 'members', create: true, ...users } }, cfg)
+  // What Payload hands an access function: `req.user` and `req.payload` (its config and collections).
+  const payloadOf = (cfg) => ({
+    config: { ...cfg, admin: { user: cfg.admin?.user ?? 'users' } },
+    collections: Object.fromEntries(cfg.collections.map((c) => [c.slug, { config: c }])),
+    logger: { warnings: [], warn(msg) { this.warnings.push(msg) } },
+  })
+  const reqs = (cfg) => {
+    const payload = payloadOf(cfg)
+    return {
+      payload,
+      member: { payload, user: { id: 7, collection: 'members', _strategy: 'ory-otc' } },
+      // A member who set a password through "forgot password" is still a member.
+      memberByPassword: { payload, user: { id: 7, collection: 'members', _strategy: 'local-jwt' } },
+      admin: { payload, user: { id: 1, collection: 'admins', _strategy: 'local-jwt' } },
+      anonymous: { payload, user: null },
+    }
+  }
+  const ask = (entity, op, req, extra = {}) => entity.access[op]({ req, ...extra })
+
+  it('refuses members every operation of a collection without access, and keeps Payload’s default for others', () => {
+    const cfg = secure()
+    const r = reqs(cfg)
+    const posts = collection(cfg, 'posts')
+    for (const op of ['create', 'read', 'update', 'delete', 'readVersions', 'unlock']) {
+      assert.equal(ask(posts, op, r.member), false, `posts.${op} for a member`)
+      assert.equal(ask(posts, op, r.memberByPassword), false, `posts.${op} for a member with a password`)
+      assert.equal(ask(posts, op, r.admin), true, `posts.${op} for an admin`)
+      assert.equal(ask(posts, op, r.anonymous), false, `posts.${op} for nobody`)
+    }
+    const admins = collection(cfg, 'admins')
+    assert.equal(ask(admins, 'create', r.member), false) // POST /api/admins: no new admin
+    assert.equal(ask(admins, 'create', r.admin), true)
+    assert.equal(admins.access.admin({ req: r.member }), false) // the admin panel
+    assert.equal(admins.access.admin({ req: r.admin }), true)
+    assert.equal(collection(cfg, 'members').access.admin, undefined) // Payload refuses a collection other than admin.user
+  })
+
+  it('refuses members the globals and the job queue', () => {
+    const cfg = secure()
+    const r = reqs(cfg)
+    const settings = cfg.globals[0]
+    for (const op of ['read', 'update', 'readVersions']) {
+      assert.equal(ask(settings, op, r.member), false)
+      assert.equal(ask(settings, op, r.admin), true)
+    }
+    for (const op of ['run', 'queue', 'cancel']) {
+      assert.equal(cfg.jobs.access[op]({ req: r.member }), false)
+      assert.equal(cfg.jobs.access[op]({ req: r.admin }), true)
+    }
+  })
+
+  it('keeps the subscriber documents for admins only', () => {
+    const cfg = secure()
+    const r = reqs(cfg)
+    const subs = collection(cfg, 'subscriptions')
+    for (const op of ['create', 'read', 'update', 'delete', 'readVersions', 'unlock']) {
+      assert.equal(ask(subs, op, r.member), false)
+      assert.equal(ask(subs, op, r.admin), true)
+      assert.equal(ask(subs, op, r.anonymous), false)
+    }
+  })
+
+  it('lets a member read their own document and change only users.editableFields of it', () => {
+    const closed = secure()
+    let r = reqs(closed)
+    let members = collection(closed, 'members')
+    assert.deepEqual(ask(members, 'read', r.member), { id: { equals: 7 } })
+    assert.equal(ask(members, 'read', r.admin), true)
+    assert.equal(ask(members, 'update', r.member, { data: { nickname: 'x' } }), false)
+    for (const op of ['create', 'delete', 'readVersions']) assert.equal(ask(members, op, r.member), false)
+    const open = secure({ editableFields: ['nickname'] })
+    r = reqs(open)
+    members = collection(open, 'members')
+    assert.deepEqual(ask(members, 'update', r.member, { data: { nickname: 'x' } }), { id: { equals: 7 } })
+    assert.equal(ask(members, 'update', r.member, { data: { nickname: 'x', email: 'y@example.com' } }), false)
+    assert.deepEqual(ask(members, 'update', r.member), { id: { equals: 7 } }) // Payload asking what may be done at all
+  })
+
+  it('keeps the access an app wrote, and the app’s rule wins over the plugin’s', () => {
+    const cfg = stock()
+    const own = () => 'own'
+    collection(cfg, 'posts').access = { read: own }
+    collection(cfg, 'subscriptions').access = { read: own }
+    const out = secure({}, cfg)
+    assert.equal(collection(out, 'posts').access.read, own)
+    assert.equal(collection(out, 'subscriptions').access.read, own)
+    assert.equal(ask(collection(out, 'posts'), 'update', reqs(out).member), false)
+  })
+
+  it('refuses members the admin panel when the admin collection is the users collection', () => {
+    const cfg = secure({ create: false }, { ...stock(), admin: { user: 'members' } })
+    const r = reqs(cfg)
+    const members = collection(cfg, 'members')
+    assert.equal(members.access.admin({ req: r.member }), false)
+  })
+
+  it('refuses users.create on the admin collection: every code reader would be an admin user', () => {
+    assert.throws(() => secure({}, { ...stock(), admin: { user: 'members' } }), (err) => {
+      assert.ok(err instanceof OryOtcError)
+      assert.equal(err.code, 'ERR_ORY_CONFIG')
+      assert.match(err.message, /users.collection "members" is the admin collection/)
+      return true
+    })
+  })
+
+  it("gives members Payload's default with the opt-out, users.defaultAccess: 'any-user'", () => {
+    const cfg = secure({ defaultAccess: 'any-user' })
+    assert.equal(collection(cfg, 'posts').access, undefined)
+    assert.equal(cfg.globals[0].access, undefined)
+    const r = reqs(cfg)
+    assert.equal(ask(collection(cfg, 'subscriptions'), 'read', r.member), false) // the plugin's own rules stay
+  })
+
+  it('checks users.defaultAccess and users.editableFields', () => {
+    const bad = (users, pattern) =>
+      assert.throws(() => oryOtcPlugin({ collection: 'subscriptions', users: { collection: 'members', ...users } }), pattern)
+    bad({ defaultAccess: 'open' }, /"users.defaultAccess" must be 'refuse-members' or 'any-user', not 'open'/)
+    bad({ editableFields: 'nickname' }, /"users.editableFields" must be an array of field names/)
+    bad({ editableFields: ['nickname', 'email'] }, /"users.editableFields" cannot hold "email": Ory owns them/)
+  })
+
+  it('isAdmin, isMember and adminsOnly read the request', () => {
+    const r = reqs(secure())
+    assert.equal(isMember(r.member), true)
+    assert.equal(isMember(r.memberByPassword), true)
+    assert.equal(isMember(r.admin), false)
+    assert.equal(isAdmin(r.admin), true)
+    assert.equal(isAdmin(r.member), false)
+    assert.equal(isAdmin(r.anonymous), false)
+    assert.equal(adminsOnly({ req: r.admin }), true)
+    assert.equal(adminsOnly({ req: r.member }), false)
+  })
+
+  it('names, once at start-up, each rule the app wrote that lets any signed-in member in', async () => {
+    const cfg = stock()
+    collection(cfg, 'posts').access = { read: ({ req }) => Boolean(req.user), create: () => true, update: ({ req }) => ({ owner: { equals: req.user?.id } }) }
+    cfg.globals[0].access = { update: ({ req }) => !!req.user }
+    const out = secure({}, cfg)
+    const payload = payloadOf(out)
+    await out.onInit(payload)
+    // Only the two any-user rules: a public rule (`() => true`) and a scoped one are fine.
+    const warnings = payload.logger.warnings
+    assert.equal(warnings.length, 1, warnings.join('\n'))
+    assert.match(warnings[0], /collection "posts" access\.read, global "settings" access\.update let in any signed-in member/)
+    assert.doesNotMatch(warnings[0], /"posts" access\.(create|update)/)
+  })
+
+  it('makes a collection added after the plugin (Payload’s own) refuse members where it let any user in', async () => {
+    const out = secure({}, stock())
+    const payload = payloadOf(out)
+    const anyUser = ({ req }) => Boolean(req.user)
+    const ownOnly = ({ req }) => ({ user: { equals: req.user?.id } })
+    const lockDocs = { slug: 'payload-locked-documents', access: { read: anyUser, delete: ownOnly }, fields: [] }
+    payload.config.collections = [...payload.config.collections, lockDocs]
+    payload.collections[lockDocs.slug] = { config: lockDocs }
+    await out.onInit(payload)
+    const r = reqs(out)
+    assert.equal(lockDocs.access.read({ req: { ...r.member, payload } }), false)
+    assert.equal(lockDocs.access.read({ req: { ...r.admin, payload } }), true)
+    assert.equal(lockDocs.access.delete, ownOnly) // not an any-user rule: left alone
   })
 })
 

@@ -29,4 +29,27 @@ describe('README', () => {
   test('has no unfilled placeholders', () => {
     expect(readme).not.toMatch(/PLACEHOLDER|TODO|TBD/)
   })
+
+  // npm's website shows README.md and resolves its relative links against `repository`
+  // (`directory` for a package in a subfolder): each must name an existing file, and each
+  // published package must say where it lives.
+  test.each([
+    ['README.md', '.'],
+    ['packages/emulator/README.md', 'packages/emulator'],
+  ])('%s links only to files that exist', (file, dir) => {
+    const text = fs.readFileSync(path.join(root, file), 'utf8')
+    const links = [...text.matchAll(/\]\(([^)\s#]+)(#[^)]*)?\)/g)].map((m) => m[1]).filter((l) => !/^[a-z]+:/i.test(l))
+    expect(links.length).toBeGreaterThan(0)
+    for (const link of links) expect([file, link, fs.existsSync(path.join(root, dir, link))]).toEqual([file, link, true])
+  })
+
+  test.each([
+    ['package.json', undefined],
+    ['packages/emulator/package.json', 'packages/emulator'],
+  ])('%s names its repository, homepage and issue tracker', (file, directory) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, file), 'utf8'))
+    expect(pkg.repository).toEqual({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/github\.com\/.+\.git$/), ...(directory ? { directory } : {}) })
+    expect(pkg.homepage).toMatch(/^https:\/\/github\.com\/.+#readme$/)
+    expect(pkg.bugs.url).toMatch(/^https:\/\/github\.com\/.+\/issues$/)
+  })
 })

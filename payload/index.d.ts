@@ -1,5 +1,5 @@
 // Types of `ory-otc/payload`, the Payload CMS 3 plugin (payload/index.mjs).
-import type { AuthCollectionSlug, CollectionSlug, Config, Payload, PayloadRequest } from 'payload'
+import type { Access, AuthCollectionSlug, CollectionSlug, Config, Payload, PayloadRequest } from 'payload'
 import type { FlowType, Identity, OryOtcOptions, SendCodeResult, VerifyCodeResult } from '../index.js'
 
 /**
@@ -10,6 +10,9 @@ import type { FlowType, Identity, OryOtcOptions, SendCodeResult, VerifyCodeResul
  * - on `users.collection` (when given): an auth strategy that maps the Ory session to the user
  *   whose `oryIdentityId` is the session's identity (the field is added), and an `afterLogout`
  *   hook so Payload's own logout ends the Ory session too;
+ * - access rules so that members (people signed in by code) reach nothing only admins may: see
+ *   `UsersOptions.defaultAccess`; at start-up, a warning names each rule the app wrote that lets
+ *   any signed-in member in;
  * - an `onInit` that creates the Ory client, so a missing Ory URL stops Payload's start.
  *
  * Throws a `TypeError` (`ERR_INVALID_ARG_TYPE` / `ERR_INVALID_ARG_VALUE`) for a bad option, and
@@ -106,7 +109,34 @@ export interface UsersOptions {
     | Record<string, unknown>
     | undefined
     | Promise<Record<string, unknown> | undefined>
+  /**
+   * What a member (anyone signed in by the plugin) may do where the app wrote no access rule.
+   * `'refuse-members'`: nothing on any collection or global whose `access` the app did not write
+   * (everyone else keeps Payload's default). `'any-user'`: Payload's default, "any logged-in
+   * user", members included. The plugin's own rules (subscriber documents for admins only, a
+   * member's own document, the admin panel) apply either way.
+   * @default 'refuse-members'
+   */
+  defaultAccess?: 'refuse-members' | 'any-user'
+  /**
+   * The fields of their own document in `collection` that a member may change
+   * (`PATCH /api/<collection>/<id>`); never `email`, `oryIdentityId` or `password`.
+   * @default [] (a member changes nothing)
+   */
+  editableFields?: string[]
 }
+
+/**
+ * Whether `req.user` is a member: signed in by the plugin's strategy, or a user of the plugin's
+ * users collection (however they signed in).
+ */
+export declare function isMember(req: Pick<PayloadRequest, 'user' | 'payload'> | undefined): boolean
+
+/** Whether `req.user` is an admin: a user of the admin collection (`admin.user`) who is not a member. */
+export declare function isAdmin(req: Pick<PayloadRequest, 'user' | 'payload'> | undefined): boolean
+
+/** An access rule for admins only (`isAdmin`): use it where a rule said `Boolean(req.user)`. */
+export declare const adminsOnly: Access
 
 /** Every `ok: false` result of `sendCode`, `resendCode` and `verifyCode`. */
 export type Refusal = Extract<SendCodeResult | VerifyCodeResult, { ok: false }>

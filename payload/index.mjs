@@ -8,9 +8,11 @@
 // The types and every option's default are in index.d.ts.
 import { OryOtc, OryOtcError, isOryOtcError } from 'ory-otc'
 
+import { checkAccess, secureConfig } from './access.mjs'
 import { endSession, endpoints } from './endpoints.mjs'
 import { STRATEGY_NAME, createSessions, emailOf, userOf } from './session.mjs'
 
+export { adminsOnly, isAdmin, isMember } from './access.mjs'
 export { failureResponse, refusalResponse } from './outcomes.mjs'
 
 const OPTIONS = ['collection', 'mode', 'ory', 'subscriber', 'users', 'sessionCacheSeconds', 'cookie', 'sessionCookie', 'cookieDomain']
@@ -48,6 +50,16 @@ function readOptions(options) {
     slug(users.collection, 'users.collection')
     if (users.create !== undefined && typeof users.create !== 'boolean') fail('"users.create" must be a boolean', 'TYPE')
     optionalFunction(users.data, 'users.data')
+    const access = users.defaultAccess
+    if (access !== undefined && access !== 'refuse-members' && access !== 'any-user') {
+      fail(`"users.defaultAccess" must be 'refuse-members' or 'any-user', not ${show(access)}`)
+    }
+    const editable = users.editableFields
+    if (editable !== undefined && !(Array.isArray(editable) && editable.every((f) => typeof f === 'string' && f !== ''))) {
+      fail('"users.editableFields" must be an array of field names', 'TYPE')
+    }
+    const locked = ['email', 'oryIdentityId', 'password'].filter((f) => editable?.includes(f))
+    if (locked.length) fail(`"users.editableFields" cannot hold ${locked.map((f) => `"${f}"`).join(', ')}: Ory owns them`)
   }
   if (typeof sessionCacheSeconds !== 'number' || !(sessionCacheSeconds >= 0 && sessionCacheSeconds <= 3600)) {
     fail(`"sessionCacheSeconds" must be a number from 0 to 3600, not ${show(sessionCacheSeconds)}`)
@@ -90,16 +102,23 @@ function applyPlugin(config, settings) {
   }
   ctx.sessions = createSessions(settings, ctx.ory)
 
+  const secured = secureConfig(
+    {
+      ...config,
+      collections: collections.map((c) => {
+        let changed = c
+        if (c === target) changed = withEndpoints(changed, ctx)
+        if (c === users) changed = withStrategy(changed, ctx)
+        return changed
+      }),
+    },
+    settings,
+  )
   return {
-    ...config,
-    collections: collections.map((c) => {
-      let changed = c
-      if (c === target) changed = withEndpoints(changed, ctx)
-      if (c === users) changed = withStrategy(changed, ctx)
-      return changed
-    }),
+    ...secured.config,
     onInit: async (payload) => {
       ctx.ory() // a missing or bad Ory URL stops the start here, with a message that says so
+      await checkAccess(payload, settings, secured)
       await config.onInit?.(payload)
     },
   }

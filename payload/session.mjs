@@ -2,8 +2,7 @@
 // `whoami`, and the Payload user it stands for.
 import { createHash, randomBytes } from 'node:crypto'
 
-/** The strategy's `name`; Payload puts it in `req.user._strategy`. */
-export const STRATEGY_NAME = 'ory-otc'
+export { STRATEGY_NAME } from './access.mjs'
 
 /** The most sessions the whoami cache holds; the oldest entry goes first when it is full. */
 const CACHE_LIMIT = 10_000

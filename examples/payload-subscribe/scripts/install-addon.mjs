@@ -4,6 +4,7 @@
 //
 // Run with: npm run install:addon          (after `npm ci`; reads ../../dist)
 //           ORY_OTC_DIST=/some/dir npm run install:addon
+//           node scripts/install-addon.mjs ../payload-stock   (another example app of this repository)
 //
 // Why tarballs and `--no-save`: Next.js can only leave `ory-otc` to Node's require (the
 // `serverExternalPackages` entry) when it is a real folder in node_modules, so `npm link` and
@@ -16,7 +17,7 @@ import { existsSync, lstatSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const root = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'))
 const dist = path.resolve(root, process.env.ORY_OTC_DIST ?? '../../dist')
 
 function fail(message) {
