@@ -2,6 +2,8 @@
 // README's Jest example in examples/readme/ as written.
 module.exports = {
   testEnvironment: 'node',
+  // For a plain `npx jest`. `npm test` (scripts/test.mjs) passes --roots for every folder that
+  // holds a *.test.js, so that a test file is run wherever it is.
   roots: ['<rootDir>/__test__', '<rootDir>/examples/readme'],
   testMatch: ['**/*.test.js'],
   // The structural checks of cross-built binaries run from `npm run build:all` (see the file).
