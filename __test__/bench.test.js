@@ -1,7 +1,7 @@
 // A smoke run of the benchmark harness (bench/run.js --smoke): a few dozen sign-ins per
 // implementation against an emulator process, so that the harness does not rot. Benchmarks are
 // not tests: nothing here checks a timing.
-const { execFile, execFileSync } = require('node:child_process')
+const { execFile, execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -21,7 +21,29 @@ function runSmoke(out) {
   })
 }
 
-describe('bench/run.js --smoke', () => {
+describe('bench/run.js options', () => {
+  const run = (args) => spawnSync(process.execPath, [path.join(BENCH, 'run.js'), ...args], { cwd: BENCH, encoding: 'utf8', timeout: 30000 })
+
+  test('--help prints the usage and exits 0, without running anything', () => {
+    const r = run(['--help'])
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' })
+    expect(r.stdout).toMatch(/^`npm run bench`/)
+    expect(r.stdout).toContain('node run.js --smoke')
+  })
+
+  test('an unknown option is named on one line, with no stack trace, and exits 2', () => {
+    const r = run(['--bogus'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/^bench: Unknown option '--bogus'/)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+    expect(r.stdout).toBe('')
+  })
+})
+
+// The harness reads CPU times from /proc and pins with taskset: Linux only.
+const onLinux = process.platform === 'linux'
+if (!onLinux) console.log(`bench/run.js --smoke skipped: the benchmark harness reads /proc and uses taskset (Linux only); this is ${process.platform}`)
+;(onLinux ? describe : describe.skip)('bench/run.js --smoke', () => {
   let results
   let stdout
 

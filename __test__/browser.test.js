@@ -295,12 +295,36 @@ describe('browser mode: arguments, options and secrets', () => {
   })
 
   test('cookieDomain rewrites the Domain of every cookie handed back, or removes it', async () => {
-    const rewrite = new OryOtc({ flow: 'browser', baseUrl: emu.url, cookieDomain: 'example.com' })
-    const sent = await rewrite.sendCode(freshEmail(), undefined, { cookie: null })
-    expect(sent.setCookie[0]).toMatch(/; Domain=example\.com/)
-    const hostOnly = new OryOtc({ flow: 'browser', baseUrl: emu.url, cookieDomain: '' })
-    const again = await hostOnly.sendCode(freshEmail(), undefined, { cookie: null })
-    expect(again.setCookie[0]).not.toMatch(/Domain=/i)
+    // A Kratos whose cookies carry a Domain (cookies.domain), so that removing it is seen, and a
+    // whole sign-in, so that there is more than one cookie: the CSRF cookie with the code, then
+    // the CSRF cookie again and the session cookie with the session.
+    const local = await startEmulator({ config: { cookies: { domain: '127.0.0.1' } } })
+    try {
+      async function cookiesOf(options) {
+        const ory = new OryOtc({ flow: 'browser', baseUrl: local.url, ...options })
+        const email = freshEmail('domain')
+        await local.createIdentity(email)
+        const sent = await ory.sendCode(email, undefined, { cookie: null })
+        const cookie = sent.setCookie.map((c) => c.split(';')[0]).join('; ')
+        const done = await ory.verifyCode({ flowId: sent.flowId, flowType: sent.flowType, code: local.codeFor(email) }, { cookie })
+        expect(done.status).toBe('signed_in')
+        const all = [...sent.setCookie, ...done.setCookie]
+        expect(all.length).toBeGreaterThanOrEqual(3)
+        expect(all.map(name)).toContain('ory_kratos_session')
+        return all.map((c) => ({ cookie: name(c), domains: domains(c) }))
+      }
+      const name = (c) => c.slice(0, c.indexOf('='))
+      const domains = (c) => c.split(';').slice(1).map((a) => a.trim()).filter((a) => /^domain=/i.test(a))
+
+      const asSent = await cookiesOf({})
+      expect(asSent).toEqual(asSent.map(({ cookie }) => ({ cookie, domains: ['Domain=127.0.0.1'] })))
+      const rewritten = await cookiesOf({ cookieDomain: 'example.com' })
+      expect(rewritten).toEqual(rewritten.map(({ cookie }) => ({ cookie, domains: ['Domain=example.com'] })))
+      const hostOnly = await cookiesOf({ cookieDomain: '' })
+      expect(hostOnly).toEqual(hostOnly.map(({ cookie }) => ({ cookie, domains: [] })))
+    } finally {
+      await local.close()
+    }
   })
 
   test('no cookie value reaches an error', async () => {

@@ -50,25 +50,14 @@ describe('bad arguments', () => {
 })
 
 describe('configuration', () => {
-  const saved = { ...process.env }
-  afterEach(() => {
-    process.env = { ...saved }
-  })
-
-  test('throws ERR_ORY_CONFIG when no URL is configured', () => {
-    delete process.env.ORY_SDK_URL
-    delete process.env.ORY_PROJECT_SLUG
-    const err = (() => {
-      try {
-        new OryOtc()
-      } catch (e) {
-        return e
-      }
-    })()
-    expect(isOryOtcError(err)).toBe(true)
-    expect(err).toBeInstanceOf(OryOtcError)
-    expect(err.code).toBe('ERR_ORY_CONFIG')
-    expect(err.retryable).toBe(false)
+  // The addon reads the real environment, which Jest's process.env does not change: a child
+  // process whose environment holds no Ory variable at all (runNode passes PATH only).
+  test('throws ERR_ORY_CONFIG when no URL is configured', async () => {
+    const script = `const { OryOtc, OryOtcError, isOryOtcError } = require('.')
+      try { new OryOtc(); console.log('"built"') }
+      catch (e) { console.log(JSON.stringify({ ory: isOryOtcError(e), instance: e instanceof OryOtcError, code: e.code, retryable: e.retryable, message: e.message })) }`
+    const err = await runNode(script, {})
+    expect(err).toMatchObject({ ory: true, instance: true, code: 'ERR_ORY_CONFIG', retryable: false })
     expect(err.message).toMatch(/ORY_SDK_URL/)
   })
 
@@ -106,6 +95,9 @@ describe('configuration', () => {
   // Linux's platform verifier reads the CA bundle SSL_CERT_FILE and SSL_CERT_DIR name: pointed at
   // nothing, the system has no trust store, as a slim container without ca-certificates.
   const linux = process.platform === 'linux' ? describe : describe.skip
+  if (process.platform !== 'linux') {
+    console.log(`"on a system without a CA bundle" skipped: SSL_CERT_FILE/SSL_CERT_DIR decide the trust store on Linux only; this is ${process.platform}`)
+  }
   linux('on a system without a CA bundle', () => {
     const emulator = useEmulator()
     const noTrustStore = { SSL_CERT_FILE: '/nonexistent/ca.pem', SSL_CERT_DIR: '/nonexistent' }

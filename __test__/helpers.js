@@ -41,7 +41,8 @@ function runNode(script, env = {}) {
     execFile(
       process.execPath,
       ['-e', script],
-      { cwd: root, env: { PATH: process.env.PATH, ...env }, timeout: 20000 },
+      // PATH only (and on Windows SystemRoot, without which a process cannot start its sockets).
+      { cwd: root, env: { PATH: process.env.PATH, ...(process.env.SystemRoot ? { SystemRoot: process.env.SystemRoot } : {}), ...env }, timeout: 20000 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`${err.message}\n${stderr}`))
         resolve(JSON.parse(stdout))
@@ -56,10 +57,12 @@ function runNode(script, env = {}) {
  */
 function runCli(file, args, { typeCode = true, stdin, cwd } = {}) {
   const { spawn } = require('node:child_process')
-  const command = file.endsWith('.js') ? process.execPath : file
+  // A bin of node_modules/.bin is a .cmd shim on Windows, which only a shell starts.
+  const shim = !file.endsWith('.js') && process.platform === 'win32'
+  const command = file.endsWith('.js') ? process.execPath : shim ? `"${file}.cmd"` : file
   const argv = file.endsWith('.js') ? [file, ...args] : args
   return new Promise((resolve) => {
-    const child = spawn(command, argv, { stdio: 'pipe', cwd })
+    const child = spawn(command, argv, { stdio: 'pipe', cwd, shell: shim })
     let stdout = ''
     let stderr = ''
     let typed = false

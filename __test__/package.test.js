@@ -7,26 +7,40 @@ const os = require('node:os')
 const path = require('node:path')
 const { execFileSync, spawnSync } = require('node:child_process')
 const { runCli } = require('./helpers')
+const { hostPlatform } = require('../scripts/platforms.js')
 
 const root = path.join(__dirname, '..')
 const { version } = require('../package.json')
+// This machine's napi platform name, the one index.js's loader tries first (scripts/platforms.js
+// holds the table): `npm run pack -- --dev` packs this platform's binary only.
+const platform = hostPlatform()
+const npmCmd = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 
+// npm is npm.cmd on Windows, which only a shell starts; the shell then needs paths quoted.
+const viaShell = (cmd) => cmd === npmCmd && process.platform === 'win32'
 const sh = (cmd, args, cwd, input) =>
-  execFileSync(cmd, args, { cwd, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120000 })
+  execFileSync(cmd, viaShell(cmd) ? args.map((a) => (/\s/.test(a) ? `"${a}"` : a)) : args, {
+    cwd,
+    input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    timeout: 120000,
+    shell: viaShell(cmd),
+  })
 
 describe('the packed package', () => {
   let project
   beforeAll(() => {
-    sh('npm', ['run', '--silent', 'pack', '--', '--dev'], root)
+    sh(npmCmd, ['run', '--silent', 'pack', '--', '--dev'], root)
     project = fs.mkdtempSync(path.join(os.tmpdir(), 'ory-otc-pack-'))
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }))
     sh(
-      'npm',
+      npmCmd,
       [
         'install',
         '--no-audit',
         '--no-fund',
-        ...['ory-otc', 'ory-otc-linux-x64-gnu', 'ory-otc-emulator', 'ory-otc-emulator-linux-x64-gnu'].map((name) =>
+        ...['ory-otc', `ory-otc-${platform}`, 'ory-otc-emulator', `ory-otc-emulator-${platform}`].map((name) =>
           path.join(root, 'dist', `${name}-${version}.tgz`),
         ),
       ],
@@ -41,14 +55,12 @@ describe('the packed package', () => {
     const files = fs.readdirSync(main)
     expect(files).toEqual(expect.arrayContaining(['bin', 'index.d.ts', 'index.js', 'native.d.ts', 'native.js', 'package.json']))
     expect(files.filter((f) => f.endsWith('.node') || f === 'src' || f === 'crates')).toEqual([])
-    expect(fs.readdirSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'))).toContain('ory-otc.linux-x64-gnu.node')
-    expect(fs.readdirSync(path.join(project, 'node_modules', 'ory-otc-emulator-linux-x64-gnu'))).toContain(
-      'ory-otc-emulator.linux-x64-gnu.node',
-    )
+    expect(fs.readdirSync(path.join(project, 'node_modules', `ory-otc-${platform}`))).toContain(`ory-otc.${platform}.node`)
+    expect(fs.readdirSync(path.join(project, 'node_modules', `ory-otc-emulator-${platform}`))).toContain(`ory-otc-emulator.${platform}.node`)
   })
 
   test("the client's binary holds no emulator", () => {
-    const script = `const b = require('ory-otc-linux-x64-gnu'); console.log(Object.keys(b).sort().join(','))`
+    const script = `const b = require('ory-otc-${platform}'); console.log(Object.keys(b).sort().join(','))`
     const exported = sh(process.execPath, ['-e', script], project).trim().split(',')
     expect(exported).toEqual(expect.arrayContaining(['OryOtc', 'initiateOtcLogin', 'completeOtcLogin']))
     expect(exported.filter((name) => /emulator/i.test(name))).toEqual([])
@@ -110,14 +122,14 @@ describe('the packed package', () => {
   }, 120000)
 
   test('without the binary package, loading names the package and platform', () => {
-    fs.rmSync(path.join(project, 'node_modules', 'ory-otc-linux-x64-gnu'), { recursive: true })
+    fs.rmSync(path.join(project, 'node_modules', `ory-otc-${platform}`), { recursive: true })
     let err
     try {
       sh(process.execPath, ['-e', "require('ory-otc')"], project)
     } catch (e) {
       err = e
     }
-    expect(err.stderr).toMatch(/ory-otc has no native binary for linux-x64-gnu: the package ory-otc-linux-x64-gnu is not installed/)
+    expect(err.stderr).toContain(`ory-otc has no native binary for ${platform}: the package ory-otc-${platform} is not installed`)
     expect(err.stderr).toMatch(/ERR_ORY_NATIVE_BINARY_MISSING/)
   })
 })

@@ -520,14 +520,27 @@ describe('the auth strategy and its whoami cache', () => {
     assert.equal(emu.requestCount - before, 3)
   })
 
+  // The cache reads the time from Date.now(): the test sets it, so neither a slow round trip nor
+  // a sleep decides the outcome. 60 s of cache: still served 1 ms before the end, dropped at it.
   it('keeps a session revoked elsewhere for up to sessionCacheSeconds, then drops it', async () => {
-    const { authenticate } = setup({ sessionCacheSeconds: 0.5 })
-    const { token, ory } = await signIn()
-    assert.ok((await authenticate(cookie(token))).user)
-    assert.equal((await ory.logout(token)).status, 'logged_out')
-    assert.ok((await authenticate(cookie(token))).user, 'still cached')
-    await new Promise((r) => setTimeout(r, 600))
-    assert.deepEqual(await authenticate(cookie(token)), { user: null })
+    const realNow = Date.now
+    let now = realNow()
+    Date.now = () => now
+    try {
+      const { authenticate } = setup({ sessionCacheSeconds: 60 })
+      const { token, ory } = await signIn()
+      assert.ok((await authenticate(cookie(token))).user)
+      assert.equal((await ory.logout(token)).status, 'logged_out')
+      const before = emu.requestCount
+      now += 60_000 - 1
+      assert.ok((await authenticate(cookie(token))).user, 'still cached 1 ms before sessionCacheSeconds')
+      assert.equal(emu.requestCount, before, 'served from the cache, without asking Ory')
+      now += 1
+      assert.deepEqual(await authenticate(cookie(token)), { user: null })
+      assert.equal(emu.requestCount, before + 1, 'asked Ory once the cache time was over')
+    } finally {
+      Date.now = realNow
+    }
   })
 
   it('logout revokes the session at Ory, clears the cookie and the cache at once', async () => {

@@ -27,28 +27,52 @@ const report = require('./lib/report')
 
 const ROOT = path.join(__dirname, '..')
 const CEILING_BIN = path.join(__dirname, 'ceiling', 'target', 'release', 'ory-otc-bench-ceiling')
-const NODE_FILE = path.join(ROOT, 'ory-otc.linux-x64-gnu.node')
+const { hostPlatform } = require('../scripts/platforms.js')
+const NODE_FILE = path.join(ROOT, `ory-otc.${hostPlatform()}.node`)
 
-const { values: opts } = parseArgs({
-  options: {
-    smoke: { type: 'boolean' },
-    quick: { type: 'boolean' },
-    'no-build': { type: 'boolean' },
-    out: { type: 'string' },
-    impl: { type: 'string' },
-    concurrency: { type: 'string' },
-    placement: { type: 'string' },
-    'no-ceiling': { type: 'boolean' },
-    'no-soak': { type: 'boolean' },
-    readme: { type: 'boolean' },
-    'no-readme': { type: 'boolean' },
-    kratos: { type: 'string' },
-    'kratos-admin': { type: 'string' },
-    'kratos-pid': { type: 'string' },
-    'kratos-db': { type: 'boolean' },
-    'kratos-schema': { type: 'string', default: 'default' },
-  },
-})
+/** The usage: this file's opening comment. */
+function usage() {
+  const head = fs.readFileSync(__filename, 'utf8').split('\n')
+  const lines = head.slice(1, head.findIndex((l) => l.startsWith("'use strict'")))
+  return lines.map((l) => l.replace(/^\/\/ ?/, '')).join('\n').trim()
+}
+
+let opts
+try {
+  opts = parseOptions()
+} catch (e) {
+  // An unknown or malformed option: say which, and how to get the usage; no stack trace.
+  process.stderr.write(`bench: ${e.message}\nRun node bench/run.js --help for the options.\n`)
+  process.exit(2)
+}
+if (opts.help) {
+  process.stdout.write(`${usage()}\n`)
+  process.exit(0)
+}
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      smoke: { type: 'boolean' },
+      quick: { type: 'boolean' },
+      'no-build': { type: 'boolean' },
+      out: { type: 'string' },
+      impl: { type: 'string' },
+      concurrency: { type: 'string' },
+      placement: { type: 'string' },
+      'no-ceiling': { type: 'boolean' },
+      'no-soak': { type: 'boolean' },
+      readme: { type: 'boolean' },
+      'no-readme': { type: 'boolean' },
+      kratos: { type: 'string' },
+      'kratos-admin': { type: 'string' },
+      'kratos-pid': { type: 'string' },
+      'kratos-db': { type: 'boolean' },
+      'kratos-schema': { type: 'string', default: 'default' },
+    },
+  }).values
+}
 
 const mode = opts.smoke ? 'smoke' : opts.quick ? 'quick' : 'full'
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean)

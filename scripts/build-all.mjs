@@ -4,27 +4,29 @@
 // the structural checks (__test__/binaries.test.js) on what it built.
 //
 //   npm run build:all                          every target
-//   ORY_OTC_TARGETS=linux-x64-gnu,linux-arm64-musl npm run build:all    some (names or Rust triples; `host`)
+//   ORY_OTC_TARGETS=host,<platform>,... npm run build:all    some: platform names or Rust triples of scripts/platforms.js, `host` for this one
 //
 // How each kind of target is built here (Linux x64 host, no macOS SDK, no Windows SDK):
 //   linux gnu     napi build -x (cargo-zigbuild) for <triple>.2.17: links against glibc 2.17's symbols
 //   linux musl    napi build -x
-//   darwin        napi build -x; rustls-platform-verifier links Apple's Security and CoreFoundation
+//   darwin        on a Mac: plain napi build with Apple's toolchain (the release workflow). Elsewhere:
+//                 napi build -x; rustls-platform-verifier links Apple's Security and CoreFoundation
 //                 frameworks, and zig has no macOS SDK, so the link reads the text stubs in
 //                 scripts/macos-link-stubs/ (their install names and the symbols used). At run time
 //                 dyld loads the real frameworks, which every Mac has.
+//   windows msvc  not here: MSVC is Windows' own toolchain (the workflows build it on windows-latest)
 //   windows gnu   plain napi build with Debian's mingw-w64 gcc (napi's -x refuses windows-gnu). The
 //                 addon looks Node-API up in node.exe at load (napi's dyn-symbols, see Cargo.toml), so
 //                 napi-build's required libnode.dll is an empty library here (target/libnode-stub/).
 // Needs: rustup, `pip install ziglang cargo-zigbuild`, `apt-get install gcc-mingw-w64-x86-64`.
 // The host's own binary is also copied beside index.js, so `require('.')` loads it.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 const require = createRequire(import.meta.url)
-const { ROOT, packages, hostPlatform, binaryPath, selectedTargets, compareVersions } = require('./platforms.js')
+const { ROOT, packages, hostPlatform, binaryPath, selectedTargets, compareVersions, buildableHere } = require('./platforms.js')
 const { readBinary } = require('./binary-info.js')
 
 function fail(message) {
@@ -39,9 +41,16 @@ function has(cmd, args = ['--version']) {
 const selected = selectedTargets()
 const plan = packages().flatMap((pkg) => pkg.targets.filter((t) => !selected || selected.has(t.platform)).map((target) => ({ pkg, target })))
 if (plan.length === 0) fail(`ORY_OTC_TARGETS=${process.env.ORY_OTC_TARGETS} selects no target`)
+// A target only another OS can build (MSVC: Windows): left out of "every target" with a line
+// saying so, and an error when ORY_OTC_TARGETS asks for it.
+for (const { pkg, target } of plan.filter(({ target }) => !buildableHere(target))) {
+  if (selected) fail(`${pkg.name} ${target.platform}: built on ${target.buildsOn} only (this is ${process.platform})`)
+  console.log(`build-all: ${pkg.name} ${target.platform} left out: it is built on ${target.buildsOn} only (the CI and release workflows do)`)
+}
+plan.splice(0, plan.length, ...plan.filter(({ target }) => buildableHere(target)))
 
 // Tools, checked before the first (slow) build.
-if (plan.some(({ target }) => target.zig) && !(has('cargo-zigbuild') && (has('zig', ['version']) || has('python3', ['-m', 'ziglang', 'version'])))) {
+if (plan.some(({ target }) => useZig(target)) && !(has('cargo-zigbuild') && (has('zig', ['version']) || has('python3', ['-m', 'ziglang', 'version'])))) {
   fail('zig targets need cargo-zigbuild and zig: pip install ziglang cargo-zigbuild')
 }
 if (plan.some(({ target }) => target.mingw) && !has('x86_64-w64-mingw32-gcc')) {
@@ -51,11 +60,19 @@ const installed = execFileSync('rustup', ['target', 'list', '--installed'], { en
 const missing = [...new Set(plan.map(({ target }) => target.triple))].filter((t) => !installed.includes(t))
 if (missing.length > 0) execFileSync('rustup', ['target', 'add', ...missing], { stdio: 'inherit' })
 
+const napiCli = join(ROOT, 'node_modules', '@napi-rs', 'cli', JSON.parse(readFileSync(join(ROOT, 'node_modules', '@napi-rs', 'cli', 'package.json'), 'utf8')).bin.napi)
+
+/**
+ * Whether `target` is built with zig. On a Mac, Apple's own toolchain builds both darwin targets
+ * (with the real SDK, no link stubs), as napi-rs packages do on their macOS runners.
+ */
+const useZig = (target) => Boolean(target.zig) && !(target.os === 'darwin' && process.platform === 'darwin')
+
 /** The environment of one target's build. */
 function buildEnv(target) {
   const env = { ...process.env }
-  if (target.macos) {
-    env.MACOSX_DEPLOYMENT_TARGET = target.macos
+  if (target.macos) env.MACOSX_DEPLOYMENT_TARGET = target.macos
+  if (target.macos && useZig(target)) {
     env[`CARGO_TARGET_${target.triple.toUpperCase().replaceAll('-', '_')}_RUSTFLAGS`] = `-L framework=${join(ROOT, 'scripts', 'macos-link-stubs')}`
   }
   if (target.mingw) {
@@ -80,12 +97,13 @@ function ownBuildArgs(pkg) {
 const results = []
 const started = Date.now()
 for (const { pkg, target } of plan) {
-  const cargoTarget = typeof target.zig === 'string' ? `${target.triple}.${target.zig}` : target.triple
+  const cargoTarget = useZig(target) && typeof target.zig === 'string' ? `${target.triple}.${target.zig}` : target.triple
   // The flags of each package's own `build` script (its profile included), for one target.
-  const args = [...ownBuildArgs(pkg), '--target', cargoTarget, ...(target.zig ? ['-x'] : [])]
+  const args = [...ownBuildArgs(pkg), '--target', cargoTarget, ...(useZig(target) ? ['-x'] : [])]
   console.log(`\n== ${pkg.name} ${target.platform}: napi ${args.join(' ')}`)
   const t0 = Date.now()
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'napi'), args, { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })
+  // napi's JS entry point under this Node: node_modules/.bin/napi is a .cmd shim on Windows.
+  const r = spawnSync(process.execPath, [napiCli, ...args], { cwd: pkg.root, env: buildEnv(target), stdio: 'inherit' })
   if (r.status !== 0) fail(`${pkg.name} ${target.platform}: the build failed (exit ${r.status ?? r.signal})`)
   const built = join(pkg.root, `${pkg.binaryName}.${target.platform}.node`)
   if (!existsSync(built)) fail(`${pkg.name} ${target.platform}: the build left no ${built}`)
@@ -114,7 +132,7 @@ for (const { pkg, target, seconds } of results) {
 // The structural checks, told which targets were built.
 const built = [...new Set(results.map(({ target }) => target.platform))].join(',')
 console.log(`\n== structural checks (ORY_OTC_TARGETS=${built})`)
-const jest = spawnSync('npx', ['jest', '--ci', '--testPathIgnorePatterns', '/node_modules/', '--runTestsByPath', '__test__/binaries.test.js'], {
+const jest = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--testPathIgnorePatterns', '/node_modules/', '--runTestsByPath', '__test__/binaries.test.js'], {
   cwd: ROOT,
   env: { ...process.env, ORY_OTC_TARGETS: built },
   stdio: 'inherit',

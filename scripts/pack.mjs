@@ -8,7 +8,8 @@
 // would need them in the lockfile).
 //
 //   npm run pack               every target in napi.targets, from npm/<platform>/ (npm run build:all);
-//                              a missing binary fails. ORY_OTC_TARGETS packs some targets only.
+//                              a missing binary fails (except an MSVC one off Windows: left out).
+//                              ORY_OTC_TARGETS packs those targets only (a missing binary fails).
 //   npm run pack -- --dev      this platform only, from the development build beside index.js
 //                              (npm run build): what `npm test` installs.
 import { execFileSync } from 'node:child_process'
@@ -17,7 +18,7 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 
 const require = createRequire(import.meta.url)
-const { ROOT, packages, binaryPath, selectedTargets } = require('./platforms.js')
+const { ROOT, packages, binaryPath, selectedTargets, buildableHere } = require('./platforms.js')
 
 const dev = process.argv.includes('--dev')
 const dist = join(ROOT, 'dist')
@@ -36,7 +37,11 @@ rmSync(dist, { recursive: true, force: true })
 mkdirSync(dist)
 
 for (const pkg of all) {
-  const targets = pkg.targets.filter((t) => !selected || selected.has(t.platform))
+  // Every target unless ORY_OTC_TARGETS says which (the release does, naming the published ones);
+  // a target only another OS builds (MSVC) is packed when its binary is there, else left out, saying so.
+  const unbuilt = (t) => !dev && !selected && !buildableHere(t) && !existsSync(binaryPath(pkg, t))
+  for (const t of pkg.targets.filter(unbuilt)) console.log(`pack: ${pkg.name}-${t.platform} left out: built on ${t.buildsOn} only, and not here`)
+  const targets = pkg.targets.filter((t) => (selected ? selected.has(t.platform) : !unbuilt(t)))
   if (targets.length === 0) fail(`${pkg.name}: ORY_OTC_TARGETS selects none of its targets`)
 
   // The binary packages, one per target.

@@ -19,6 +19,11 @@ const PACKAGES = [
  *   zig      build with `napi build -x` (cargo-zigbuild); a string is the glibc version to link against
  *   macos    the minimum macOS version (MACOSX_DEPLOYMENT_TARGET)
  *   mingw    build with plain cargo and the mingw-w64 gcc from Debian (napi's -x refuses windows-gnu)
+ *   buildsOn the only host OS that builds it (MSVC needs Windows' own toolchain); elsewhere the
+ *            scripts that build or pack every target leave it out and say so
+ *   publish  false for a target built for local checks only, never published to npm
+ * win32: MSVC is what is published (what napi-rs ships and Node itself is built with); the mingw
+ * (gnu) build stays for checks from Linux (scripts/build-all.mjs, wine in test-platforms.mjs).
  */
 const TARGETS = {
   'x86_64-unknown-linux-gnu': { platform: 'linux-x64-gnu', os: 'linux', cpu: 'x64', libc: 'glibc', format: 'elf', machine: 'x86-64', zig: '2.17' },
@@ -27,7 +32,8 @@ const TARGETS = {
   'aarch64-unknown-linux-musl': { platform: 'linux-arm64-musl', os: 'linux', cpu: 'arm64', libc: 'musl', format: 'elf', machine: 'aarch64', zig: true },
   'aarch64-apple-darwin': { platform: 'darwin-arm64', os: 'darwin', cpu: 'arm64', format: 'macho', machine: 'aarch64', zig: true, macos: '11.0' },
   'x86_64-apple-darwin': { platform: 'darwin-x64', os: 'darwin', cpu: 'x64', format: 'macho', machine: 'x86-64', zig: true, macos: '10.15' },
-  'x86_64-pc-windows-gnu': { platform: 'win32-x64-gnu', os: 'win32', cpu: 'x64', format: 'pe', machine: 'x86-64', mingw: true },
+  'x86_64-pc-windows-msvc': { platform: 'win32-x64-msvc', os: 'win32', cpu: 'x64', format: 'pe', machine: 'x86-64', buildsOn: 'win32' },
+  'x86_64-pc-windows-gnu': { platform: 'win32-x64-gnu', os: 'win32', cpu: 'x64', format: 'pe', machine: 'x86-64', mingw: true, publish: false },
 }
 
 /** The newest glibc symbol version a gnu binary may need: napi-rs's own baseline. */
@@ -49,11 +55,25 @@ function packages() {
   })
 }
 
-/** The target of the Node running this script (null when none is built for it). */
+/**
+ * The target of the Node running this script (null when none is built for it): the name index.js's
+ * loader tries first. On Windows that is the published MSVC build.
+ */
 function hostPlatform() {
   const { platform, arch } = process
   const libc = platform === 'linux' ? (process.report.getReport().header.glibcVersionRuntime ? 'glibc' : 'musl') : undefined
-  return Object.values(TARGETS).find((t) => t.os === platform && t.cpu === arch && t.libc === libc)?.platform ?? null
+  const fits = Object.values(TARGETS).filter((t) => t.os === platform && t.cpu === arch && t.libc === libc)
+  return (fits.find((t) => t.publish !== false) ?? fits[0])?.platform ?? null
+}
+
+/** Whether this machine can build `target` (see buildsOn). */
+function buildableHere(target) {
+  return !target.buildsOn || target.buildsOn === process.platform
+}
+
+/** The platform names of the targets published to npm (every napi package lists the same). */
+function publishedPlatforms() {
+  return [...new Set(packages().flatMap((pkg) => pkg.targets.filter((t) => t.publish !== false).map((t) => t.platform)))]
 }
 
 /** The binary of a package for a target, where scripts/build-all.mjs leaves it. */
@@ -96,4 +116,4 @@ function compareVersions(a, b) {
   return 0
 }
 
-module.exports = { ROOT, PACKAGES, TARGETS, GLIBC_MAX, packages, hostPlatform, binaryPath, selectedTargets, compareVersions }
+module.exports = { ROOT, PACKAGES, TARGETS, GLIBC_MAX, packages, hostPlatform, buildableHere, publishedPlatforms, binaryPath, selectedTargets, compareVersions }

@@ -3,7 +3,7 @@
 // exactly what ran where. A release runs it; CI does not (it takes a while).
 //
 //   npm run test:platforms                    every run below
-//   ORY_OTC_TARGETS=linux-arm64-gnu npm run test:platforms     the runs of some targets only
+//   ORY_OTC_TARGETS=<platform>,... npm run test:platforms    the runs of some targets only (names as in RUNS below)
 //   ORY_OTC_PLATFORM_JEST=0 npm run test:platforms             the sign-in scenarios only
 //
 // 1. The structural checks (__test__/binaries.test.js) on every built binary, darwin included.
@@ -376,7 +376,7 @@ const RUNS = {
 }
 // Jest runs on these. Under wine it was tried once by hand and failed (README, Platforms), so the
 // Windows run is the sign-in scenarios only.
-const JEST_RUNS = new Set(['linux-x64-gnu', 'linux-arm64-gnu', 'linux-x64-musl', 'linux-arm64-musl'])
+const JEST_RUNS = new Set(Object.values(TARGETS).filter((t) => t.os === 'linux').map((t) => t.platform))
 
 for (const [platform, make] of Object.entries(RUNS)) {
   if (!wanted(platform)) continue
@@ -387,7 +387,7 @@ for (const [platform, make] of Object.entries(RUNS)) {
   })
 }
 
-for (const platform of ['darwin-arm64', 'darwin-x64'].filter(wanted)) {
+for (const platform of Object.values(TARGETS).filter((t) => t.os === 'darwin').map((t) => t.platform).filter(wanted)) {
   results.push({ platform, where: '-', what: 'structural checks only (nothing runs a Mach-O here)', result: checks.status === 0 ? 'passed' : 'failed', runtime: '', seconds: 0, ok: checks.status === 0 })
 }
 

@@ -21,6 +21,11 @@ const MARGIN_MS = 3000
 // The drop-ins use the default client, whose timeout is the default 10 s.
 const DEFAULT_TIMEOUT_MS = 10000
 
+// The DNS rows need a resolver that refuses a .invalid name at once (harness.js says why); on a
+// machine where it does not, they are skipped and the reason printed, never counted as passed.
+const dnsUnusable = h.unresolvableFailsFast(TIMEOUT_MS / 2)
+if (dnsUnusable) console.log(`fault matrix: the DNS failure rows are skipped: ${dnsUnusable}`)
+
 const report = {}
 function record(fault, method, ms) {
   report[fault] ??= {}
@@ -217,7 +222,8 @@ describe('fault matrix: every method, every fault', () => {
     }
   })
 
-  test.each(ROWS.map((r) => [r.name, r]))('%s', async (name, row) => {
+  if (dnsUnusable) test.skip('DNS failure (see the line printed above)', () => {})
+  test.each(ROWS.filter((r) => !(r.at === 'dns' && dnsUnusable)).map((r) => [r.name, r]))('%s', async (name, row) => {
     const baseUrl = { refused, dns: h.UNRESOLVABLE_URL, tls: tls.url }[row.at] ?? emu.url
     const ory = new OryOtc({ baseUrl, timeoutMs: TIMEOUT_MS, apiKey: SECRETS.apiKey })
     const prepared = []
@@ -341,8 +347,11 @@ describe('fault matrix: the drop-ins initiateOtcLogin and completeOtcLogin', () 
     await tls?.close()
   })
 
+  if (dnsUnusable) test.skip('the DNS failure row of the drop-ins (see the line printed above)', () => {})
+
   test('every fault, both drop-ins, each child on its own emulator', async () => {
-    const runs = ROWS.map((row) => async () => {
+    const rows = ROWS.filter((r) => !(r.at === 'dns' && dnsUnusable))
+    const runs = rows.map((row) => async () => {
       let url = { refused, dns: h.UNRESOLVABLE_URL, tls: tls.url }[row.at]
       let args = { email: 'nobody@example.com', flowId: '0b1c2d3e-4f50-4a1b-8c2d-3e4f5a6b7c8d' }
       if (!url) {
@@ -357,7 +366,7 @@ describe('fault matrix: the drop-ins initiateOtcLogin and completeOtcLogin', () 
       return { row, out }
     })
     // The two 10 s rows first, so the others run beside them; four children at a time.
-    const order = [...runs.keys()].sort((a, b) => (ROWS[b].name.match(/never|stalled/) ? 1 : 0) - (ROWS[a].name.match(/never|stalled/) ? 1 : 0))
+    const order = [...runs.keys()].sort((a, b) => (rows[b].name.match(/never|stalled/) ? 1 : 0) - (rows[a].name.match(/never|stalled/) ? 1 : 0))
     const results = []
     const queue = [...order]
     await Promise.all(

@@ -98,6 +98,30 @@ async function refusedUrl() {
 const UNRESOLVABLE_URL = 'https://ory-otc-reliability.invalid'
 
 /**
+ * Whether this machine's resolver says at once that UNRESOLVABLE_URL's host does not exist, which
+ * the DNS rows need: a resolver that answers it with an address (some ISPs' do) or takes longer
+ * than the rows' timeout would make them check something else. Asked the way the client asks
+ * (getaddrinfo, through Node's dns.lookup), in a child process so that the answer is known when
+ * the tests are declared. Returns null when it does, else the reason the rows cannot run.
+ */
+function unresolvableFailsFast(withinMs) {
+  const { spawnSync } = require('node:child_process')
+  const host = new URL(UNRESOLVABLE_URL).hostname
+  const script = `const t = performance.now(); require('node:dns').lookup(${JSON.stringify(host)}, (e, address) =>
+    console.log(JSON.stringify({ code: e?.code ?? null, address: address ?? null, ms: Math.round(performance.now() - t) })))`
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: withinMs * 4 + 2000 })
+  let answer
+  try {
+    answer = JSON.parse(r.stdout)
+  } catch {
+    return `the resolver did not answer for ${host} within ${withinMs * 4 + 2000} ms`
+  }
+  if (answer.address !== null) return `this machine's resolver answers ${host} with ${answer.address} (a .invalid name must not resolve)`
+  if (answer.ms > withinMs) return `this machine's resolver took ${answer.ms} ms to refuse ${host} (the DNS rows need under ${withinMs} ms)`
+  return null
+}
+
+/**
  * An HTTP server whose every answer is a JSON body that never ends (chunked, no length).
  * Counts the bytes it managed to write.
  */
@@ -207,6 +231,7 @@ async function emulatorProcess(options = {}) {
 module.exports = {
   SECRETS,
   UNRESOLVABLE_URL,
+  unresolvableFailsFast,
   foreignServer,
   selfSignedServer,
   refusedUrl,

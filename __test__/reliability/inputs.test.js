@@ -349,10 +349,13 @@ describe('new OryOtc(options) throws at once', () => {
     expect(cases.length).toBeGreaterThan(70)
   })
 
-  test('null and undefined options fall back to the environment (none here: ERR_ORY_CONFIG)', () => {
-    for (const options of [undefined, null, {}]) {
-      expect(() => new OryOtc(options)).toThrow(expect.objectContaining({ code: 'ERR_ORY_CONFIG' }))
-    }
+  // In child processes: the addon reads the real environment, not Jest's copy of it.
+  test('null and undefined options fall back to the environment: ERR_ORY_CONFIG without ORY_SDK_URL, its origin with it', async () => {
+    const script = `const { OryOtc } = require(${JSON.stringify(path.join(__dirname, '..', '..'))})
+      console.log(JSON.stringify([undefined, null, {}].map((o) => { try { return new OryOtc(o).origin } catch (e) { return e.code } })))`
+    expect(await runNode(script, {})).toEqual(['ERR_ORY_CONFIG', 'ERR_ORY_CONFIG', 'ERR_ORY_CONFIG'])
+    const url = 'https://fallback.projects.oryapis.com'
+    expect(await runNode(script, { ORY_SDK_URL: url })).toEqual([url, url, url])
   })
 })
 
