@@ -60,7 +60,7 @@ export function has(cmd, args = ['--version']) {
 }
 
 /**
- * Makes the repository ready, as scripts/setup.sh did: rustup's cargo on PATH when a non-login
+ * Makes the repository ready, as the old scripts/setup.sh did: rustup's cargo on PATH when a non-login
  * shell lacks it; `npm ci` when node_modules is missing or older than package-lock.json; the
  * addon built (release; ORY_OTC_PROFILE=debug for a faster compile; SKIP_BUILD=1 reuses a build).
  */

@@ -1,5 +1,5 @@
 // Runs the README's endpoint as written (subscribe-endpoint.mjs), with Web Requests, against
-// the emulator. `node --test examples/readme/` runs it; scripts/test.sh does.
+// the emulator. `node --test examples/readme/` runs it; scripts/test.mjs does.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
 import { startEmulator } from 'ory-otc-emulator'
