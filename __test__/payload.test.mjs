@@ -341,13 +341,14 @@ describe('access: members signed in by code reach nothing only admins may', () =
     const cfg = stock()
     collection(cfg, 'posts').access = { read: ({ req }) => Boolean(req.user), create: () => true, update: ({ req }) => ({ owner: { equals: req.user?.id } }) }
     cfg.globals[0].access = { update: ({ req }) => !!req.user }
+    collection(cfg, 'subscriptions').access = { read: ({ req }) => Boolean(req.user) } // the subscriber list
     const out = secure({}, cfg)
     const payload = payloadOf(out)
     await out.onInit(payload)
-    // Only the two any-user rules: a public rule (`() => true`) and a scoped one are fine.
+    // Only the any-user rules: a public rule (`() => true`) and a scoped one are fine.
     const warnings = payload.logger.warnings
     assert.equal(warnings.length, 1, warnings.join('\n'))
-    assert.match(warnings[0], /collection "posts" access\.read, global "settings" access\.update let in any signed-in member/)
+    assert.match(warnings[0], /collection "posts" access\.read, collection "subscriptions" access\.read, global "settings" access\.update let in any signed-in member/)
     assert.doesNotMatch(warnings[0], /"posts" access\.(create|update)/)
   })
 

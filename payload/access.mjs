@@ -55,8 +55,9 @@ const loggedInNonMember = ({ req }) => Boolean(req.user) && !isMember(req)
 const unlockNonMember = ({ req }) => Boolean(req.user) && !isMember(req) && req.user.collection === adminSlug(req)
 
 /**
- * The config with the access rules above. `settings` are the plugin's; `probe` collects, for
- * `onInit`, what the app wrote and what the plugin set.
+ * The config with the access rules above (`settings` are the plugin's), and for `checkAccess` at
+ * start-up: `ownAccess`, the rules the app wrote, and `known`, the collections and globals the
+ * config had when the plugin ran.
  */
 export function secureConfig(config, settings) {
   const { users } = settings
@@ -144,7 +145,6 @@ export async function checkAccess(payload, settings, { ownAccess, known }) {
 
   const loose = []
   for (const [kind, slug, op, fn] of ownAccess) {
-    if (kind === 'collection' && slug === settings.collection) continue // the plugin's writes bypass access anyway
     if (await letsMembersIn(fn)) loose.push(`${kind} "${slug}" access.${op}`)
   }
   if (loose.length) {
