@@ -1,6 +1,7 @@
 // Types of `ory-otc/payload`, the Payload CMS 3 plugin (payload/index.mjs).
 import type { Access, AuthCollectionSlug, CollectionSlug, Config, Payload, PayloadRequest } from 'payload'
-import type { FlowType, Identity, OryOtcOptions, SendCodeResult, VerifyCodeResult } from '../index.js'
+import type { FlowType, Identity, OryOtcOptions } from '../index.js'
+import type { Refusal } from './wire.js'
 
 /**
  * Adds to a Payload config:
@@ -138,8 +139,8 @@ export declare function isAdmin(req: Pick<PayloadRequest, 'user' | 'payload'> | 
 /** An access rule for admins only (`isAdmin`): use it where a rule said `Boolean(req.user)`. */
 export declare const adminsOnly: Access
 
-/** Every `ok: false` result of `sendCode`, `resendCode` and `verifyCode`. */
-export type Refusal = Extract<SendCodeResult | VerifyCodeResult, { ok: false }>
+// The endpoints' JSON bodies, shared with `ory-otc/payload/client` (wire.d.ts).
+export type { CodeSentBody, EndpointError, ErrorBody, LoggedOutBody, Refusal, VerifiedBody } from './wire.js'
 
 /**
  * The plugin's answer to a refusal: JSON `{ error: <status>, message }` with 400

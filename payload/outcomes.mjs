@@ -8,7 +8,8 @@
 // a code, a session token or Ory's own text.
 import { isOryOtcError } from 'ory-otc'
 
-/** @typedef {Extract<import('ory-otc').SendCodeResult | import('ory-otc').VerifyCodeResult, { ok: false }>} Refusal */
+/** @typedef {import('./wire.js').Refusal} Refusal */
+/** @typedef {import('./wire.js').ErrorBody} ErrorBody the body of every answer but a 200 (read by client.mjs) */
 
 const NEW_CODE = 'Please ask for a new code.'
 
@@ -54,9 +55,11 @@ export function json(body, status = 200, headers) {
  */
 export function refusalResponse(result) {
   const [status, message] = REFUSALS[result.status]
-  if (result.status !== 'rate_limited') return json({ error: result.status, message }, status)
+  /** @type {ErrorBody} */
+  const body = { error: result.status, message }
+  if (result.status !== 'rate_limited') return json(body, status)
   const retryAfter = String(result.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
-  return json({ error: result.status, message }, status, { 'Retry-After': retryAfter })
+  return json(body, status, { 'Retry-After': retryAfter })
 }
 
 /**
@@ -71,10 +74,10 @@ export function refusalResponse(result) {
  */
 export function failureResponse(err, logger) {
   if (err instanceof TypeError && /^ERR_INVALID_ARG_/.test(String(/** @type {any} */ (err).code))) {
-    return json({ error: 'invalid_request', message: err.message }, 400)
+    return json(/** @satisfies {ErrorBody} */ ({ error: 'invalid_request', message: err.message }), 400)
   }
   if (!isOryOtcError(err)) throw err
   logger?.error({ code: err.code, status: err.status, retryable: err.retryable }, 'ory-otc call failed')
   const message = 'The sign-in service is not available right now. Please try again shortly.'
-  return json({ error: 'auth_unavailable', message }, err.retryable ? 503 : 502)
+  return json(/** @satisfies {ErrorBody} */ ({ error: 'auth_unavailable', message }), err.retryable ? 503 : 502)
 }
