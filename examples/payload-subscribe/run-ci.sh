@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# CI for examples/payload-subscribe: install, type-check, build, and run both suites against the
-# ory-otc tarballs that the root build wrote to ../../dist (`npm run build && npm run pack -- --dev` at the
-# repository root). Reads no stdin and needs no network beyond the npm registry.
+# CI for examples/payload-subscribe: install, type-check, build, and run the three suites against
+# the ory-otc tarballs that the root build wrote to ../../dist (`npm run build && npm run pack -- --dev`
+# at the repository root). Reads no stdin and needs no network beyond the npm registry and, when
+# /usr/bin/chromium is missing, Debian's (it installs the `chromium` package for the browser suite).
 #
 # Run with: bash examples/payload-subscribe/run-ci.sh     (from anywhere; about 4 minutes here)
 #   ORY_OTC_DIST=/dir   take the tarballs from elsewhere
+#   CHROMIUM_PATH=/bin  the browser suite's Chromium (default /usr/bin/chromium, installed when missing)
 #
 # Always ends with one line "payload-subscribe: N passed, N failed". Exits non-zero when a step
 # fails, when the tarballs are missing, when a test fails, or when a suite ran no test. Every
@@ -81,6 +83,15 @@ setup() {
   step "$@" || { error "$name failed"; exit 1; }
 }
 
+# The browser suite drives Debian's Chromium: playwright-core downloads no browser of its own.
+chromium=${CHROMIUM_PATH:-/usr/bin/chromium}
+if [[ ! -x "$chromium" ]]; then
+  setup "install chromium (apt-get)" 900 bash -c \
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium'
+fi
+[[ -x "$chromium" ]] || { error "no Chromium at $chromium"; exit 1; }
+export CHROMIUM_PATH=$chromium
+
 setup "npm ci" 900 npm ci --no-audit --no-fund
 setup "install the addon from the tarballs" 300 node scripts/install-addon.mjs
 setup "type check" 300 node_modules/.bin/tsc --noEmit
@@ -124,5 +135,14 @@ E2E_REUSE_BUILD=1 E2E_SERVER_PIDFILE="$server_pidfile" step 600 node --test \
 total=$(sed -n 's/^# tests \([0-9]*\)$/\1/p' "$work/e2e.tap" 2>/dev/null)
 ok=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$work/e2e.tap" 2>/dev/null)
 count "end-to-end" "$total" "$ok"
+
+log "browser suite (the subscribe page in Chromium, next start, emulator)"
+E2E_REUSE_BUILD=1 E2E_SERVER_PIDFILE="$server_pidfile" step 900 node --test \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$work/browser.tap" \
+  test/browser.test.mjs || status=1
+total=$(sed -n 's/^# tests \([0-9]*\)$/\1/p' "$work/browser.tap" 2>/dev/null)
+ok=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$work/browser.tap" 2>/dev/null)
+count "browser" "$total" "$ok"
 
 log "done"
