@@ -256,6 +256,7 @@ for (const mode of ['api', 'browser']) {
         await typeCode(page, code)
         await alert(page, 'This code has expired. We kept your address: send yourself a new code.')
         await heading(page, 'Subscribe')
+        assert.equal(await noticeRegion(page).textContent(), '', '"We sent a code" is no longer true')
         assert.equal(await emailField(page).inputValue(), email)
         assert.equal(await focusedId(page), 'email')
         await submit(page, 'Send me a code', 'subscribe')

@@ -88,6 +88,7 @@ export function SubscribeForm() {
   function restart(text: string) {
     writePending(null)
     setCode('')
+    setNotice('')
     setStep({ name: 'email' })
     fail(text, 'email')
     setFocus('email')
@@ -215,6 +216,7 @@ export function SubscribeForm() {
       const r = await logout()
       if (!r.ok) return showFailure(r, 'send')
       setStep({ name: 'email' })
+      setError(null)
       setNotice('You are signed out.')
       setFocus('email')
     })
