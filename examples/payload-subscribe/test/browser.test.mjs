@@ -382,6 +382,26 @@ for (const mode of ['api', 'browser']) {
       })
     })
 
+    it('an account made between the two steps, and (browser mode) a lost CSRF cookie, go back to the e-mail step', async () => {
+      await withPage(app(), async (page, context) => {
+        const email = newEmail()
+        await sendCode(page, email) // a registration flow
+        emu.createIdentity(email) // now the address has an account: Kratos answers account_exists
+        await typeCode(page, codeFor(email))
+        await alert(page, 'Your account changed since we sent the code. Send yourself a new code.')
+        await heading(page, 'Subscribe')
+        assert.equal(await emailField(page).inputValue(), email)
+        if (mode !== 'browser') return
+
+        await sendCode(page, email) // a login flow now
+        await context.clearCookies({ name: /^csrf_token_/ })
+        await typeCode(page, codeFor(email))
+        await alert(page, 'This browser did not keep the cookies of this sign-in.')
+        await heading(page, 'Subscribe')
+        assert.equal(await emailField(page).inputValue(), email)
+      })
+    })
+
     it('axe-core finds no serious or critical violation on any step, an error shown included', async () => {
       await withPage(app(), async (page) => {
         await checkAccessibility(page, 'the e-mail step')
