@@ -29,6 +29,7 @@ const AXE = require.resolve('axe-core/axe.min.js')
 const SESSION_COOKIE = { api: 'ory_session_token', browser: 'ory_kratos_session' }
 
 let emu
+let emuNoSession // a Kratos without the `session` hook after registration, as Kratos is by default
 let tmp
 let browser
 let shots
@@ -45,6 +46,8 @@ before(async () => {
   await buildUnlessReused(tmp)
   apps.api = await new App('api', { emu, tmp }).start()
   apps.browser = await new App('browser', { emu, tmp }).start()
+  emuNoSession = await startEmulator({ sessionAfterRegistration: false })
+  apps.noSession = await new App('api', { emu: emuNoSession, tmp, name: 'no-session' }).start()
   // --no-sandbox: Chromium's sandbox refuses to run as root, which sessions and CI are.
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
 }, { timeout: 900_000 })
@@ -55,6 +58,7 @@ after(async () => {
     await Promise.all(Object.values(apps).map((app) => app.stop()))
   } finally {
     await emu?.close()
+    await emuNoSession?.close()
     if (tmp) rmSync(tmp, { recursive: true, force: true })
   }
 })
@@ -62,9 +66,9 @@ after(async () => {
 const newEmail = () => `page-${randomUUID().slice(0, 8)}@example.com`
 const wrongCode = (code) => (code === '000000' ? '111111' : '000000')
 
-/** The newest code the emulator mailed to `email`. */
-function codeFor(email) {
-  const code = emu.codeFor(email)
+/** The newest code the emulator (`from`, default the main one) mailed to `email`. */
+function codeFor(email, from = emu) {
+  const code = from.codeFor(email)
   assert.match(code ?? '', /^\d{6}$/, `the emulator mailed no code to ${email}`)
   secrets.push(code)
   return code
@@ -419,6 +423,21 @@ for (const mode of ['api', 'browser']) {
     })
   })
 }
+
+describe('Kratos without a session after registration (API mode)', { timeout: 120_000 }, () => {
+  it('a new subscriber is confirmed but not signed in: no sign-out button, no session cookie', async () => {
+    await withPage(apps.noSession, async (page, context) => {
+      const email = newEmail()
+      await sendCode(page, email)
+      await typeCode(page, codeFor(email, emuNoSession))
+      await heading(page, 'You are subscribed')
+      await page.getByText(`Your address is confirmed: ${email}.`).waitFor()
+      assert.equal(await button(page, 'Sign out').count(), 0)
+      assert.equal(await sessionCookie(context, 'api'), undefined)
+      assert.equal(await member(page), null)
+    })
+  })
+})
 
 describe('secrets', () => {
   it('no code typed into the page and no session cookie reached either server’s output', () => {

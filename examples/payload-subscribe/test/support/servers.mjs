@@ -57,14 +57,18 @@ export async function buildUnlessReused(tmp) {
   await run(process.execPath, [NEXT_BIN, 'build'], { cwd: root, env, timeout: 600_000, maxBuffer: 64 << 20 })
 }
 
-/** One `next start` of the built app, in `mode`, on its own database (in `tmp`) and port, against `emu`. */
+/**
+ * One `next start` of the built app, in `mode`, on its own database (`<name>.db` in `tmp`; `name`
+ * defaults to the mode) and port, against `emu`.
+ */
 export class App {
   log = ''
 
-  constructor(mode, { emu, tmp }) {
+  constructor(mode, { emu, tmp, name = mode }) {
     this.mode = mode
     this.emu = emu
     this.tmp = tmp
+    this.name = name
   }
 
   async start() {
@@ -73,7 +77,7 @@ export class App {
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
       PAYLOAD_SECRET: 'e2e-' + randomUUID(),
-      DATABASE_URI: `file:${path.join(this.tmp, `${this.mode}.db`)}`,
+      DATABASE_URI: `file:${path.join(this.tmp, `${this.name}.db`)}`,
       ORY_SDK_URL: this.emu.url,
       ORY_OTC_MODE: this.mode,
     }
