@@ -49,6 +49,12 @@ for (const { pkg, target } of plan.filter(({ target }) => !buildableHere(target)
 }
 plan.splice(0, plan.length, ...plan.filter(({ target }) => buildableHere(target)))
 
+/**
+ * Whether `target` is built with zig. On a Mac, Apple's own toolchain builds both darwin targets
+ * (with the real SDK, no link stubs), as napi-rs packages do on their macOS runners.
+ */
+const useZig = (target) => Boolean(target.zig) && !(target.os === 'darwin' && process.platform === 'darwin')
+
 // Tools, checked before the first (slow) build.
 if (plan.some(({ target }) => useZig(target)) && !(has('cargo-zigbuild') && (has('zig', ['version']) || has('python3', ['-m', 'ziglang', 'version'])))) {
   fail('zig targets need cargo-zigbuild and zig: pip install ziglang cargo-zigbuild')
@@ -61,12 +67,6 @@ const missing = [...new Set(plan.map(({ target }) => target.triple))].filter((t)
 if (missing.length > 0) execFileSync('rustup', ['target', 'add', ...missing], { stdio: 'inherit' })
 
 const napiCli = join(ROOT, 'node_modules', '@napi-rs', 'cli', JSON.parse(readFileSync(join(ROOT, 'node_modules', '@napi-rs', 'cli', 'package.json'), 'utf8')).bin.napi)
-
-/**
- * Whether `target` is built with zig. On a Mac, Apple's own toolchain builds both darwin targets
- * (with the real SDK, no link stubs), as napi-rs packages do on their macOS runners.
- */
-const useZig = (target) => Boolean(target.zig) && !(target.os === 'darwin' && process.platform === 'darwin')
 
 /** The environment of one target's build. */
 function buildEnv(target) {
