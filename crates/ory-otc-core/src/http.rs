@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use ory_otc_protocol::Secret;
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER,
@@ -180,13 +181,23 @@ impl Http {
         // system without a trust store (a slim container without `ca-certificates`) must not stop
         // it. It gets a configuration that trusts nothing: a handshake, should one ever happen,
         // fails closed.
-        let tls_needed = origin_url.scheme() == "https" || https_proxy_for(&origin);
+        let proxy = env_proxy_for(&origin);
+        let tls_needed = origin_url.scheme() == "https"
+            || proxy
+                .as_ref()
+                .is_some_and(|p| p.uri().scheme_str() == Some("https"));
         let tls = match tls_config() {
             Ok(tls) => tls,
             Err(_) if !tls_needed => trusting_nothing()?,
             Err(e) => return Err(e),
         };
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if proxy.is_none() {
+            // Only this origin is ever requested, and the environment names no proxy for it:
+            // told so, reqwest skips looking for a proxy's credentials on every request.
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .tls_backend_preconfigured(tls)
             .default_headers(headers)
             .redirect(reqwest::redirect::Policy::none())
@@ -394,15 +405,11 @@ impl Http {
 /// `X-Session-Token`, as `HeaderName::from_static` wants it (lowercase).
 const SESSION_TOKEN_HEADER_LOWER: &str = "x-session-token";
 
-/// Whether the environment's proxy for this origin, as reqwest will choose it (the same
-/// variables, read by the same matcher from hyper-util), is itself reached over TLS.
-fn https_proxy_for(origin: &str) -> bool {
-    let Ok(uri) = origin.parse::<http::Uri>() else {
-        return false;
-    };
-    hyper_util::client::proxy::matcher::Matcher::from_env()
-        .intercept(&uri)
-        .is_some_and(|proxy| proxy.uri().scheme_str() == Some("https"))
+/// The environment's proxy for this origin, as reqwest will choose it: the same variables, read
+/// by the same matcher (hyper-util's, which reqwest builds its environment proxy from).
+fn env_proxy_for(origin: &str) -> Option<Intercept> {
+    let uri = origin.parse::<http::Uri>().ok()?;
+    Matcher::from_env().intercept(&uri)
 }
 
 /// A response's body, read whole (at most [`MAX_BODY_BYTES`]): a declared length over the
