@@ -215,17 +215,16 @@ impl Error {
         matches!(self, Error::Network { detail, .. } if detail.is_connect())
     }
 
-    /// Maps a transport error, given the stage it happened at. A timeout is recognised
-    /// anywhere in the source chain (hyper and io wrap it). A connect timeout is a failure to
-    /// connect, not the call's timeout: it happens after `connect_timeout`, long before
-    /// `timeout`.
+    /// Maps a transport error, given the stage it happened at and whether a timer ended it
+    /// (the transport, reqwest, tells both). A connect timeout is a failure to connect, not the
+    /// call's timeout: it happens after `connect_timeout`, long before `timeout`.
     pub(crate) fn from_transport(
         err: BoxError,
         stage: TransportStage,
+        timed_out: bool,
         target: &Target,
         timeout: Duration,
     ) -> Self {
-        let timed_out = is_timeout(&*err) || chain_has_timeout(&*err);
         let detail = match stage {
             _ if timed_out && stage != TransportStage::Connect => {
                 return Error::Timeout {
@@ -241,7 +240,8 @@ impl Error {
         Error::Network {
             target: target.to_string(),
             detail,
-            // The transport's errors name no URL: messages name origin and path only.
+            // The transport's error names no URL (the caller strips it): messages name origin
+            // and path only.
             source: Some(err),
         }
     }
@@ -254,24 +254,6 @@ pub(crate) enum TransportStage {
     Connect,
     Request,
     Body,
-}
-
-fn is_timeout(err: &(dyn StdError + 'static)) -> bool {
-    err.downcast_ref::<std::io::Error>()
-        .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-}
-
-fn chain_has_timeout(err: &(dyn StdError + 'static)) -> bool {
-    let mut source = err.source();
-    while let Some(e) = source {
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
-        }
-        source = e.source();
-    }
-    false
 }
 
 /// What a request was aimed at, for messages: method, origin and path, never the query.
@@ -387,39 +369,5 @@ mod tests {
             err.to_string(),
             "the call to Ory at POST https://x.projects.oryapis.com/self-service/login timed out after 1500 ms"
         );
-    }
-
-    #[test]
-    fn a_timeout_nested_in_io_is_found() {
-        #[derive(Debug)]
-        struct Outer(std::io::Error);
-        impl fmt::Display for Outer {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("outer")
-            }
-        }
-        impl StdError for Outer {
-            fn source(&self) -> Option<&(dyn StdError + 'static)> {
-                Some(&self.0)
-            }
-        }
-        #[derive(Debug)]
-        struct Top(Outer);
-        impl fmt::Display for Top {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("top")
-            }
-        }
-        impl StdError for Top {
-            fn source(&self) -> Option<&(dyn StdError + 'static)> {
-                Some(&self.0)
-            }
-        }
-        let err = Top(Outer(std::io::Error::from(std::io::ErrorKind::TimedOut)));
-        assert!(chain_has_timeout(&err));
-        let err = Top(Outer(std::io::Error::from(
-            std::io::ErrorKind::ConnectionReset,
-        )));
-        assert!(!chain_has_timeout(&err));
     }
 }

@@ -7,7 +7,7 @@
 //! `Debug` of an outcome or error shows a session token.
 
 use bytes::Bytes;
-use hyper::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use url::Url;
 
 use crate::classify::{self, Created, Fetched, Verified};
@@ -51,7 +51,7 @@ pub fn answer_from_bytes(data: &[u8]) -> Answer<'_> {
         Some(b"-1"),
     ];
     let byte = |i: usize| data.get(i).copied().unwrap_or(0);
-    // 100..=599 is what hyper hands over; weight the statuses Kratos uses.
+    // 100..=599 is what reqwest (hyper) hands over; weight the statuses Kratos uses.
     const COMMON: [u16; 14] = [
         200, 201, 204, 302, 303, 400, 401, 403, 404, 410, 422, 429, 500, 502,
     ];

@@ -1,4 +1,4 @@
-//! The HTTP transport: one keep-alive `hyper` client per [`crate::Client`], and the rules
+//! The HTTP transport: one keep-alive `reqwest::Client` per [`crate::Client`], and the rules
 //! every request follows.
 //!
 //! - `Accept: application/json` always, `Content-Type: application/json` with a body: Kratos
@@ -12,42 +12,32 @@
 //! - Bodies over 1 MiB are refused while reading.
 //! - The API key goes to `/admin/` paths only.
 //! - GETs are retried at most twice, on connect errors and 502/503/504, with jittered backoff.
-//!   POSTs are never retried: a retried send could mail a second code.
+//!   POSTs are never retried: a retried send could mail a second code. reqwest's own retries
+//!   are off, so these are the only ones.
 //! - At most [`MAX_IN_FLIGHT`] requests are in flight per client; the others wait their turn.
 //! - A request, from connecting to the last byte of its body, ends within the configured
 //!   timeout; a connection is made (TCP, proxy tunnel, TLS) within the connect timeout.
-//! - `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (and their lowercase forms) are honoured, read
-//!   when the client is made: an `https` origin is reached through a `CONNECT` tunnel, an
-//!   `http` one through the proxy as a forward proxy.
+//! - `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY` (and their lowercase forms) are
+//!   honoured as reqwest reads them, when the client is made: an `https` origin is reached
+//!   through a `CONNECT` tunnel, an `http` one through the proxy as a forward proxy.
 //!
-//! What every request carries (`Host`, `Accept`, `User-Agent`) is made once per client, and
-//! so are the origin's scheme and authority; a request adds its path and query.
+//! reqwest does the connecting (proxies, tunnels, TLS), pooling and timeouts; this module
+//! decides what is sent and reads what comes back.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt, Full};
-use hyper::header::{
-    HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST,
-    PROXY_AUTHORIZATION, RETRY_AFTER, SET_COOKIE, USER_AGENT,
-};
-use hyper::http::uri::{Authority, PathAndQuery, Scheme};
-use hyper::{HeaderMap, Method, Request, StatusCode, Uri};
-use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
-use hyper_util::client::legacy::connect::proxy::Tunnel;
-use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
-use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::client::proxy::matcher::{Intercept, Matcher};
 use ory_otc_protocol::Secret;
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, COOKIE, RETRY_AFTER,
+    SET_COOKIE, USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
 use serde::Serialize;
-use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
-use tower_service::Service;
 use url::Url;
 
 use crate::config::Config;
@@ -71,9 +61,6 @@ const TCP_KEEPALIVE: Duration = Duration::from_secs(15);
 const TCP_KEEPALIVE_RETRIES: u32 = 3;
 
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
-
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type HyperClient = hyper_util::client::legacy::Client<Connector, Full<Bytes>>;
 
 /// A response, read whole. No `Debug`: a success body holds the session token.
 pub(crate) struct Reply {
@@ -130,6 +117,10 @@ impl Endpoint {
     pub fn path(&self) -> &str {
         &self.path_and_query[..self.path_end]
     }
+
+    fn query(&self) -> Option<&str> {
+        self.path_and_query.get(self.path_end + 1..)
+    }
 }
 
 /// Why a URL read from Kratos is not used.
@@ -146,19 +137,17 @@ pub(crate) struct Http {
 }
 
 struct Inner {
-    client: HyperClient,
+    client: reqwest::Client,
     config: Config,
     slots: Semaphore,
-    scheme: Scheme,
-    authority: Authority,
     /// `scheme://host[:port]`, as the `url` crate serialises an origin.
     origin: String,
+    /// The origin as a URL (path `/`): a request's URL is this with its path and query set.
+    origin_url: Url,
     /// The base URL's path without its trailing slash: `` or `/prefix`.
     base_path: String,
     /// `<base path>/admin/`: the paths the API key goes to.
     admin_prefix: String,
-    /// `Host`, `Accept`, `User-Agent`, and a forward proxy's `Proxy-Authorization`.
-    headers: HeaderMap,
 }
 
 impl fmt::Debug for Http {
@@ -174,93 +163,66 @@ impl Http {
         let base = config.base_url();
         let origin = base.origin().ascii_serialization();
         let bad = |what: &str| Error::Config(format!("cannot use the base URL: {what}"));
-        let origin_uri: Uri = origin.parse().map_err(|_| bad("not a valid URI"))?;
-        let parts = origin_uri.into_parts();
-        let (Some(scheme), Some(authority)) = (parts.scheme, parts.authority) else {
+        let origin_url = Url::parse(&origin).map_err(|_| bad("no scheme or host"))?;
+        if !matches!(origin_url.scheme(), "http" | "https") || origin_url.host().is_none() {
             return Err(bad("no scheme or host"));
-        };
+        }
         let base_path = base.path().trim_end_matches('/').to_owned();
         let admin_prefix = format!("{base_path}/admin/");
 
-        let origin_uri = Uri::from_parts({
-            let mut p = hyper::http::uri::Parts::default();
-            p.scheme = Some(scheme.clone());
-            p.authority = Some(authority.clone());
-            p.path_and_query = Some(PathAndQuery::from_static("/"));
-            p
-        })
-        .map_err(|_| bad("not a valid URI"))?;
-        let proxy = Proxy::from_env(&origin_uri);
-
-        let mut headers = HeaderMap::with_capacity(4);
-        headers.insert(HOST, host_header(&origin_uri)?);
+        // Sent with every request by reqwest: made once here.
+        let mut headers = HeaderMap::with_capacity(2);
         headers.insert(ACCEPT, JSON);
         let user_agent = HeaderValue::from_str(config.user_agent())
             .map_err(|_| Error::invalid_value("userAgent", "must be visible ASCII characters"))?;
         headers.insert(USER_AGENT, user_agent);
-        if let Some(Proxy {
-            forward: true,
-            auth: Some(auth),
-            ..
-        }) = &proxy
-        {
-            headers.insert(PROXY_AUTHORIZATION, auth.clone());
-        }
 
         // An `http` origin reached directly or through an `http` proxy never shakes hands, so a
         // system without a trust store (a slim container without `ca-certificates`) must not stop
         // it. It gets a configuration that trusts nothing: a handshake, should one ever happen,
         // fails closed.
-        let tls_needed = scheme == Scheme::HTTPS
+        let proxy = env_proxy_for(&origin);
+        let tls_needed = origin_url.scheme() == "https"
             || proxy
                 .as_ref()
-                .is_some_and(|p| p.uri.scheme() == Some(&Scheme::HTTPS));
+                .is_some_and(|p| p.uri().scheme_str() == Some("https"));
         let tls = match tls_config() {
             Ok(tls) => tls,
             Err(_) if !tls_needed => trusting_nothing()?,
             Err(e) => return Err(e),
         };
-        let mut tcp = HttpConnector::new();
-        tcp.enforce_http(false);
-        tcp.set_nodelay(true);
-        tcp.set_keepalive(Some(TCP_KEEPALIVE));
-        tcp.set_keepalive_interval(Some(TCP_KEEPALIVE));
-        tcp.set_keepalive_retries(Some(TCP_KEEPALIVE_RETRIES));
-        let to_proxy = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls.clone())
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(tcp.clone());
-        let route = Route {
-            tcp,
-            to_proxy,
-            proxy: proxy.map(Arc::new),
-        };
-        let connector = Connector {
-            inner: hyper_rustls::HttpsConnectorBuilder::new()
-                .with_tls_config(tls)
-                .https_or_http()
-                .enable_http1()
-                .wrap_connector(route),
-            timeout: config.connect_timeout(),
-        };
-        let client = hyper_util::client::legacy::Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
+        let mut builder = reqwest::Client::builder();
+        if proxy.is_none() {
+            // Only this origin is ever requested, and the environment names no proxy for it:
+            // told so, reqwest skips looking for a proxy's credentials on every request.
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .tls_backend_preconfigured(tls)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            // The GET retries above are the only ones. A maximum of 0 also spares reqwest a
+            // copy of every request kept in case it retried.
+            .retry(reqwest::retry::never().max_retries_per_request(0))
+            .timeout(config.timeout())
+            .connect_timeout(config.connect_timeout())
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .pool_max_idle_per_host(MAX_IN_FLIGHT)
-            .build(connector);
+            .tcp_nodelay(true)
+            .tcp_keepalive(TCP_KEEPALIVE)
+            .tcp_keepalive_interval(TCP_KEEPALIVE)
+            .tcp_keepalive_retries(TCP_KEEPALIVE_RETRIES)
+            .build()
+            .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
                 config,
                 slots: Semaphore::new(MAX_IN_FLIGHT),
-                scheme,
-                authority,
                 origin,
+                origin_url,
                 base_path,
                 admin_prefix,
-                headers,
             }),
         })
     }
@@ -360,23 +322,8 @@ impl Http {
             origin: inner.origin.clone(),
             path: endpoint.path().to_owned(),
         };
-        let uri = self.uri(endpoint).map_err(|_| {
-            Error::protocol(None, &target, "the request path is not a valid URI path")
-        })?;
-        // Held until the body is read: one slot is one connection busy.
-        let _slot = inner
-            .slots
-            .acquire()
-            .await
-            .map_err(|_| Error::Internal("the request slots were closed".into()))?;
-        let mut headers = inner.headers.clone();
-        let body = match body {
-            Some(body) => {
-                headers.insert(CONTENT_TYPE, JSON);
-                Full::new(Bytes::from(body))
-            }
-            None => Full::new(Bytes::new()),
-        };
+        let mut req = reqwest::Request::new(method, self.url(endpoint));
+        let headers = req.headers_mut();
         let mut csrf_cause = CsrfCause::NoCookie;
         match &auth {
             Auth::None => {}
@@ -402,90 +349,91 @@ impl Http {
                 );
             }
         }
-        let mut req = Request::new(body);
-        *req.method_mut() = method;
-        *req.uri_mut() = uri;
-        *req.headers_mut() = headers;
+        if let Some(body) = body {
+            headers.insert(CONTENT_TYPE, JSON);
+            *req.body_mut() = Some(body.into());
+        }
 
+        // Held until the body is read: one slot is one connection busy.
+        let _slot = inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("the request slots were closed".into()))?;
         let timeout = inner.config.timeout();
-        let exchange = async {
-            let resp = inner
-                .client
-                .request(req)
-                .await
-                .map_err(|e| transport_error(e, &target, timeout))?;
-            if let Auth::Cookies(cookies) = &mut auth {
-                for value in resp.headers().get_all(SET_COOKIE) {
-                    // Not text: no browser would take it either.
-                    if let Ok(value) = value.to_str() {
-                        cookies.store(value, inner.config.cookie_domain());
-                    }
+        let resp = inner
+            .client
+            .execute(req)
+            .await
+            .map_err(|e| transport_error(e, &target, timeout))?;
+        if let Auth::Cookies(cookies) = &mut auth {
+            for value in resp.headers().get_all(SET_COOKIE) {
+                // Not text: no browser would take it either.
+                if let Ok(value) = value.to_str() {
+                    cookies.store(value, inner.config.cookie_domain());
                 }
             }
-            read(resp, &target, timeout).await
-        };
-        let (status, headers, body) =
-            tokio::time::timeout(timeout, exchange)
-                .await
-                .map_err(|_| Error::Timeout {
-                    target: target.to_string(),
-                    after: timeout,
-                })??;
-        let json = headers
+        }
+        let status = resp.status().as_u16();
+        let json = resp
+            .headers()
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(is_json_content_type);
+        let retry_after_seconds = retry_after(resp.headers());
+        let body = read(resp, status, &target, timeout).await?;
         Ok(Reply {
             status,
             body,
             json,
-            retry_after_seconds: retry_after(&headers),
+            retry_after_seconds,
             target,
             csrf_cause,
         })
     }
 
-    /// The absolute URI of an endpoint on the configured origin.
-    fn uri(&self, endpoint: &Endpoint) -> Result<Uri, hyper::http::Error> {
-        let mut parts = hyper::http::uri::Parts::default();
-        parts.scheme = Some(self.inner.scheme.clone());
-        parts.authority = Some(self.inner.authority.clone());
-        parts.path_and_query = Some(PathAndQuery::from_maybe_shared(Bytes::from(
-            endpoint.path_and_query.clone(),
-        ))?);
-        Ok(Uri::from_parts(parts)?)
+    /// The URL of an endpoint on the configured origin: the origin's, with the endpoint's path
+    /// and query set (which the `url` crate reads as it would in a whole URL).
+    fn url(&self, endpoint: &Endpoint) -> Url {
+        let mut url = self.inner.origin_url.clone();
+        url.set_path(endpoint.path());
+        url.set_query(endpoint.query());
+        url
     }
 }
 
 /// `X-Session-Token`, as `HeaderName::from_static` wants it (lowercase).
 const SESSION_TOKEN_HEADER_LOWER: &str = "x-session-token";
 
-/// A response's status, headers and body, read whole (at most [`MAX_BODY_BYTES`]).
+/// The environment's proxy for this origin, as reqwest will choose it: the same variables, read
+/// by the same matcher (hyper-util's, which reqwest builds its environment proxy from).
+fn env_proxy_for(origin: &str) -> Option<Intercept> {
+    let uri = origin.parse::<http::Uri>().ok()?;
+    Matcher::from_env().intercept(&uri)
+}
+
+/// A response's body, read whole (at most [`MAX_BODY_BYTES`]): a declared length over the
+/// limit is refused unread, and a body that grows past it is cut on the chunk that passes it.
 async fn read(
-    resp: hyper::Response<hyper::body::Incoming>,
+    mut resp: reqwest::Response,
+    status: u16,
     target: &Target,
     timeout: Duration,
-) -> Result<(u16, HeaderMap, Bytes), Error> {
-    let (head, mut incoming) = resp.into_parts();
-    let status = head.status.as_u16();
-    let declared = head
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+) -> Result<Bytes, Error> {
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
         return Err(too_large(status, target));
     }
-    // Most bodies arrive in one frame: it is kept as it came, without a copy.
+    // Most bodies arrive in one chunk: it is kept as it came, without a copy.
     let mut first: Option<Bytes> = None;
     let mut rest = BytesMut::new();
-    while let Some(frame) = incoming.frame().await {
-        let frame = frame.map_err(|e| {
-            Error::from_transport(Box::new(e), TransportStage::Body, target, timeout)
-        })?;
-        let Ok(chunk) = frame.into_data() else {
-            continue; // trailers
-        };
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| transport_error(e, target, timeout))?
+    {
         let len = first.as_ref().map_or(0, Bytes::len) + rest.len();
         if len + chunk.len() > MAX_BODY_BYTES {
             return Err(too_large(status, target));
@@ -500,24 +448,28 @@ async fn read(
             }
         }
     }
-    let body = match first {
-        Some(first) => first,
-        None => rest.freeze(),
-    };
-    Ok((status, head.headers, body))
+    Ok(first.unwrap_or_else(|| rest.freeze()))
 }
 
-fn transport_error(
-    err: hyper_util::client::legacy::Error,
-    target: &Target,
-    timeout: Duration,
-) -> Error {
+/// Maps reqwest's error: where it happened, and whether a timer ended it (reqwest's
+/// `is_timeout` looks through the whole source chain).
+fn transport_error(err: reqwest::Error, target: &Target, timeout: Duration) -> Error {
     let stage = if err.is_connect() {
         TransportStage::Connect
+    } else if err.is_body() || err.is_decode() {
+        TransportStage::Body
     } else {
         TransportStage::Request
     };
-    Error::from_transport(Box::new(err), stage, target, timeout)
+    let timed_out = err.is_timeout();
+    // without_url: the URL carries the flow id query; messages name origin and path only.
+    Error::from_transport(
+        Box::new(err.without_url()),
+        stage,
+        timed_out,
+        target,
+        timeout,
+    )
 }
 
 fn too_large(status: u16, target: &Target) -> Error {
@@ -569,23 +521,6 @@ fn is_plain_path_and_query(rest: &str) -> bool {
             .all(|b| unreserved_or_sub(b) || matches!(b, b'/' | b'?' | b'%'))
     });
     path_ok && query_ok
-}
-
-/// The `Host` header of every request: the host, and the port unless it is the scheme's
-/// default (as `hyper_util`'s client would make it for each request).
-fn host_header(origin: &Uri) -> Result<HeaderValue, Error> {
-    let host = origin.host().unwrap_or_default();
-    let default_port = match origin.scheme_str() {
-        Some("https") => 443,
-        _ => 80,
-    };
-    let value = match origin.port_u16() {
-        Some(port) if port != default_port => format!("{host}:{port}"),
-        _ => host.to_owned(),
-    };
-    HeaderValue::from_str(&value).map_err(|_| {
-        Error::Config("cannot use the base URL: its host is not a valid header".into())
-    })
 }
 
 pub(crate) fn is_json_content_type(value: &str) -> bool {
@@ -674,153 +609,6 @@ pub(crate) fn is_success(status: u16) -> bool {
     StatusCode::from_u16(status).is_ok_and(|s| s.is_success())
 }
 
-/// The proxy the environment names for the origin, if any.
-struct Proxy {
-    uri: Uri,
-    /// `Proxy-Authorization` (Basic), from the proxy URL's user and password.
-    auth: Option<HeaderValue>,
-    /// An `http` origin: requests go to the proxy in absolute form. An `https` origin is
-    /// tunnelled (`CONNECT`), and TLS runs end to end.
-    forward: bool,
-}
-
-impl Proxy {
-    fn from_env(origin: &Uri) -> Option<Proxy> {
-        let intercept = Matcher::from_env().intercept(origin)?;
-        Some(Proxy {
-            uri: intercept.uri().clone(),
-            auth: intercept.basic_auth().cloned(),
-            forward: origin.scheme() == Some(&Scheme::HTTP),
-        })
-    }
-}
-
-/// Makes connections for the client: TCP (through the proxy, if any), then TLS for `https`,
-/// all within the connect timeout.
-#[derive(Clone)]
-struct Connector {
-    inner: HttpsConnector<Route>,
-    timeout: Duration,
-}
-
-impl Service<Uri> for Connector {
-    type Response = MaybeHttpsStream<RouteIo>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, dst: Uri) -> Self::Future {
-        let connecting = self.inner.call(dst);
-        let timeout = self.timeout;
-        Box::pin(async move {
-            match tokio::time::timeout(timeout, connecting).await {
-                Ok(result) => result,
-                Err(_) => Err(Box::new(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    "connecting timed out",
-                )) as BoxError),
-            }
-        })
-    }
-}
-
-/// The byte stream under TLS: straight to the origin, or through the proxy.
-#[derive(Clone)]
-struct Route {
-    tcp: HttpConnector,
-    /// To the proxy, which may itself be `https`.
-    to_proxy: HttpsConnector<HttpConnector>,
-    proxy: Option<Arc<Proxy>>,
-}
-
-impl Service<Uri> for Route {
-    type Response = RouteIo;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<RouteIo, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, dst: Uri) -> Self::Future {
-        let mut this = self.clone();
-        Box::pin(async move {
-            let Some(proxy) = this.proxy.clone() else {
-                let tcp = this.tcp.call(dst).await?;
-                return Ok(RouteIo {
-                    io: MaybeHttpsStream::Http(tcp),
-                    forward: false,
-                });
-            };
-            if proxy.forward {
-                let io = this.to_proxy.call(proxy.uri.clone()).await?;
-                return Ok(RouteIo { io, forward: true });
-            }
-            let mut tunnel = Tunnel::new(proxy.uri.clone(), this.to_proxy.clone());
-            if let Some(auth) = &proxy.auth {
-                tunnel = tunnel.with_auth(auth.clone());
-            }
-            let io = tunnel.call(dst).await?;
-            Ok(RouteIo { io, forward: false })
-        })
-    }
-}
-
-/// A connection [`Route`] made; `forward` when it goes to a forward proxy.
-struct RouteIo {
-    io: MaybeHttpsStream<TokioIo<TcpStream>>,
-    forward: bool,
-}
-
-impl Connection for RouteIo {
-    fn connected(&self) -> Connected {
-        self.io.connected().proxy(self.forward)
-    }
-}
-
-impl hyper::rt::Read for RouteIo {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: hyper::rt::ReadBufCursor<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_read(cx, buf)
-    }
-}
-
-impl hyper::rt::Write for RouteIo {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.io).poll_shutdown(cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        self.io.is_write_vectored()
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -890,7 +678,7 @@ mod tests {
         assert_eq!(e.path_and_query, "/prefix/self-service/login?flow=a+b%26c");
         assert_eq!(e.path(), "/prefix/self-service/login");
         assert_eq!(
-            h.uri(&e).unwrap().to_string(),
+            h.url(&e).as_str(),
             "https://kratos.example/prefix/self-service/login?flow=a+b%26c"
         );
     }
@@ -952,12 +740,29 @@ mod tests {
         }
     }
 
+    // A request's URL is the origin's with the path and query set; it must be the URL the whole
+    // string would parse to, whichever way the endpoint was made.
     #[test]
-    fn the_host_header_leaves_out_default_ports() {
-        let host = |u: &str| host_header(&u.parse().unwrap()).unwrap();
-        assert_eq!(host("https://a.example:443/"), "a.example");
-        assert_eq!(host("http://a.example:80/"), "a.example");
-        assert_eq!(host("http://127.0.0.1:4433/"), "127.0.0.1:4433");
-        assert_eq!(host("https://a.example:8443/"), "a.example:8443");
+    fn a_request_url_is_the_one_its_whole_text_parses_to() {
+        let h = http("http://127.0.0.1:4433/prefix");
+        let mut endpoints = vec![
+            h.endpoint("/self-service/login/api"),
+            h.endpoint_with("/self-service/login", "flow", "a b&c/é?#"),
+            h.endpoint("/admin/identities"),
+        ];
+        for raw in [
+            "http://127.0.0.1:4433/self-service/login?flow=x",
+            "http://127.0.0.1:4433/a b?c d'e",
+            "http://127.0.0.1:4433/é?q=é",
+            "http://127.0.0.1:4433/x?a=\"b\"",
+            "http://127.0.0.1:4433?flow=x",
+            "http://127.0.0.1:4433/p%2Fq?r=%41",
+        ] {
+            endpoints.push(h.endpoint_of(raw).unwrap());
+        }
+        for e in endpoints {
+            let whole = Url::parse(&format!("http://127.0.0.1:4433{}", e.path_and_query)).unwrap();
+            assert_eq!(h.url(&e), whole, "{}", e.path_and_query);
+        }
     }
 }

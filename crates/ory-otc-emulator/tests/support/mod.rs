@@ -57,6 +57,9 @@ pub async fn start(config: Config) -> Harness {
     let emu = ory_otc_emulator::start(config)
         .await
         .expect("emulator starts");
+    // `cargo test --workspace` unifies reqwest's features with the core's `rustls-no-provider`,
+    // and then even a plain-http client needs a process crypto provider to be built.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
