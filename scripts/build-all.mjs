@@ -64,9 +64,12 @@ const napiCli = join(ROOT, 'node_modules', '@napi-rs', 'cli', JSON.parse(readFil
 
 /**
  * Whether `target` is built with zig. On a Mac, Apple's own toolchain builds both darwin targets
- * (with the real SDK, no link stubs), as napi-rs packages do on their macOS runners.
+ * (with the real SDK, no link stubs), as napi-rs packages do on their macOS runners. A function
+ * declaration (hoisted), not a const: the tool check above calls it before this line runs.
  */
-const useZig = (target) => Boolean(target.zig) && !(target.os === 'darwin' && process.platform === 'darwin')
+function useZig(target) {
+  return Boolean(target.zig) && !(target.os === 'darwin' && process.platform === 'darwin')
+}
 
 /** The environment of one target's build. */
 function buildEnv(target) {
