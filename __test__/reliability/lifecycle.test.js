@@ -119,7 +119,13 @@ describe('a process with calls in flight', () => {
     expect(out.stderr).not.toMatch(CRASH)
   })
 
-  test('SIGINT handled by process.exit() ends it at once', async () => {
+  // On Windows, Node's kill() ends the child forcefully whatever the signal (Node's docs,
+  // subprocess.kill): no handler runs there, so there is nothing of the addon's to check.
+  const handledSigint = process.platform === 'win32' ? test.skip : test
+  if (process.platform === 'win32') {
+    console.log(`"SIGINT handled by process.exit()" skipped: Windows has no signals to handle (kill() ends the process); this is ${process.platform}`)
+  }
+  handledSigint('SIGINT handled by process.exit() ends it at once', async () => {
     const out = await exitAfterReady("process.on('SIGINT', () => process.exit(130))", (c) => c.kill('SIGINT'))
     expect({ code: out.code, signal: out.signal }).toEqual({ code: 130, signal: null })
     expect(out.afterReadyMs).toBeLessThan(AT_ONCE_MS)
